@@ -1,0 +1,218 @@
+package io.spiffeoidc.bundle;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+
+/**
+ * The one place where candidate bundles become the served key set. Validates every candidate, swaps the
+ * published snapshot atomically, keeps the last good one on any refusal, and records the state that
+ * health checks, metrics and logs report. Writers are serialised; readers only read volatile fields.
+ */
+public final class BundlePublisher implements BundleSink {
+
+    private static final Logger LOG = Logger.getLogger(BundlePublisher.class);
+
+    private final String sourceLabel;
+    private final boolean markSignatureUse;
+    private final Clock clock;
+
+    private volatile PublishedBundle current;
+    private volatile SourceState sourceState = SourceState.STARTING;
+    private volatile boolean streaming;
+    private volatile String lastSourceError;
+    private volatile Instant lastSync;
+    private volatile BundleRefusal lastRefusal;
+    private volatile Instant sourceDownSince;
+
+    private final AtomicLong applied = new AtomicLong();
+    private final Map<RefusalReason, AtomicLong> refused = new EnumMap<>(RefusalReason.class);
+
+    // Guarded by this: lets a source re-offer the same bytes on every poll without re-counting or re-logging.
+    private byte[] lastInputDigest;
+    private boolean lastInputAccepted;
+
+    public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock) {
+        this.sourceLabel = sourceLabel;
+        this.markSignatureUse = markSignatureUse;
+        this.clock = clock;
+        for (RefusalReason reason : RefusalReason.values()) {
+            refused.put(reason, new AtomicLong());
+        }
+    }
+
+    /** The key set being served, or null before the first valid bundle. */
+    public PublishedBundle current() {
+        return current;
+    }
+
+    @Override
+    public synchronized void offerDocument(byte[] document) {
+        if (isRepeat(digest(document))) {
+            return;
+        }
+        try {
+            CandidateKeys candidate = BundleParser.parse(document);
+            accept(KeyPolicy.publishable(candidate, markSignatureUse), candidate.sequence());
+        } catch (BundleRefusal refusal) {
+            reject(refusal);
+        }
+    }
+
+    @Override
+    public synchronized void offerKeys(List<JWK> keys) {
+        List<Map<String, Object>> entries = new ArrayList<>(keys.size());
+        for (JWK key : keys) {
+            entries.add(key.toJSONObject());
+        }
+        if (isRepeat(digest(JSONObjectUtils.toJSONString(Map.of("keys", entries)).getBytes(StandardCharsets.UTF_8)))) {
+            return;
+        }
+        try {
+            accept(KeyPolicy.publishable(new CandidateKeys(entries, OptionalLong.empty(), OptionalLong.empty()), markSignatureUse),
+                    OptionalLong.empty());
+        } catch (BundleRefusal refusal) {
+            reject(refusal);
+        }
+    }
+
+    @Override
+    public synchronized void refuse(BundleRefusal refusal) {
+        lastInputDigest = null;
+        reject(refusal);
+    }
+
+    @Override
+    public synchronized void sourceUp(boolean streaming) {
+        this.streaming = streaming;
+        if (sourceState != SourceState.UP) {
+            if (sourceState == SourceState.DOWN && sourceDownSince != null) {
+                LOG.infof("Key source %s recovered after %d ms", sourceLabel,
+                        Duration.between(sourceDownSince, clock.instant()).toMillis());
+            } else {
+                LOG.infof("Key source %s connected", sourceLabel);
+            }
+            sourceState = SourceState.UP;
+            sourceDownSince = null;
+        }
+    }
+
+    @Override
+    public synchronized void sourceDown(String error) {
+        Instant now = clock.instant();
+        lastSourceError = error;
+        if (sourceState == SourceState.UP && streaming && lastInputAccepted) {
+            // A stream delivered every change up to this moment, so the keys were current until now.
+            lastSync = now;
+        }
+        if (sourceState != SourceState.DOWN) {
+            LOG.warnf("Key source %s down: %s; %s", sourceLabel, error, servingSummary());
+            sourceState = SourceState.DOWN;
+            sourceDownSince = now;
+        }
+    }
+
+    private boolean isRepeat(byte[] inputDigest) {
+        if (lastInputDigest != null && Arrays.equals(lastInputDigest, inputDigest)) {
+            if (lastInputAccepted) {
+                lastSync = clock.instant();
+            }
+            return true;
+        }
+        lastInputDigest = inputDigest;
+        return false;
+    }
+
+    private void accept(List<JWK> keys, OptionalLong sequence) {
+        lastInputAccepted = true;
+        lastSync = clock.instant();
+        PublishedBundle previous = current;
+        if (previous != null && previous.sameKeysAs(keys)) {
+            return;
+        }
+        PublishedBundle next = new PublishedBundle(keys, clock.instant(), sequence);
+        current = next;
+        applied.incrementAndGet();
+        LOG.infof("Bundle applied from %s: %d key(s) %s%s%s", sourceLabel, next.keyCount(), next.keyIds(),
+                sequence.isPresent() ? " (sequence " + sequence.getAsLong() + ")" : "",
+                previous == null ? "" : ", replacing " + previous.keyIds());
+    }
+
+    private void reject(BundleRefusal refusal) {
+        lastInputAccepted = false;
+        refused.get(refusal.reason()).incrementAndGet();
+        BundleRefusal previous = lastRefusal;
+        lastRefusal = refusal;
+        if (previous == null || previous.reason() != refusal.reason() || !previous.detail().equals(refusal.detail())) {
+            LOG.warnf("Bundle update from %s refused (%s): %s; %s", sourceLabel, refusal.reason().label(),
+                    refusal.detail(), servingSummary());
+        }
+    }
+
+    private String servingSummary() {
+        PublishedBundle served = current;
+        return served == null ? "no keys served yet" : "still serving " + served.keyIds();
+    }
+
+    /**
+     * How long ago the source last confirmed the served keys; zero while a stream is up, empty before
+     * the first confirmation.
+     */
+    public Optional<Duration> syncAge() {
+        Instant synced = lastSync;
+        if (sourceState == SourceState.UP && streaming && lastInputAccepted && synced != null) {
+            return Optional.of(Duration.ZERO);
+        }
+        return synced == null ? Optional.empty() : Optional.of(Duration.between(synced, clock.instant()));
+    }
+
+    public String sourceLabel() {
+        return sourceLabel;
+    }
+
+    public SourceState sourceState() {
+        return sourceState;
+    }
+
+    public Optional<String> lastSourceError() {
+        return Optional.ofNullable(lastSourceError);
+    }
+
+    public Optional<BundleRefusal> lastRefusal() {
+        return Optional.ofNullable(lastRefusal);
+    }
+
+    public long appliedCount() {
+        return applied.get();
+    }
+
+    public long refusedCount(RefusalReason reason) {
+        return refused.get(reason).get();
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    private static byte[] digest(byte[] input) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(input);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
+        }
+    }
+}

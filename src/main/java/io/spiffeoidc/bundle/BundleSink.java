@@ -1,0 +1,29 @@
+package io.spiffeoidc.bundle;
+
+import com.nimbusds.jose.jwk.JWK;
+import java.util.List;
+
+/**
+ * What a source may do with the publisher: hand over candidates and report its own connection state.
+ * Sources never decide whether a bundle is good; that happens in one place behind this interface.
+ */
+public interface BundleSink {
+
+    /** A JWKS or SPIFFE bundle document exactly as the source received it. */
+    void offerDocument(byte[] document);
+
+    /** Public keys the source built itself (the SPIRE Server API sends DER keys, not JWKS). */
+    void offerKeys(List<JWK> keys);
+
+    /** The source received something that cannot be a candidate at all (no bundle for our trust domain). */
+    void refuse(BundleRefusal refusal);
+
+    /**
+     * The source is reachable. A streaming source passes {@code true}: while it stays up, the bundle it
+     * last delivered is current, because the other end pushes every change.
+     */
+    void sourceUp(boolean streaming);
+
+    /** The source cannot be reached or read; {@code error} is one line for logs and health data. */
+    void sourceDown(String error);
+}

@@ -1,0 +1,135 @@
+package io.spiffeoidc.bundle;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.jwk.RSAKey;
+import java.text.ParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides which candidate keys may be published, and rebuilds each from its public parameters only.
+ * Any doubt refuses the whole bundle: a partial key set would make some valid tokens fail, which is
+ * worse for relying parties than keeping the previous set a little longer.
+ */
+public final class KeyPolicy {
+
+    /** JWK members that carry secret material (RFC 7518 section 6.3.2 and 6.4). */
+    private static final List<String> SECRET_MEMBERS = List.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
+    private static final int MIN_RSA_BITS = 2048;
+
+    private KeyPolicy() {
+    }
+
+    /**
+     * The JWT signing keys of a candidate, sorted by key id, each carrying exactly kty, kid, alg, the
+     * requested use and its public parameters.
+     */
+    public static List<JWK> publishable(CandidateKeys candidate, boolean markSignatureUse) throws BundleRefusal {
+        List<JWK> published = new ArrayList<>();
+        Set<String> kids = new HashSet<>();
+        for (Map<String, Object> entry : candidate.entries()) {
+            String kid = stringMember(entry, "kid");
+            String label = kid == null ? "(no kid)" : "kid \"" + printable(kid) + "\"";
+            if ("oct".equals(entry.get("kty"))) {
+                throw new BundleRefusal(RefusalReason.SYMMETRIC_KEY, label + " is a symmetric key");
+            }
+            for (String member : SECRET_MEMBERS) {
+                if (entry.containsKey(member)) {
+                    throw new BundleRefusal(RefusalReason.PRIVATE_KEY_MATERIAL,
+                            label + " carries private parameter \"" + member + "\"");
+                }
+            }
+            if (!isJwtAuthority(entry.get("use"))) {
+                continue;
+            }
+            if (kid == null || kid.isBlank()) {
+                throw new BundleRefusal(RefusalReason.MISSING_KID, "a JWT signing key has no \"kid\"");
+            }
+            JWK key = parse(entry, label);
+            JWSAlgorithm alg = SigningAlgorithm.of(key).orElseThrow(() -> new BundleRefusal(
+                    RefusalReason.UNSUPPORTED_KEY, label + " has unsupported key type or curve " + describe(key)));
+            if (key instanceof RSAKey rsa && rsa.size() < MIN_RSA_BITS) {
+                throw new BundleRefusal(RefusalReason.WEAK_KEY,
+                        label + " is a " + rsa.size() + "-bit RSA key, at least " + MIN_RSA_BITS + " bits are required");
+            }
+            if (key.getAlgorithm() != null && !alg.getName().equals(key.getAlgorithm().getName())) {
+                throw new BundleRefusal(RefusalReason.ALGORITHM_MISMATCH,
+                        label + " declares alg \"" + printable(key.getAlgorithm().getName()) + "\" but its key implies " + alg);
+            }
+            if (!kids.add(kid)) {
+                throw new BundleRefusal(RefusalReason.DUPLICATE_KID, label + " appears more than once");
+            }
+            published.add(publicOnly(key, alg, markSignatureUse ? KeyUse.SIGNATURE : null));
+        }
+        if (published.isEmpty()) {
+            throw new BundleRefusal(RefusalReason.EMPTY_KEY_SET, "bundle has no JWT signing keys");
+        }
+        published.sort(Comparator.comparing(JWK::getKeyID));
+        return List.copyOf(published);
+    }
+
+    /** SPIFFE bundles mark JWT authorities with use "jwt-svid"; a plain JWKS leaves it out or says "sig". */
+    private static boolean isJwtAuthority(Object use) {
+        return use == null || "jwt-svid".equals(use) || "sig".equals(use);
+    }
+
+    private static JWK parse(Map<String, Object> entry, String label) throws BundleRefusal {
+        Object kty = entry.get("kty");
+        if (!"RSA".equals(kty) && !"EC".equals(kty) && !"OKP".equals(kty)) {
+            throw new BundleRefusal(RefusalReason.UNSUPPORTED_KEY,
+                    label + " has unsupported key type " + (kty instanceof String s ? "\"" + printable(s) + "\"" : "(none)"));
+        }
+        try {
+            // Nimbus checks the encoding and, for EC keys, that the point lies on the curve.
+            return JWK.parse(entry);
+        } catch (ParseException | RuntimeException e) {
+            throw new BundleRefusal(RefusalReason.MALFORMED_KEY, label + " is not a valid " + kty + " public key");
+        }
+    }
+
+    private static JWK publicOnly(JWK key, JWSAlgorithm alg, KeyUse use) {
+        if (key instanceof RSAKey rsa) {
+            return new RSAKey.Builder(rsa.getModulus(), rsa.getPublicExponent())
+                    .keyID(rsa.getKeyID()).algorithm(alg).keyUse(use).build();
+        }
+        if (key instanceof ECKey ec) {
+            return new ECKey.Builder(ec.getCurve(), ec.getX(), ec.getY())
+                    .keyID(ec.getKeyID()).algorithm(alg).keyUse(use).build();
+        }
+        OctetKeyPair okp = (OctetKeyPair) key;
+        return new OctetKeyPair.Builder(okp.getCurve(), okp.getX())
+                .keyID(okp.getKeyID()).algorithm(alg).keyUse(use).build();
+    }
+
+    private static String describe(JWK key) {
+        Optional<String> curve = key instanceof ECKey ec ? Optional.of(ec.getCurve().getName())
+                : key instanceof OctetKeyPair okp ? Optional.of(okp.getCurve().getName()) : Optional.empty();
+        return key.getKeyType().getValue() + curve.map(c -> "/" + c).orElse("");
+    }
+
+    private static String stringMember(Map<String, Object> entry, String name) {
+        return entry.get(name) instanceof String s ? s : null;
+    }
+
+    /** Key ids come from outside: keep log lines to one line of printable ASCII. */
+    static String printable(String value) {
+        StringBuilder out = new StringBuilder(Math.min(value.length(), 80));
+        for (int i = 0; i < value.length() && i < 80; i++) {
+            char c = value.charAt(i);
+            out.append(c >= 0x20 && c < 0x7f && c != '"' ? c : '?');
+        }
+        if (value.length() > 80) {
+            out.append("...");
+        }
+        return out.toString();
+    }
+}

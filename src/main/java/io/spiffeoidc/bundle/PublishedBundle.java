@@ -1,0 +1,111 @@
+package io.spiffeoidc.bundle;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * The immutable, validated key set being served, with everything a response needs prepared once.
+ * The HTTP side reads one reference to this object per request and writes its bytes.
+ */
+public final class PublishedBundle {
+
+    /** Derived issuers are per Host header; the allow-list bounds the hosts but not the ports clients send. */
+    private static final int MAX_CACHED_DISCOVERY_DOCUMENTS = 64;
+
+    private final List<JWK> keys;
+    private final List<String> keyIds;
+    private final List<String> algorithms;
+    private final PreparedDocument jwks;
+    private final Instant appliedAt;
+    private final OptionalLong sequence;
+    private final Map<String, PreparedDocument> discoveryByIssuer = new ConcurrentHashMap<>();
+
+    PublishedBundle(List<JWK> keys, Instant appliedAt, OptionalLong sequence) {
+        this.keys = List.copyOf(keys);
+        this.keyIds = this.keys.stream().map(JWK::getKeyID).toList();
+        this.jwks = PreparedDocument.of(jwksJson(this.keys));
+        this.appliedAt = appliedAt;
+        this.sequence = sequence;
+        Set<JWSAlgorithm> inUse = this.keys.stream().map(k -> JWSAlgorithm.parse(k.getAlgorithm().getName()))
+                .collect(Collectors.toSet());
+        this.algorithms = SigningAlgorithm.DISCOVERY_ORDER.stream()
+                .filter(alg -> alg.equals(JWSAlgorithm.RS256) || inUse.contains(alg))
+                .map(JWSAlgorithm::getName)
+                .toList();
+    }
+
+    public PreparedDocument jwks() {
+        return jwks;
+    }
+
+    /** The discovery document for one issuer/jwks_uri pair, rendered on first use and kept with this key set. */
+    public PreparedDocument discovery(String issuer, String jwksUri) {
+        String cacheKey = issuer + '\n' + jwksUri;
+        PreparedDocument cached = discoveryByIssuer.get(cacheKey);
+        if (cached != null) {
+            return cached;
+        }
+        PreparedDocument rendered = PreparedDocument.of(discoveryJson(issuer, jwksUri));
+        if (discoveryByIssuer.size() < MAX_CACHED_DISCOVERY_DOCUMENTS) {
+            discoveryByIssuer.putIfAbsent(cacheKey, rendered);
+        }
+        return rendered;
+    }
+
+    public List<String> keyIds() {
+        return keyIds;
+    }
+
+    /** Algorithms advertised in the discovery document: those of the served keys, plus RS256. */
+    public List<String> algorithms() {
+        return algorithms;
+    }
+
+    public int keyCount() {
+        return keys.size();
+    }
+
+    public Instant appliedAt() {
+        return appliedAt;
+    }
+
+    public OptionalLong sequence() {
+        return sequence;
+    }
+
+    boolean sameKeysAs(List<JWK> other) {
+        return keys.equals(other);
+    }
+
+    private static String jwksJson(List<JWK> keys) {
+        List<Object> entries = new ArrayList<>(keys.size());
+        for (JWK key : keys) {
+            // Sorted members make the bytes (and so the ETag) a function of the key set alone.
+            entries.add(new TreeMap<>(key.toJSONObject()));
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("keys", entries);
+        return JSONObjectUtils.toJSONString(root);
+    }
+
+    private String discoveryJson(String issuer, String jwksUri) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("issuer", issuer);
+        doc.put("jwks_uri", jwksUri);
+        doc.put("response_types_supported", List.of("id_token"));
+        doc.put("subject_types_supported", List.of("public"));
+        doc.put("id_token_signing_alg_values_supported", algorithms);
+        return JSONObjectUtils.toJSONString(doc);
+    }
+}

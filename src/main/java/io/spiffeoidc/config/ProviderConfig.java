@@ -1,0 +1,105 @@
+package io.spiffeoidc.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The service's public configuration contract. Every property can also be set as an environment
+ * variable (spiffe-oidc.cache-max-age is SPIFFE_OIDC_CACHE_MAX_AGE). {@link ConfigProblems} checks the
+ * combinations at start-up.
+ */
+@ConfigMapping(prefix = "spiffe-oidc")
+public interface ProviderConfig {
+
+    /** Where the keys come from. */
+    @WithDefault("workload-api")
+    SourceKind source();
+
+    /** Trust domain whose JWT keys are published: example.org or spiffe://example.org. */
+    Optional<String> trustDomain();
+
+    /** Issuer used verbatim in the discovery document; derived from each request when unset. */
+    Optional<String> issuer();
+
+    /** jwks_uri used verbatim; derived from the request host and path prefix when unset. */
+    Optional<String> jwksUri();
+
+    /** Host names the service answers for (case-insensitive, port ignored, punycode for IDNs). */
+    Optional<List<String>> domains();
+
+    /** Path under which both endpoints are served. */
+    @WithDefault("/")
+    String pathPrefix();
+
+    /** Whether published keys carry "use": "sig". */
+    @WithDefault("sig")
+    KeyUseSetting keyUse();
+
+    /** max-age of both documents; keep it well below the overlap of old and new keys at rotation. */
+    @WithDefault("300S")
+    Duration cacheMaxAge();
+
+    /** Honour X-Forwarded-Host, X-Forwarded-Proto and Forwarded: only behind a proxy that sets them. */
+    @WithDefault("false")
+    boolean trustForwardedHeaders();
+
+    /** Allow plain-http issuers and jwks_uri: local development or behind a TLS-terminating edge. */
+    @WithDefault("false")
+    boolean allowInsecureScheme();
+
+    /** Readiness turns DOWN when the source has not confirmed the keys for this long. */
+    Optional<Duration> stalenessThreshold();
+
+    FileSourceConfig file();
+
+    @WithName("workload-api")
+    WorkloadApiConfig workloadApi();
+
+    @WithName("server-api")
+    ServerApiConfig serverApi();
+
+    interface FileSourceConfig {
+        /** A SPIFFE bundle or JWKS document. */
+        Optional<Path> path();
+
+        /** Re-read period, on top of the file-system watch. */
+        @WithDefault("10S")
+        Duration pollInterval();
+    }
+
+    interface WorkloadApiConfig {
+        /** unix:///path, unix:/path or a bare path; defaults to SPIFFE_ENDPOINT_SOCKET. */
+        Optional<String> socket();
+    }
+
+    interface ServerApiConfig {
+        /** The SPIRE server's API socket: unix:///path, unix:/path or a bare path. */
+        Optional<String> socket();
+
+        @WithDefault("10S")
+        Duration pollInterval();
+    }
+
+    enum SourceKind {
+        WORKLOAD_API("workload-api"), SERVER_API("server-api"), FILE("file");
+
+        private final String label;
+
+        SourceKind(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    enum KeyUseSetting {
+        SIG, NONE
+    }
+}

@@ -1,0 +1,19 @@
+package io.spiffeoidc.http;
+
+import io.vertx.core.buffer.Buffer;
+
+/** Fixed error bodies: nothing from the request ever appears in a response. */
+final class ErrorBodies {
+
+    static final Buffer HOST_NOT_ALLOWED = json("host not allowed");
+    static final Buffer NOT_FOUND = json("not found");
+    static final Buffer METHOD_NOT_ALLOWED = json("method not allowed");
+    static final Buffer NO_KEYS_YET = json("no signing keys available yet");
+
+    private ErrorBodies() {
+    }
+
+    private static Buffer json(String message) {
+        return Buffer.buffer("{\"error\":\"" + message + "\"}");
+    }
+}

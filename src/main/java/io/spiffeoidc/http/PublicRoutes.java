@@ -1,0 +1,145 @@
+package io.spiffeoidc.http;
+
+import io.quarkus.runtime.LaunchMode;
+import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.bundle.PreparedDocument;
+import io.spiffeoidc.bundle.PublishedBundle;
+import io.spiffeoidc.config.PathPrefix;
+import io.spiffeoidc.config.ProviderConfig;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+/**
+ * Every request on the public listener goes through this one handler: host check, then the two
+ * documents, else 404. It runs on the event loop and only reads the published snapshot, so a request
+ * costs a volatile read, a header comparison and a write of prepared bytes.
+ */
+@ApplicationScoped
+public class PublicRoutes {
+
+    private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+    private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
+    private static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
+    private static final CharSequence ANY_ORIGIN = HttpHeaders.createOptimized("*");
+    private static final CharSequence GET_HEAD = HttpHeaders.createOptimized("GET, HEAD");
+    private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
+    private static final CharSequence RETRY_AFTER_SECONDS = HttpHeaders.createOptimized("5");
+
+    private final BundlePublisher publisher;
+    private final HostPolicy hostPolicy;
+    private final IssuerResolver issuers;
+    private final String keysPath;
+    private final String discoveryPath;
+    private final CharSequence cacheControl;
+    private final boolean trustForwarded;
+    private final boolean allowInsecureScheme;
+    private final boolean devMode;
+
+    @Inject
+    public PublicRoutes(BundlePublisher publisher, HostPolicy hostPolicy, IssuerResolver issuers, ProviderConfig config) {
+        this.publisher = publisher;
+        this.hostPolicy = hostPolicy;
+        this.issuers = issuers;
+        String prefix = PathPrefix.normalise(config.pathPrefix()).orElse("");
+        this.keysPath = prefix + "/keys";
+        this.discoveryPath = prefix + "/.well-known/openid-configuration";
+        this.cacheControl = HttpHeaders.createOptimized("public, max-age=" + config.cacheMaxAge().toSeconds());
+        this.trustForwarded = config.trustForwardedHeaders();
+        this.allowInsecureScheme = config.allowInsecureScheme();
+        this.devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
+    }
+
+    void install(@Observes Router router) {
+        router.route().order(Integer.MIN_VALUE).handler(this::handle);
+    }
+
+    void handle(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        String path = request.path();
+        if (devMode && path.startsWith("/q/")) {
+            ctx.next(); // the dev UI lives on this router in dev mode only
+            return;
+        }
+        HttpServerResponse response = ctx.response();
+        String forwardedHost = trustForwarded ? ForwardedHeaders.host(request) : null;
+        String authority = hostPolicy.admit(forwardedHost != null ? forwardedHost : request.host());
+        if (authority == null) {
+            error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
+            return;
+        }
+        boolean keys = path.equals(keysPath);
+        if (!keys && !path.equals(discoveryPath)) {
+            error(response, 404, ErrorBodies.NOT_FOUND);
+            return;
+        }
+        HttpMethod method = request.method();
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            response.headers().set(HttpHeaders.ALLOW, GET_HEAD);
+            error(response, 405, ErrorBodies.METHOD_NOT_ALLOWED);
+            return;
+        }
+        PublishedBundle bundle = publisher.current();
+        if (bundle == null) {
+            response.headers().set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+            error(response, 503, ErrorBodies.NO_KEYS_YET);
+            return;
+        }
+        PreparedDocument document;
+        if (keys) {
+            document = bundle.jwks();
+        } else {
+            String scheme = scheme(request);
+            document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
+        }
+        send(request, response, document);
+    }
+
+    /** https unless the request really arrived over http (or a trusted proxy says so) and http is allowed. */
+    private String scheme(HttpServerRequest request) {
+        if (!allowInsecureScheme) {
+            return "https";
+        }
+        String forwarded = trustForwarded ? ForwardedHeaders.scheme(request) : null;
+        if (forwarded != null) {
+            return forwarded;
+        }
+        return request.isSSL() ? "https" : "http";
+    }
+
+    private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document) {
+        MultiMap headers = response.headers();
+        headers.set(HttpHeaders.ETAG, document.etag());
+        headers.set(HttpHeaders.CACHE_CONTROL, cacheControl);
+        headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
+        headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+        if (EntityTags.matches(request.getHeader(HttpHeaders.IF_NONE_MATCH), document.etag())) {
+            response.setStatusCode(304).end();
+            return;
+        }
+        headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
+        headers.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(document.body().length));
+        if (request.method() == HttpMethod.HEAD) {
+            response.end();
+        } else {
+            response.end(Buffer.buffer(document.body()));
+        }
+    }
+
+    private static void error(HttpServerResponse response, int status, Buffer body) {
+        MultiMap headers = response.headers();
+        headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
+        headers.set(HttpHeaders.CACHE_CONTROL, NO_STORE);
+        headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+        headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
+        response.setStatusCode(status).end(body);
+    }
+}
