@@ -25,6 +25,7 @@ public final class KeyPolicy {
     /** JWK members that carry secret material (RFC 7518 section 6.3.2 and 6.4). */
     private static final List<String> SECRET_MEMBERS = List.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
     private static final int MIN_RSA_BITS = 2048;
+    private static final Set<Object> EC_CURVES = Set.of("P-256", "P-384", "P-521");
 
     private KeyPolicy() {
     }
@@ -87,6 +88,11 @@ public final class KeyPolicy {
         if (!"RSA".equals(kty) && !"EC".equals(kty) && !"OKP".equals(kty)) {
             throw new BundleRefusal(RefusalReason.UNSUPPORTED_KEY,
                     label + " has unsupported key type " + (kty instanceof String s ? "\"" + printable(s) + "\"" : "(none)"));
+        }
+        Object crv = entry.get("crv");
+        if (("EC".equals(kty) && !EC_CURVES.contains(crv)) || ("OKP".equals(kty) && !"Ed25519".equals(crv))) {
+            throw new BundleRefusal(RefusalReason.UNSUPPORTED_KEY, label + " uses unsupported curve "
+                    + (crv instanceof String s ? "\"" + printable(s) + "\"" : "(none)"));
         }
         try {
             // Nimbus checks the encoding and, for EC keys, that the point lies on the curve.

@@ -1,0 +1,166 @@
+package io.spiffeoidc.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.JWK;
+import io.spiffeoidc.testsupport.TestBundles;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BundlePublisherTest {
+
+    private static final JWK RSA = TestBundles.rsa("rsa-1");
+    private static final JWK EC = TestBundles.ec("ec-1", Curve.P_256);
+    private static final JWK EC2 = TestBundles.ec("ec-2", Curve.P_384);
+
+    private final MutableClock clock = new MutableClock();
+    private final BundlePublisher publisher = new BundlePublisher("test", true, clock);
+
+    private static byte[] bytes(String document) {
+        return document.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void servesNothingBeforeTheFirstValidBundle() {
+        assertNull(publisher.current());
+        publisher.offerDocument(bytes("{\"keys\":[]}"));
+        assertNull(publisher.current());
+        assertEquals(1, publisher.refusedCount(RefusalReason.EMPTY_KEY_SET));
+    }
+
+    @Test
+    void aRefusedUpdateKeepsTheLastGoodKeySet() {
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA, EC)));
+        PublishedBundle good = publisher.current();
+        publisher.offerDocument(bytes(TestBundles.document(List.of(TestBundles.members(EC2)), null)));
+        publisher.offerDocument(bytes("{\"keys\":[]}"));
+        publisher.offerDocument(bytes("not json"));
+        publisher.refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING, "no bundle for spiffe://x"));
+        assertSame(good, publisher.current());
+        assertEquals(List.of("ec-1", "rsa-1"), publisher.current().keyIds());
+        assertEquals(1, publisher.refusedCount(RefusalReason.PRIVATE_KEY_MATERIAL));
+        assertEquals(1, publisher.refusedCount(RefusalReason.EMPTY_KEY_SET));
+        assertEquals(1, publisher.refusedCount(RefusalReason.INVALID_JSON));
+        assertEquals(1, publisher.refusedCount(RefusalReason.TRUST_DOMAIN_MISSING));
+        assertEquals(RefusalReason.TRUST_DOMAIN_MISSING, publisher.lastRefusal().orElseThrow().reason());
+        assertEquals(1, publisher.appliedCount());
+    }
+
+    @Test
+    void equalKeySetsGiveEqualBytesWhateverTheInputOrderOrFormat() {
+        BundlePublisher other = new BundlePublisher("test", true, clock);
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA, EC, EC2)));
+        other.offerDocument(bytes(TestBundles.spiffeBundle(7, EC2, RSA, EC)));
+        assertArrayEquals(publisher.current().jwks().body(), other.current().jwks().body());
+        assertEquals(publisher.current().jwks().etag(), other.current().jwks().etag());
+        assertEquals(publisher.current().discovery("https://a", "https://a/keys").etag(),
+                other.current().discovery("https://a", "https://a/keys").etag());
+    }
+
+    @Test
+    void aNewKeySetChangesTheEntityTag() {
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA)));
+        String before = publisher.current().jwks().etag();
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA, EC)));
+        assertNotEquals(before, publisher.current().jwks().etag());
+        assertEquals(2, publisher.appliedCount());
+    }
+
+    @Test
+    void repeatedInputIsNeitherRecountedNorRepublished() {
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA)));
+        PublishedBundle first = publisher.current();
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA)));
+        publisher.offerDocument(bytes(TestBundles.spiffeBundle(2, RSA)));
+        assertSame(first, publisher.current());
+        assertEquals(1, publisher.appliedCount());
+        publisher.offerDocument(bytes("garbage"));
+        publisher.offerDocument(bytes("garbage"));
+        assertEquals(1, publisher.refusedCount(RefusalReason.INVALID_JSON));
+    }
+
+    @Test
+    void discoveryAdvertisesServedAlgorithmsPlusRs256() {
+        publisher.offerDocument(bytes(TestBundles.jwks(EC, EC2)));
+        assertEquals(List.of("RS256", "ES256", "ES384"), publisher.current().algorithms());
+        String discovery = new String(publisher.current().discovery("https://issuer.example/td", "https://k.example/keys").body(),
+                StandardCharsets.UTF_8);
+        assertEquals("{\"issuer\":\"https://issuer.example/td\",\"jwks_uri\":\"https://k.example/keys\","
+                + "\"response_types_supported\":[\"id_token\"],\"subject_types_supported\":[\"public\"],"
+                + "\"id_token_signing_alg_values_supported\":[\"RS256\",\"ES256\",\"ES384\"]}", discovery);
+    }
+
+    @Test
+    void publishedKeysNeverCarryPrivateParameters() {
+        publisher.offerKeys(List.of(RSA.toPublicJWK(), EC.toPublicJWK()));
+        String jwks = new String(publisher.current().jwks().body(), StandardCharsets.UTF_8);
+        for (String member : List.of("\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "\"k\"")) {
+            assertTrue(!jwks.contains(member), member);
+        }
+        publisher.offerKeys(List.of(RSA));
+        assertEquals(1, publisher.refusedCount(RefusalReason.PRIVATE_KEY_MATERIAL));
+    }
+
+    @Test
+    void syncAgeGrowsWhilePollingAndStaysZeroWhileAStreamIsUp() {
+        publisher.sourceUp(false);
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA)));
+        clock.advance(Duration.ofSeconds(30));
+        assertEquals(Duration.ofSeconds(30), publisher.syncAge().orElseThrow());
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA)));
+        assertEquals(Duration.ZERO, publisher.syncAge().orElseThrow());
+
+        BundlePublisher streamed = new BundlePublisher("stream", true, clock);
+        streamed.sourceUp(true);
+        streamed.offerDocument(bytes(TestBundles.jwks(RSA)));
+        clock.advance(Duration.ofMinutes(10));
+        assertEquals(Duration.ZERO, streamed.syncAge().orElseThrow());
+        streamed.sourceDown("UNAVAILABLE: agent restarting");
+        assertEquals(SourceState.DOWN, streamed.sourceState());
+        clock.advance(Duration.ofSeconds(7));
+        assertEquals(Duration.ofSeconds(7), streamed.syncAge().orElseThrow());
+        assertEquals("UNAVAILABLE: agent restarting", streamed.lastSourceError().orElseThrow());
+    }
+
+    @Test
+    void refusalDetailNamesTheKey() {
+        Map<String, Object> entry = TestBundles.members(RSA);
+        publisher.offerDocument(bytes(TestBundles.document(List.of(entry), null)));
+        assertEquals("kid \"rsa-1\" carries private parameter \"d\"", publisher.lastRefusal().orElseThrow().detail());
+    }
+
+    static final class MutableClock extends Clock {
+        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

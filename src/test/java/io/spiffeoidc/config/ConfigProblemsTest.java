@@ -1,0 +1,121 @@
+package io.spiffeoidc.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.smallrye.config.common.MapBackedConfigSource;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The configuration check on real mapped configuration, built the way Quarkus builds it. */
+class ConfigProblemsTest {
+
+    private static ProviderConfig config(String... keyValues) {
+        Map<String, String> values = new HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            values.put(keyValues[i], keyValues[i + 1]);
+        }
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(ProviderConfig.class)
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withSources(new MapBackedConfigSource("test", values) {
+                })
+                .build();
+        return config.getConfigMapping(ProviderConfig.class);
+    }
+
+    private static List<String> problems(String... keyValues) {
+        return ConfigProblems.of(config(keyValues));
+    }
+
+    private static void assertOneProblem(String expectedStart, String... keyValues) {
+        List<String> problems = problems(keyValues);
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith(expectedStart), problems.get(0));
+    }
+
+    @Test
+    void aCompleteProductionConfigurationHasNoProblems() {
+        assertEquals(List.of(), problems("spiffe-oidc.workload-api.socket", "unix:///run/spire/agent.sock",
+                "spiffe-oidc.trust-domain", "spiffe://example.org", "spiffe-oidc.issuer", "https://oidc.example.org"));
+        assertEquals(List.of(), problems("spiffe-oidc.source", "file", "spiffe-oidc.file.path", "/etc/bundle.json",
+                "spiffe-oidc.domains", "oidc.example.org,xn--bcher-kva.example", "spiffe-oidc.cache-max-age", "60"));
+    }
+
+    @Test
+    void namesTheMissingPropertyForEachSource() {
+        assertOneProblem("spiffe-oidc.file.path: required", "spiffe-oidc.source", "file", "spiffe-oidc.domains", "a.example");
+        assertOneProblem("spiffe-oidc.workload-api.socket: required", "spiffe-oidc.trust-domain", "example.org",
+                "spiffe-oidc.domains", "a.example");
+        assertOneProblem("spiffe-oidc.trust-domain: required", "spiffe-oidc.workload-api.socket", "/run/agent.sock",
+                "spiffe-oidc.domains", "a.example");
+        assertOneProblem("spiffe-oidc.server-api.socket: required", "spiffe-oidc.source", "server-api",
+                "spiffe-oidc.trust-domain", "example.org", "spiffe-oidc.domains", "a.example");
+    }
+
+    @Test
+    void refusesMalformedValues() {
+        String[] base = {"spiffe-oidc.source", "file", "spiffe-oidc.file.path", "/b.json"};
+        assertOneProblem("spiffe-oidc.issuer: \"ftp://x\" must be an https URL", concat(base, "spiffe-oidc.issuer", "ftp://x"));
+        assertOneProblem("spiffe-oidc.issuer: \"http://x.example\" must be an https URL (http needs",
+                concat(base, "spiffe-oidc.issuer", "http://x.example"));
+        assertEquals(List.of(), problems(concat(base, "spiffe-oidc.issuer", "http://x.example",
+                "spiffe-oidc.allow-insecure-scheme", "true")));
+        assertOneProblem("spiffe-oidc.issuer: \"https://x.example/?a=b\" must be an absolute URL",
+                concat(base, "spiffe-oidc.issuer", "https://x.example/?a=b"));
+        assertOneProblem("spiffe-oidc.jwks-uri:", concat(base, "spiffe-oidc.issuer", "https://x.example",
+                "spiffe-oidc.jwks-uri", "keys"));
+        assertOneProblem("spiffe-oidc.domains: \"bücher.example\" must be written in punycode",
+                concat(base, "spiffe-oidc.domains", "bücher.example"));
+        assertOneProblem("spiffe-oidc.domains: \"https://a.example\" is not a host name",
+                concat(base, "spiffe-oidc.domains", "https://a.example"));
+        assertOneProblem("spiffe-oidc.path-prefix:", concat(base, "spiffe-oidc.domains", "a.example",
+                "spiffe-oidc.path-prefix", "oidc"));
+        assertOneProblem("spiffe-oidc.path-prefix:", concat(base, "spiffe-oidc.domains", "a.example",
+                "spiffe-oidc.path-prefix", "/a/../b"));
+        assertOneProblem("spiffe-oidc.cache-max-age:", concat(base, "spiffe-oidc.domains", "a.example",
+                "spiffe-oidc.cache-max-age", "2h"));
+        assertOneProblem("spiffe-oidc.file.poll-interval:", concat(base, "spiffe-oidc.domains", "a.example",
+                "spiffe-oidc.file.poll-interval", "1ms"));
+        assertOneProblem("spiffe-oidc.trust-domain:", concat(base, "spiffe-oidc.domains", "a.example",
+                "spiffe-oidc.trust-domain", "Example.ORG"));
+        assertOneProblem("spiffe-oidc.workload-api.socket: \"tcp://127.0.0.1:8081\" is not a Unix socket",
+                "spiffe-oidc.workload-api.socket", "tcp://127.0.0.1:8081", "spiffe-oidc.trust-domain", "example.org",
+                "spiffe-oidc.domains", "a.example");
+    }
+
+    @Test
+    void needsDomainsOrAnIssuerToKnowWhichHostsToAnswer() {
+        assertOneProblem("spiffe-oidc.domains: required when spiffe-oidc.issuer is not set",
+                "spiffe-oidc.source", "file", "spiffe-oidc.file.path", "/b.json");
+    }
+
+    @Test
+    void derivesTheStalenessThresholdFromThePollInterval() {
+        assertEquals(Duration.ofMinutes(3), ProviderBeans.defaultThreshold(config()));
+        assertEquals(Duration.ofMinutes(5), ProviderBeans.defaultThreshold(config("spiffe-oidc.source", "file",
+                "spiffe-oidc.file.poll-interval", "1m")));
+    }
+
+    @Test
+    void normalisesThePathPrefix() {
+        assertEquals("", PathPrefix.normalise("/").orElseThrow());
+        assertEquals("/oidc", PathPrefix.normalise("/oidc/").orElseThrow());
+        assertEquals("/a/b", PathPrefix.normalise("/a/b").orElseThrow());
+        assertTrue(PathPrefix.normalise("//").isEmpty());
+        assertTrue(PathPrefix.normalise("/a b").isEmpty());
+    }
+
+    private static String[] concat(String[] base, String... more) {
+        String[] all = new String[base.length + more.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+}
