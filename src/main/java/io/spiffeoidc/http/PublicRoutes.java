@@ -7,6 +7,7 @@ import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.config.PathPrefix;
 import io.spiffeoidc.config.ProviderConfig;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -33,6 +34,10 @@ public class PublicRoutes {
     private static final CharSequence GET_HEAD = HttpHeaders.createOptimized("GET, HEAD");
     private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
     private static final CharSequence RETRY_AFTER_SECONDS = HttpHeaders.createOptimized("5");
+
+    /** Context local the HTTP server metrics read the uri tag from. */
+    private static final String METRICS_PATH_TEMPLATE = "UrlPathTemplate";
+    private static final String REJECTED_HOST_TEMPLATE = "HOST_NOT_ALLOWED";
 
     private final BundlePublisher publisher;
     private final HostPolicy hostPolicy;
@@ -73,6 +78,8 @@ public class PublicRoutes {
         String forwardedHost = trustForwarded ? ForwardedHeaders.host(request) : null;
         String authority = hostPolicy.admit(forwardedHost != null ? forwardedHost : request.host());
         if (authority == null) {
+            // The metrics tag would otherwise be the request path: one series per path a client invents.
+            Vertx.currentContext().putLocal(METRICS_PATH_TEMPLATE, REJECTED_HOST_TEMPLATE);
             error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
             return;
         }

@@ -174,6 +174,19 @@ class DocumentsTest {
         }
     }
 
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metrics;
+
+    @Test
+    void rejectedHostsDoNotCreateAMetricSeriesPerPath() {
+        for (int i = 0; i < 5; i++) {
+            given().header("Host", "evil.example").get("/invented-" + i).then().statusCode(400);
+        }
+        String text = io.restassured.RestAssured.given().get(metrics).asString();
+        org.junit.jupiter.api.Assertions.assertFalse(text.contains("invented-"), "raw paths became metric tags");
+        org.junit.jupiter.api.Assertions.assertTrue(text.contains("uri=\"/HOST_NOT_ALLOWED\""), text);
+    }
+
     @Test
     void malformedAndMissingHostsGet400() {
         List<byte[]> requests = List.of(
