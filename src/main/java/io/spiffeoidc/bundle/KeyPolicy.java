@@ -25,7 +25,7 @@ public final class KeyPolicy {
     /** JWK members that carry secret material (RFC 7518 section 6.3.2 and 6.4). */
     private static final List<String> SECRET_MEMBERS = List.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
     private static final int MIN_RSA_BITS = 2048;
-    private static final Set<Object> EC_CURVES = Set.of("P-256", "P-384", "P-521");
+    private static final Set<String> EC_CURVES = Set.of("P-256", "P-384", "P-521");
 
     private KeyPolicy() {
     }
@@ -90,7 +90,9 @@ public final class KeyPolicy {
                     label + " has unsupported key type " + (kty instanceof String s ? "\"" + printable(s) + "\"" : "(none)"));
         }
         Object crv = entry.get("crv");
-        if (("EC".equals(kty) && !EC_CURVES.contains(crv)) || ("OKP".equals(kty) && !"Ed25519".equals(crv))) {
+        boolean supportedCurve = "RSA".equals(kty) || ("EC".equals(kty) && crv instanceof String name && EC_CURVES.contains(name))
+                || ("OKP".equals(kty) && "Ed25519".equals(crv));
+        if (!supportedCurve) {
             throw new BundleRefusal(RefusalReason.UNSUPPORTED_KEY, label + " uses unsupported curve "
                     + (crv instanceof String s ? "\"" + printable(s) + "\"" : "(none)"));
         }

@@ -134,6 +134,9 @@ class KeyPolicyTest {
         secp256k1.put("crv", "secp256k1");
         assertEquals(RefusalReason.UNSUPPORTED_KEY, refusal(TestBundles.document(List.of(secp256k1), null)));
         assertEquals(RefusalReason.UNSUPPORTED_KEY, refusal(TestBundles.jwks(TestBundles.okp("x", Curve.X25519))));
+        Map<String, Object> noCurve = TestBundles.members(P256.toPublicJWK());
+        noCurve.remove("crv");
+        assertEquals(RefusalReason.UNSUPPORTED_KEY, refusal(TestBundles.document(List.of(noCurve), null)));
         Map<String, Object> unknown = Map.of("kty", "PQC", "kid", "future");
         assertEquals(RefusalReason.UNSUPPORTED_KEY, refusal(TestBundles.document(List.of(unknown), null)));
     }
