@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# Benchmark: this service against nginx (static file), node-oidc-provider (peer OIDC server) and a bare
+# Vert.x HTTPS server, side by side in one run on this machine. Servers are pinned to CPU 0, the load
+# generator to CPU 1. Writes bench/RESULTS.md and prints the headline ratios last.
+#
+#   bench/run.sh           full run (about 8 minutes)
+#   bench/run.sh --smoke   at most about a minute: the service and nginx, one short run each
+#
+# Talks only to 127.0.0.1; every process it starts is stopped on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+MODE=full
+[[ "${1:-}" == "--smoke" ]] && MODE=smoke
+OUT="$ROOT/bench/out"
+rm -rf "$OUT" && mkdir -p "$OUT"
+SERVER_CPU=0
+LOAD_CPU=1
+JVM_FLAGS=(-Xmx128m -XX:+UseSerialGC)
+CONNECTIONS=64
+if [[ $MODE == full ]]; then RUNS=3; SECONDS_PER_RUN=10; WARMUP=5; else RUNS=1; SECONDS_PER_RUN=3; WARMUP=2; fi
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+# ---- prerequisites (idempotent) ------------------------------------------------------------------
+need=()
+for tool in wrk nginx taskset openssl python3; do command -v "$tool" >/dev/null || need+=("$tool"); done
+if ((${#need[@]})); then
+  log "installing ${need[*]}"
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq wrk nginx-light util-linux openssl python3 >/dev/null
+fi
+if [[ $MODE == full ]]; then
+  (cd bench/node && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
+fi
+[[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -q -B -ntp -DskipTests package
+[[ -f target/test-classes/io/spiffeoidc/bench/BenchKeys.class ]] || ./mvnw -q -B -ntp test-compile
+[[ -f target/test-classpath.txt ]] || ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/test-classpath.txt
+CP="target/test-classes:$(cat target/test-classpath.txt)"
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_200() { # url, seconds
+  local deadline=$((SECONDS + $2))
+  until curl -fsS --cacert "$OUT/ca.pem" -o /dev/null "$1" 2>/dev/null; do
+    ((SECONDS < deadline)) || { log "no 200 from $1"; return 1; }
+    sleep 0.1
+  done
+}
+stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# ---- material: one CA and one localhost certificate for every server, keys of three sizes -----------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
+  -keyout "$OUT/ca-key.pem" -out "$OUT/ca.pem" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+  -keyout "$OUT/key.pem" -out "$OUT/leaf.csr" 2>/dev/null
+openssl x509 -req -in "$OUT/leaf.csr" -CA "$OUT/ca.pem" -CAkey "$OUT/ca-key.pem" -CAcreateserial -days 2 \
+  -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth') \
+  -out "$OUT/cert.pem" 2>/dev/null
+for n in 1 3 10 100; do java -cp "$CP" io.spiffeoidc.bench.BenchKeys "$OUT/keys-$n" "$n"; done
+
+start_service() { # port bundle -> pid in SERVICE_PID
+  local port=$1 bundle=$2
+  SPIFFE_OIDC_SOURCE=file SPIFFE_OIDC_FILE_PATH="$bundle" SPIFFE_OIDC_ISSUER="https://localhost:$port" \
+  SPIFFE_OIDC_DOMAINS=localhost QUARKUS_HTTP_SSL_PORT="$port" QUARKUS_HTTP_INSECURE_REQUESTS=disabled \
+  QUARKUS_HTTP_PORT="$(free_port)" QUARKUS_MANAGEMENT_PORT="$(free_port)" \
+    taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" -Dquarkus.tls.key-store.pem.0.cert="$OUT/cert.pem" \
+    -Dquarkus.tls.key-store.pem.0.key="$OUT/key.pem" -jar target/quarkus-app/quarkus-run.jar >>"$OUT/service.log" 2>&1 &
+  SERVICE_PID=$!
+  PIDS+=("$SERVICE_PID")
+}
+
+# ---- load: wrk over HTTPS keep-alive; median requests/s, p50 and p99 of the runs ----------------------
+to_ms() { # wrk latency such as 850.00us, 1.42ms, 1.02s
+  awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else if (v ~ /s$/) print v*1000; else print v }'
+}
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+load() { # name url -> appends "name rps p50 p99 errors" to $OUT/load.txt
+  local name=$1 url=$2 rps=() p50=() p99=() errors=0
+  taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${WARMUP}s "$url" >/dev/null
+  for run in $(seq 1 $RUNS); do
+    local raw="$OUT/wrk-$name-$run.txt"
+    taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency "$url" >"$raw"
+    rps+=("$(awk '/^Requests\/sec/ { print $2 }' "$raw")")
+    p50+=("$(to_ms "$(awk '$1 == "50%" { print $2 }' "$raw")")")
+    p99+=("$(to_ms "$(awk '$1 == "99%" { print $2 }' "$raw")")")
+    errors=$((errors + $(awk '/Non-2xx or 3xx/ { n += $5 } /Socket errors/ { for (i = 4; i <= NF; i += 2) n += $i } END { print n + 0 }' "$raw")))
+  done
+  printf '%s %s %s %s %s\n' "$name" "$(printf '%s\n' "${rps[@]}" | median)" "$(printf '%s\n' "${p50[@]}" | median)" \
+    "$(printf '%s\n' "${p99[@]}" | median)" "$errors" >>"$OUT/load.txt"
+  log "$name: $(tail -1 "$OUT/load.txt")"
+}
+: >"$OUT/load.txt"
+
+# ---- 1. this service --------------------------------------------------------------------------------
+PORT=$(free_port)
+start_service "$PORT" "$OUT/keys-3/bundle.json"
+wait_200 "https://localhost:$PORT/keys" 60
+curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" -o "$OUT/keys.json"
+curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/.well-known/openid-configuration" -o "$OUT/discovery.json"
+log "JWKS: $(wc -c <"$OUT/keys.json") bytes, discovery document: $(wc -c <"$OUT/discovery.json") bytes"
+load service-keys "https://localhost:$PORT/keys"
+load service-discovery "https://localhost:$PORT/.well-known/openid-configuration"
+RSS_KB=$(ps -o rss= -p "$SERVICE_PID" | tr -d ' ')
+stop "$SERVICE_PID"
+
+# ---- 2. nginx serving the same bytes as static files -------------------------------------------------
+mkdir -p "$OUT/nginx/root/.well-known" "$OUT/nginx/tmp"
+cp "$OUT/keys.json" "$OUT/nginx/root/keys"
+cp "$OUT/discovery.json" "$OUT/nginx/root/.well-known/openid-configuration"
+NGINX_PORT=$(free_port)
+cat >"$OUT/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $OUT/nginx/nginx.pid;
+error_log $OUT/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $OUT/nginx/tmp; proxy_temp_path $OUT/nginx/tmp; fastcgi_temp_path $OUT/nginx/tmp;
+  uwsgi_temp_path $OUT/nginx/tmp; scgi_temp_path $OUT/nginx/tmp;
+  keepalive_requests 10000000;
+  server {
+    listen 127.0.0.1:$NGINX_PORT ssl;
+    ssl_certificate $OUT/cert.pem;
+    ssl_certificate_key $OUT/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root $OUT/nginx/root;
+    default_type application/json;
+    add_header Cache-Control "public, max-age=300";
+  }
+}
+CONF
+chmod -R a+rX "$OUT"
+taskset -c $SERVER_CPU nginx -c "$OUT/nginx/nginx.conf" >>"$OUT/nginx.log" 2>&1 &
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
+wait_200 "https://localhost:$NGINX_PORT/keys" 20
+load nginx-keys "https://localhost:$NGINX_PORT/keys"
+load nginx-discovery "https://localhost:$NGINX_PORT/.well-known/openid-configuration"
+stop "$NGINX_PID"
+
+if [[ $MODE == full ]]; then
+  # ---- 3. node-oidc-provider with the same keys (it renders its own JWKS from the private keys) -------
+  NODE_PORT=$(free_port)
+  (cd bench/node && exec taskset -c $SERVER_CPU node provider.mjs "$NODE_PORT" "$OUT/cert.pem" "$OUT/key.pem" \
+    "$OUT/keys-3/private-jwks.json") >>"$OUT/node.log" 2>&1 &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+  wait_200 "https://localhost:$NODE_PORT/jwks" 30
+  load peer-keys "https://localhost:$NODE_PORT/jwks"
+  load peer-discovery "https://localhost:$NODE_PORT/.well-known/openid-configuration"
+  stop "$NODE_PID"
+
+  # ---- 4. bare Vert.x HTTPS server, same JDK and flags, same bytes --------------------------------------
+  BARE_PORT=$(free_port)
+  taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" -cp "$CP" io.spiffeoidc.bench.BareVertxServer "$BARE_PORT" \
+    "$OUT/cert.pem" "$OUT/key.pem" "$OUT/keys.json" "$OUT/discovery.json" >>"$OUT/bare.log" 2>&1 &
+  BARE_PID=$!
+  PIDS+=("$BARE_PID")
+  wait_200 "https://localhost:$BARE_PORT/keys" 30
+  load bare-vertx-keys "https://localhost:$BARE_PORT/keys"
+  load bare-vertx-discovery "https://localhost:$BARE_PORT/.well-known/openid-configuration"
+  stop "$BARE_PID"
+
+  # ---- 5. start-up to the first HTTPS 200 on /keys: 5 starts each, median ------------------------------
+  startup_service=() startup_bare=()
+  for i in 1 2 3 4 5; do
+    PORT=$(free_port)
+    t0=$(date +%s%N)
+    start_service "$PORT" "$OUT/keys-3/bundle.json"
+    startup_service+=("$(python3 bench/probe.py "https://localhost:$PORT/keys" "$OUT/ca.pem" "$t0")")
+    stop "$SERVICE_PID"
+    BARE_PORT=$(free_port)
+    t0=$(date +%s%N)
+    taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" -cp "$CP" io.spiffeoidc.bench.BareVertxServer "$BARE_PORT" \
+      "$OUT/cert.pem" "$OUT/key.pem" "$OUT/keys.json" "$OUT/discovery.json" >>"$OUT/bare.log" 2>&1 &
+    BARE_PID=$!
+    PIDS+=("$BARE_PID")
+    startup_bare+=("$(python3 bench/probe.py "https://localhost:$BARE_PORT/keys" "$OUT/ca.pem" "$t0")")
+    stop "$BARE_PID"
+  done
+  STARTUP_SERVICE=$(printf '%s\n' "${startup_service[@]}" | median)
+  STARTUP_BARE=$(printf '%s\n' "${startup_bare[@]}" | median)
+  log "start-up ms: service ${startup_service[*]} (median $STARTUP_SERVICE), bare Vert.x ${startup_bare[*]} (median $STARTUP_BARE)"
+
+  # ---- 6. cost against key-set size ------------------------------------------------------------------
+  for n in 1 10 100; do
+    PORT=$(free_port)
+    start_service "$PORT" "$OUT/keys-$n/bundle.json"
+    wait_200 "https://localhost:$PORT/keys" 60
+    load "service-keys-$n" "https://localhost:$PORT/keys"
+    echo "$n $(curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" | wc -c)" >>"$OUT/sizes.txt"
+    stop "$SERVICE_PID"
+  done
+
+  # ---- 7. key propagation through the Workload API source ----------------------------------------------
+  PROPAGATION="not measured: the fake agent is not part of this build"
+  if [[ -f target/test-classes/io/spiffeoidc/testsupport/FakeWorkloadApiMain.class ]]; then
+    PROPAGATION=$(bash bench/propagation.sh "$OUT" "$CP" 50) || PROPAGATION="failed: see $OUT/propagation.log"
+  fi
+fi
+
+# ---- report ---------------------------------------------------------------------------------------------
+field() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$OUT/load.txt"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+JDK=$(java -version 2>&1 | head -1)
+{
+  echo "# Benchmark results"
+  echo
+  echo "Date: $(date -u +%Y-%m-%dT%H:%M:%SZ). Mode: $MODE. Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ { print $2 }') GiB. JDK: $JDK. JVM flags: ${JVM_FLAGS[*]}."
+  echo
+  echo "Servers pinned to CPU $SERVER_CPU, wrk to CPU $LOAD_CPU: \`taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency URL\`, after a ${WARMUP} s warm-up, $RUNS run(s), median. TLS with one P-256 certificate for every server; JWKS of $(wc -c <"$OUT/keys.json") bytes (3 keys), the same bytes for this service, nginx and bare Vert.x. Command: \`bench/run.sh${1:+ $1}\`."
+  echo
+  echo "| server | endpoint | requests/s | p50 ms | p99 ms | errors |"
+  echo "|---|---|---:|---:|---:|---:|"
+  while read -r name rps p50 p99 errors; do
+    echo "| ${name%-*} | ${name##*-} | $rps | $p50 | $p99 | $errors |"
+  done <"$OUT/load.txt"
+  echo
+  echo "Ratios: /keys requests/s service/nginx $(ratio "$(field service-keys 2)" "$(field nginx-keys 2)"), p99 service/nginx $(ratio "$(field service-keys 4)" "$(field nginx-keys 4)")."
+  if [[ $MODE == full ]]; then
+    echo "/keys requests/s service/node-oidc-provider $(ratio "$(field service-keys 2)" "$(field peer-keys 2)"), service/bare Vert.x $(ratio "$(field service-keys 2)" "$(field bare-vertx-keys 2)")."
+    echo
+    echo "Start-up to the first HTTPS 200 on /keys (5 starts, median, pinned to one core): service $STARTUP_SERVICE ms, bare Vert.x $STARTUP_BARE ms."
+    echo
+    echo "Resident memory of the service after the /keys and discovery load: $((RSS_KB / 1024)) MB."
+    echo
+    echo "Key-set size (JWKS bytes): $(tr '\n' ' ' <"$OUT/sizes.txt")"
+    echo
+    echo "Key propagation (agent push to first /keys response with the new kid): $PROPAGATION"
+  fi
+} >"$OUT/RESULTS.md"
+[[ $MODE == full ]] && cp "$OUT/RESULTS.md" bench/RESULTS.md
+cat "$OUT/RESULTS.md"
+echo
+echo "HEADLINE /keys: service $(field service-keys 2) req/s = $(ratio "$(field service-keys 2)" "$(field nginx-keys 2)")x nginx; p99 $(field service-keys 4) ms = $(ratio "$(field service-keys 4)" "$(field nginx-keys 4)")x nginx"
