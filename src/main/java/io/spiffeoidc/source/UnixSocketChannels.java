@@ -2,6 +2,7 @@ package io.spiffeoidc.source;
 
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
@@ -32,6 +33,8 @@ public final class UnixSocketChannels implements AutoCloseable {
                 .eventLoopGroup(eventLoop)
                 .channelType(EpollDomainSocketChannel.class)
                 .executor(executor)
+                // gRPC sets TCP keepalive on every channel; a Unix socket has none and Netty would warn on each connect.
+                .withOption(ChannelOption.SO_KEEPALIVE, null)
                 .usePlaintext();
     }
 
@@ -40,15 +43,18 @@ public final class UnixSocketChannels implements AutoCloseable {
         eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
 
-    /** One line for logs and health data: "UNAVAILABLE: io exception (connect(..) failed: No such file ...)". */
+    /**
+     * One line for logs and health data, e.g. "UNAVAILABLE: io exception (FileNotFoundException)" when the
+     * socket does not exist: gRPC's own description alone does not tell a missing socket from a refused one.
+     */
     public static String describe(Status status) {
         StringBuilder text = new StringBuilder(status.getCode().name());
         if (status.getDescription() != null) {
             text.append(": ").append(status.getDescription());
         }
         Throwable cause = status.getCause();
-        if (cause != null && cause.getMessage() != null) {
-            text.append(" (").append(cause.getMessage()).append(')');
+        if (cause != null) {
+            text.append(" (").append(cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()).append(')');
         }
         return text.toString().replace('\n', ' ');
     }

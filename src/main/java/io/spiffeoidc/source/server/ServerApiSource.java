@@ -36,7 +36,8 @@ public final class ServerApiSource implements BundleSource {
     private static final GetBundleRequest REQUEST = GetBundleRequest.newBuilder()
             .setOutputMask(BundleMask.newBuilder().setJwtAuthorities(true))
             .build();
-    private static final Duration MAX_CALL_TIME = Duration.ofSeconds(10);
+    /** A hung server must not stop the polls for good; a live one answers in milliseconds. */
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
     private final Path socket;
     private final String trustDomain;
@@ -74,7 +75,7 @@ public final class ServerApiSource implements BundleSource {
         Duration next = pollInterval;
         try {
             Bundle bundle = BundleGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(min(MAX_CALL_TIME, pollInterval).toMillis(), TimeUnit.MILLISECONDS)
+                    .withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                     .getBundle(REQUEST);
             backoff.reset();
             sink.sourceUp(false);
