@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -98,7 +99,7 @@ public final class PushToServeBenchmark {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("no progress in 30 s");
             }
-            Thread.onSpinWait();
+            LockSupport.parkNanos(20_000);
         }
     }
 
