@@ -26,7 +26,8 @@ import java.util.function.BooleanSupplier;
  *
  * <pre>
  * ./mvnw -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
- * java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) \
+ * java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+ *     -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) \
  *     io.spiffeoidc.bench.PushToServeBenchmark [rotations=200] [restarts=20] 2>/dev/null
  * </pre>
  */
