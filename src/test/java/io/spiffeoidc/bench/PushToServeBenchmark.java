@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -25,7 +26,8 @@ import java.util.function.BooleanSupplier;
  *
  * <pre>
  * ./mvnw -q test-compile dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
- * java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) \
+ * java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+ *     -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) \
  *     io.spiffeoidc.bench.PushToServeBenchmark [rotations=200] [restarts=20] 2>/dev/null
  * </pre>
  */
@@ -98,7 +100,7 @@ public final class PushToServeBenchmark {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("no progress in 30 s");
             }
-            Thread.onSpinWait();
+            LockSupport.parkNanos(20_000);
         }
     }
 

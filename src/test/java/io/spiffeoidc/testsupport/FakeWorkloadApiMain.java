@@ -18,7 +18,8 @@ import java.util.Map;
  * {@link FakeWorkloadApi} as a process, for suites that run the packaged service against an agent:
  *
  * <pre>
- * java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) \
+ * java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+ *     -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) \
  *     io.spiffeoidc.testsupport.FakeWorkloadApiMain --socket /tmp/agent.sock \
  *     [--control-port 0] [--trust-domain spiffe://example.org] [--bundle-file bundle.json]
  * </pre>
