@@ -259,7 +259,43 @@ class OpenShiftManifestsTest {
         Map<String, Object> endpoint = endpoints.get(0);
         assertEquals(app.managementPort(), resolve(servicePort((String) endpoint.get("port")).getTargetPort()));
         assertEquals(app.metricsPath(), endpoint.get("path"));
-        assertEquals("http", endpoint.get("scheme"));
+        assertEquals(managementScheme().toLowerCase(), endpoint.get("scheme"));
+        // Prometheus verifies the service-CA certificate, issued for <service>.<namespace>.svc.
+        assertEquals(service.getMetadata().getName() + "." + namespace() + ".svc",
+                serviceMonitor.get("spec", "endpoints", 0, "tlsConfig", "serverName"));
+        assertEquals(Map.of("name", "openshift-service-ca.crt", "key", "service-ca.crt"),
+                serviceMonitor.get("spec", "endpoints", 0, "tlsConfig", "ca", "configMap"));
+    }
+
+    @Test
+    void theKustomizationRewritesEveryNamespaceInsideAValue() {
+        Map<String, Map<String, Object>> targets = new LinkedHashMap<>();
+        List<Map<String, Object>> replacements = kustomization.get("replacements");
+        assertNotNull(replacements, "no replacement carries the namespace into values");
+        for (Map<String, Object> replacement : replacements) {
+            assertEquals(Map.of("kind", "ServiceAccount", "name", serviceAccount.getMetadata().getName(),
+                    "fieldPath", "metadata.namespace"), replacement.get("source"));
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> list = (List<Map<String, Object>>) replacement.get("targets");
+            for (Map<String, Object> target : list) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> select = (Map<String, Object>) target.get("select");
+                targets.put(select.get("kind") + " " + target.get("fieldPaths"), target);
+                assertEquals(deployment.getMetadata().getName(), select.get("name"));
+            }
+        }
+        Map<String, Object> spiffeId = targets.get(
+                "ClusterSPIFFEID [spec.namespaceSelector.matchLabels.[kubernetes.io/metadata.name]]");
+        assertNotNull(spiffeId, targets.keySet().toString());
+        assertEquals("spire.spiffe.io", ((Map<?, ?>) spiffeId.get("select")).get("group"));
+        Map<String, Object> serverName = targets.get("ServiceMonitor [spec.endpoints.0.tlsConfig.serverName]");
+        assertNotNull(serverName, targets.keySet().toString());
+        assertEquals("monitoring.coreos.com", ((Map<?, ?>) serverName.get("select")).get("group"));
+        // The namespace is the second dot-separated part of <service>.<namespace>.svc.
+        assertEquals(Map.of("delimiter", ".", "index", 1), serverName.get("options"));
+        assertEquals(namespace(), ((String) serviceMonitor.get("spec", "endpoints", 0, "tlsConfig", "serverName"))
+                .split("\\.")[1]);
+        assertEquals(2, targets.size());
     }
 
     // ---- TLS ------------------------------------------------------------------------------------
@@ -317,21 +353,7 @@ class OpenShiftManifestsTest {
         String selected = clusterSpiffeId.get("spec", "namespaceSelector", "matchLabels",
                 "kubernetes.io/metadata.name");
         assertEquals(namespace(), selected, "the literal must agree with the kustomization's namespace");
-        // ...and the kustomization keeps it so when the namespace changes.
-        List<Map<String, Object>> replacements = kustomization.get("replacements");
-        assertNotNull(replacements, "no replacement carries the namespace into the ClusterSPIFFEID");
-        Map<String, Object> replacement = replacements.get(0);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> source = (Map<String, Object>) replacement.get("source");
-        assertEquals("ServiceAccount", source.get("kind"));
-        assertEquals(serviceAccount.getMetadata().getName(), source.get("name"));
-        assertEquals("metadata.namespace", source.get("fieldPath"));
-        @SuppressWarnings("unchecked")
-        Map<String, Object> target = ((List<Map<String, Object>>) replacement.get("targets")).get(0);
-        assertEquals(Map.of("group", "spire.spiffe.io", "kind", "ClusterSPIFFEID",
-                "name", clusterSpiffeId.getMetadata().getName()), target.get("select"));
-        assertEquals(List.of("spec.namespaceSelector.matchLabels.[kubernetes.io/metadata.name]"),
-                target.get("fieldPaths"));
+        // The kustomization keeps it so when the namespace changes: see theKustomizationRewrites...
     }
 
     // ---- configuration --------------------------------------------------------------------------
@@ -517,11 +539,24 @@ class OpenShiftManifestsTest {
         return containerPort(port.getStrVal()).getContainerPort();
     }
 
+    /**
+     * The management interface's scheme in the pod: Quarkus serves it with the default TLS configuration
+     * whenever one is set (checked against the packaged application: with quarkus.tls.key-store.pem.0.*
+     * set it listens only for HTTPS) unless a TLS configuration is named for it.
+     */
+    static String managementScheme() {
+        boolean defaultTls = container.getEnv().stream().anyMatch(e -> e.getName().startsWith("QUARKUS_TLS_KEY_STORE_"))
+                || !app.get("quarkus.tls.key-store.pem.0.cert", "").isEmpty();
+        assertEquals("", app.get("quarkus.management.tls-configuration-name", ""),
+                "a named TLS configuration for the management interface: revisit the probes' scheme");
+        return defaultTls ? "HTTPS" : "HTTP";
+    }
+
     static void assertProbe(Probe probe, String group) {
         assertNotNull(probe, group + " probe missing");
         assertNotNull(probe.getHttpGet(), group + " probe is not an HTTP GET");
         assertEquals(app.healthPath(group), probe.getHttpGet().getPath());
-        assertEquals("HTTP", probe.getHttpGet().getScheme(), "the management interface is plain HTTP");
+        assertEquals(managementScheme(), probe.getHttpGet().getScheme());
         assertEquals(app.managementPort(), resolve(probe.getHttpGet().getPort()));
         assertNull(probe.getHttpGet().getHost(), "probes go to the pod IP");
     }
