@@ -47,6 +47,37 @@ final class AppProperties {
         return Integer.parseInt(get("quarkus.management.port", "9000"));
     }
 
+    /** The TLS configuration of the public listener: a named one, or "" for the default one. */
+    String httpsTlsConfigurationName() {
+        return get("quarkus.http.tls-configuration-name", "");
+    }
+
+    /** The property prefix of a TLS configuration: quarkus.tls. or quarkus.tls.<name>. */
+    static String tlsPrefix(String name) {
+        return name.isEmpty() ? "quarkus.tls." : "quarkus.tls." + name + ".";
+    }
+
+    /**
+     * The PEM file ("cert" or "key") the public listener reads in production. Without a configured path
+     * the service's documented default applies: the OpenShift / cert-manager secret layout in /var/run/tls.
+     */
+    String httpsPemFile(String which) {
+        String key = tlsPrefix(httpsTlsConfigurationName()) + "key-store.pem.0." + which;
+        return get(key, "/var/run/tls/tls." + ("cert".equals(which) ? "crt" : "key"));
+    }
+
+    /**
+     * Whether the management interface serves TLS: Quarkus gives it the TLS configuration named for it,
+     * or else the default TLS configuration when one has a key store (checked against the packaged
+     * application: with quarkus.tls.key-store.pem.0.* set, port 9000 answers only HTTPS).
+     */
+    boolean managementTls(boolean defaultKeyStoreFromEnvironment) {
+        if (!get("quarkus.management.tls-configuration-name", "").isEmpty()) {
+            return true;
+        }
+        return defaultKeyStoreFromEnvironment || !get("quarkus.tls.key-store.pem.0.cert", "").isEmpty();
+    }
+
     /** /q/health/ready and friends, as the management interface serves them. */
     String healthPath(String group) {
         String groupKey = switch (group) {

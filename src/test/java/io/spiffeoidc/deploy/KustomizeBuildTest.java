@@ -94,9 +94,6 @@ class KustomizeBuildTest {
         GenericKubernetesResource spiffeId = only(objects, "ClusterSPIFFEID", GenericKubernetesResource.class);
         assertEquals("identity-prod", spiffeId.get("spec", "namespaceSelector", "matchLabels",
                 "kubernetes.io/metadata.name"));
-        GenericKubernetesResource monitor = only(objects, "ServiceMonitor", GenericKubernetesResource.class);
-        assertEquals("spiffe-oidc-discovery-provider.identity-prod.svc",
-                monitor.get("spec", "endpoints", 0, "tlsConfig", "serverName"));
         for (HasMetadata object : objects) {
             assertEquals("identity-prod", object.getMetadata().getNamespace(), object.getKind());
         }

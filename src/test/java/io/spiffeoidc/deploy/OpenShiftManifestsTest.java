@@ -260,11 +260,6 @@ class OpenShiftManifestsTest {
         assertEquals(app.managementPort(), resolve(servicePort((String) endpoint.get("port")).getTargetPort()));
         assertEquals(app.metricsPath(), endpoint.get("path"));
         assertEquals(managementScheme().toLowerCase(), endpoint.get("scheme"));
-        // Prometheus verifies the service-CA certificate, issued for <service>.<namespace>.svc.
-        assertEquals(service.getMetadata().getName() + "." + namespace() + ".svc",
-                serviceMonitor.get("spec", "endpoints", 0, "tlsConfig", "serverName"));
-        assertEquals(Map.of("name", "openshift-service-ca.crt", "key", "service-ca.crt"),
-                serviceMonitor.get("spec", "endpoints", 0, "tlsConfig", "ca", "configMap"));
     }
 
     @Test
@@ -288,14 +283,7 @@ class OpenShiftManifestsTest {
                 "ClusterSPIFFEID [spec.namespaceSelector.matchLabels.[kubernetes.io/metadata.name]]");
         assertNotNull(spiffeId, targets.keySet().toString());
         assertEquals("spire.spiffe.io", ((Map<?, ?>) spiffeId.get("select")).get("group"));
-        Map<String, Object> serverName = targets.get("ServiceMonitor [spec.endpoints.0.tlsConfig.serverName]");
-        assertNotNull(serverName, targets.keySet().toString());
-        assertEquals("monitoring.coreos.com", ((Map<?, ?>) serverName.get("select")).get("group"));
-        // The namespace is the second dot-separated part of <service>.<namespace>.svc.
-        assertEquals(Map.of("delimiter", ".", "index", 1), serverName.get("options"));
-        assertEquals(namespace(), ((String) serviceMonitor.get("spec", "endpoints", 0, "tlsConfig", "serverName"))
-                .split("\\.")[1]);
-        assertEquals(2, targets.size());
+        assertEquals(1, targets.size(), targets.keySet().toString());
     }
 
     // ---- TLS ------------------------------------------------------------------------------------
@@ -310,8 +298,18 @@ class OpenShiftManifestsTest {
                 .findFirst().orElseThrow(() -> new AssertionError("secret " + secret + " is not a volume"));
         VolumeMount mount = mount(volume.getName());
         assertTrue(mount.getReadOnly());
-        assertEquals(mount.getMountPath() + "/tls.crt", env("QUARKUS_TLS_KEY_STORE_PEM_0_CERT"));
-        assertEquals(mount.getMountPath() + "/tls.key", env("QUARKUS_TLS_KEY_STORE_PEM_0_KEY"));
+        // The files the public listener reads (the application's production paths, or the Deployment's
+        // override) are the secret's two keys, in this mount.
+        assertEquals(mount.getMountPath() + "/tls.crt", httpsPemFile("cert"));
+        assertEquals(mount.getMountPath() + "/tls.key", httpsPemFile("key"));
+    }
+
+    /** The public listener's PEM file: the Deployment's environment override, else the application's. */
+    static String httpsPemFile(String which) {
+        String name = AppProperties.tlsPrefix(app.httpsTlsConfigurationName()) + "key-store.pem.0." + which;
+        String envName = name.toUpperCase().replaceAll("[^A-Z0-9]", "_");
+        return container.getEnv().stream().filter(e -> e.getName().equals(envName)).map(EnvVar::getValue)
+                .findFirst().orElseGet(() -> app.httpsPemFile(which));
     }
 
     @Test
@@ -353,7 +351,7 @@ class OpenShiftManifestsTest {
         String selected = clusterSpiffeId.get("spec", "namespaceSelector", "matchLabels",
                 "kubernetes.io/metadata.name");
         assertEquals(namespace(), selected, "the literal must agree with the kustomization's namespace");
-        // The kustomization keeps it so when the namespace changes: see theKustomizationRewrites...
+        // The kustomization keeps it so when the namespace changes (theKustomizationRewrites... below).
     }
 
     // ---- configuration --------------------------------------------------------------------------
@@ -539,17 +537,11 @@ class OpenShiftManifestsTest {
         return containerPort(port.getStrVal()).getContainerPort();
     }
 
-    /**
-     * The management interface's scheme in the pod: Quarkus serves it with the default TLS configuration
-     * whenever one is set (checked against the packaged application: with quarkus.tls.key-store.pem.0.*
-     * set it listens only for HTTPS) unless a TLS configuration is named for it.
-     */
+    /** The management interface's scheme in the pod (see {@link AppProperties#managementTls}). */
     static String managementScheme() {
-        boolean defaultTls = container.getEnv().stream().anyMatch(e -> e.getName().startsWith("QUARKUS_TLS_KEY_STORE_"))
-                || !app.get("quarkus.tls.key-store.pem.0.cert", "").isEmpty();
-        assertEquals("", app.get("quarkus.management.tls-configuration-name", ""),
-                "a named TLS configuration for the management interface: revisit the probes' scheme");
-        return defaultTls ? "HTTPS" : "HTTP";
+        boolean defaultKeyStoreInEnv = container.getEnv().stream()
+                .anyMatch(e -> e.getName().startsWith("QUARKUS_TLS_KEY_STORE_"));
+        return app.managementTls(defaultKeyStoreInEnv) ? "HTTPS" : "HTTP";
     }
 
     static void assertProbe(Probe probe, String group) {
