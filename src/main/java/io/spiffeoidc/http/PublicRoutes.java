@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,6 +34,13 @@ public class PublicRoutes {
     private static final CharSequence GET_HEAD = HttpHeaders.createOptimized("GET, HEAD");
     private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
     private static final CharSequence RETRY_AFTER_SECONDS = HttpHeaders.createOptimized("5");
+    private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
+
+    /**
+     * Vert.x bounds the header block's size (quarkus.http.limits.max-header-size) but not the number of
+     * headers. Browsers send about 15 and a mesh sidecar adds about 15 more; 64 leaves room for both.
+     */
+    static final int MAX_REQUEST_HEADERS = 64;
 
     private final BundlePublisher publisher;
     private final HostPolicy hostPolicy;
@@ -70,6 +78,18 @@ public class PublicRoutes {
             return;
         }
         HttpServerResponse response = ctx.response();
+        if (hasBody(request)) {
+            // Nothing here takes a body. Closing the connection spares reading one we would only discard.
+            if (request.version() != HttpVersion.HTTP_2) {
+                response.headers().set(HttpHeaders.CONNECTION, CLOSE);
+            }
+            error(response, 413, ErrorBodies.BODY_NOT_ACCEPTED);
+            return;
+        }
+        if (request.headers().size() > MAX_REQUEST_HEADERS) {
+            error(response, 431, ErrorBodies.TOO_MANY_HEADERS);
+            return;
+        }
         String forwardedHost = trustForwarded ? ForwardedHeaders.host(request) : null;
         String authority = hostPolicy.admit(forwardedHost != null ? forwardedHost : request.host());
         if (authority == null) {
@@ -101,6 +121,14 @@ public class PublicRoutes {
             document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         }
         send(request, response, document);
+    }
+
+    private static boolean hasBody(HttpServerRequest request) {
+        if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+            return true;
+        }
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        return length != null && !length.equals("0");
     }
 
     /** https unless the request really arrived over http (or a trusted proxy says so) and http is allowed. */
