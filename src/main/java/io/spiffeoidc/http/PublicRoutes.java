@@ -6,6 +6,7 @@ import io.spiffeoidc.bundle.PreparedDocument;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.config.PathPrefix;
 import io.spiffeoidc.config.ProviderConfig;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -79,11 +80,7 @@ public class PublicRoutes {
         }
         HttpServerResponse response = ctx.response();
         if (hasBody(request)) {
-            // Nothing here takes a body. Closing the connection spares reading one we would only discard.
-            if (request.version() != HttpVersion.HTTP_2) {
-                response.headers().set(HttpHeaders.CONNECTION, CLOSE);
-            }
-            error(response, 413, ErrorBodies.BODY_NOT_ACCEPTED);
+            refuseBody(request, response);
             return;
         }
         if (request.headers().size() > MAX_REQUEST_HEADERS) {
@@ -121,6 +118,20 @@ public class PublicRoutes {
             document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         }
         send(request, response, document);
+    }
+
+    /**
+     * Nothing here takes a body. Over HTTP/1.x the connection is closed after the answer, which spares
+     * reading a body only to discard it (Vert.x keeps a connection open for a "Connection: close" response
+     * header alone); over HTTP/2 only the stream ends.
+     */
+    private static void refuseBody(HttpServerRequest request, HttpServerResponse response) {
+        if (request.version() == HttpVersion.HTTP_2) {
+            error(response, 413, ErrorBodies.BODY_NOT_ACCEPTED);
+            return;
+        }
+        response.headers().set(HttpHeaders.CONNECTION, CLOSE);
+        error(response, 413, ErrorBodies.BODY_NOT_ACCEPTED).onComplete(sent -> request.connection().close());
     }
 
     private static boolean hasBody(HttpServerRequest request) {
@@ -162,12 +173,12 @@ public class PublicRoutes {
         }
     }
 
-    private static void error(HttpServerResponse response, int status, Buffer body) {
+    private static Future<Void> error(HttpServerResponse response, int status, Buffer body) {
         MultiMap headers = response.headers();
         headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
         headers.set(HttpHeaders.CACHE_CONTROL, NO_STORE);
         headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
         headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
-        response.setStatusCode(status).end(body);
+        return response.setStatusCode(status).end(body);
     }
 }
