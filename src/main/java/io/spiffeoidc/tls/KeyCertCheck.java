@@ -3,6 +3,7 @@ package io.spiffeoidc.tls;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
+import java.security.InvalidKeyException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.PublicKey;
@@ -11,6 +12,7 @@ import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Date;
 import java.util.Optional;
 import javax.net.ssl.KeyManager;
@@ -40,7 +42,7 @@ final class KeyCertCheck {
             return Result.refused("not a PEM certificate and private key (" + describe(e) + ")");
         }
         try {
-            for (String alias : java.util.Collections.list(keyStore.aliases())) {
+            for (String alias : Collections.list(keyStore.aliases())) {
                 Certificate[] chain = keyStore.getCertificateChain(alias);
                 if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
                     continue;
@@ -93,7 +95,7 @@ final class KeyCertCheck {
         Signature verifier = Signature.getInstance(algorithm);
         try {
             verifier.initVerify(publicKey);
-        } catch (java.security.InvalidKeyException e) {
+        } catch (InvalidKeyException e) {
             return false; // e.g. an EC key with an RSA certificate
         }
         verifier.update(challenge);
