@@ -7,7 +7,9 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
 import java.util.List;
+import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 /** Refuses to start on invalid or contradictory settings, before any source or listener is used. */
@@ -19,8 +21,12 @@ public class ConfigCheck {
     @Inject
     ProviderConfig config;
 
+    @Inject
+    Config quarkusConfig;
+
     void check(@Observes @Priority(10) StartupEvent event) {
-        List<String> problems = ConfigProblems.of(config);
+        List<String> problems = new ArrayList<>(ConfigProblems.of(config));
+        problems.addAll(ConfigProblems.ofQuarkus(name -> quarkusConfig.getOptionalValue(name, String.class)));
         if (!problems.isEmpty()) {
             throw new ConfigurationException("Invalid configuration: " + String.join("; ", problems));
         }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Finds invalid and contradictory settings. Each problem is one line that starts with the property
@@ -52,11 +53,33 @@ public final class ConfigProblems {
             problems.add("spiffe-oidc.cache-max-age: " + config.cacheMaxAge().toSeconds()
                     + " s is outside 0.." + MAX_CACHE_MAX_AGE.toSeconds() + " s");
         }
+        Duration reload = config.tls().reloadPeriod();
+        if (!reload.isZero()) {
+            checkInterval("spiffe-oidc.tls.reload-period", reload, problems);
+        }
         config.stalenessThreshold().ifPresent(threshold -> {
             if (threshold.isNegative() || threshold.isZero()) {
                 problems.add("spiffe-oidc.staleness-threshold: must be positive");
             }
         });
+        return problems;
+    }
+
+    /**
+     * Quarkus settings that would undo guarantees of this service: its own forwarded-header handling would
+     * let clients rewrite the host before the host check, and its certificate reload would swap in key
+     * pairs that were never checked.
+     */
+    public static List<String> ofQuarkus(Function<String, Optional<String>> quarkusConfig) {
+        List<String> problems = new ArrayList<>();
+        if (quarkusConfig.apply("quarkus.http.proxy.proxy-address-forwarding").map(Boolean::parseBoolean).orElse(false)) {
+            problems.add("quarkus.http.proxy.proxy-address-forwarding: must stay false;"
+                    + " use spiffe-oidc.trust-forwarded-headers=true behind a proxy that sets forwarded headers");
+        }
+        if (quarkusConfig.apply("quarkus.tls.public.reload-period").isPresent()) {
+            problems.add("quarkus.tls.public.reload-period: leave unset; spiffe-oidc.tls.reload-period reloads the"
+                    + " certificate files and refuses broken ones");
+        }
         return problems;
     }
 

@@ -57,6 +57,8 @@ public interface ProviderConfig {
 
     FileSourceConfig file();
 
+    TlsFilesConfig tls();
+
     @WithName("workload-api")
     WorkloadApiConfig workloadApi();
 
@@ -70,6 +72,15 @@ public interface ProviderConfig {
         /** Re-read period, on top of the file-system watch. */
         @WithDefault("10S")
         Duration pollInterval();
+    }
+
+    interface TlsFilesConfig {
+        /**
+         * How often the HTTPS certificate files (quarkus.tls.public.key-store.pem.0.*) are checked for a rotated
+         * certificate; 0 turns the check off.
+         */
+        @WithDefault("30S")
+        Duration reloadPeriod();
     }
 
     interface WorkloadApiConfig {

@@ -6,6 +6,7 @@ import io.spiffeoidc.bundle.PreparedDocument;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.config.PathPrefix;
 import io.spiffeoidc.config.ProviderConfig;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,6 +14,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -34,6 +36,13 @@ public class PublicRoutes {
     private static final CharSequence GET_HEAD = HttpHeaders.createOptimized("GET, HEAD");
     private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
     private static final CharSequence RETRY_AFTER_SECONDS = HttpHeaders.createOptimized("5");
+    private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
+
+    /**
+     * Vert.x bounds the header block's size (quarkus.http.limits.max-header-size) but not the number of
+     * headers. Browsers send about 15 and a mesh sidecar adds about 15 more; 64 leaves room for both.
+     */
+    static final int MAX_REQUEST_HEADERS = 64;
 
     /** Context local the HTTP server metrics read the uri tag from. */
     private static final String METRICS_PATH_TEMPLATE = "UrlPathTemplate";
@@ -75,6 +84,14 @@ public class PublicRoutes {
             return;
         }
         HttpServerResponse response = ctx.response();
+        if (hasBody(request)) {
+            refuseBody(request, response);
+            return;
+        }
+        if (request.headers().size() > MAX_REQUEST_HEADERS) {
+            error(response, 431, ErrorBodies.TOO_MANY_HEADERS);
+            return;
+        }
         String forwardedHost = trustForwarded ? ForwardedHeaders.host(request) : null;
         String authority = hostPolicy.admit(forwardedHost != null ? forwardedHost : request.host());
         if (authority == null) {
@@ -110,6 +127,28 @@ public class PublicRoutes {
         send(request, response, document);
     }
 
+    /**
+     * Nothing here takes a body. Over HTTP/1.x the connection is closed after the answer, which spares
+     * reading a body only to discard it (Vert.x keeps a connection open for a "Connection: close" response
+     * header alone); over HTTP/2 only the stream ends.
+     */
+    private static void refuseBody(HttpServerRequest request, HttpServerResponse response) {
+        if (request.version() == HttpVersion.HTTP_2) {
+            error(response, 413, ErrorBodies.BODY_NOT_ACCEPTED);
+            return;
+        }
+        response.headers().set(HttpHeaders.CONNECTION, CLOSE);
+        error(response, 413, ErrorBodies.BODY_NOT_ACCEPTED).onComplete(sent -> request.connection().close());
+    }
+
+    private static boolean hasBody(HttpServerRequest request) {
+        if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+            return true;
+        }
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        return length != null && !length.equals("0");
+    }
+
     /** https unless the request really arrived over http (or a trusted proxy says so) and http is allowed. */
     private String scheme(HttpServerRequest request) {
         if (!allowInsecureScheme) {
@@ -141,12 +180,12 @@ public class PublicRoutes {
         }
     }
 
-    private static void error(HttpServerResponse response, int status, Buffer body) {
+    private static Future<Void> error(HttpServerResponse response, int status, Buffer body) {
         MultiMap headers = response.headers();
         headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
         headers.set(HttpHeaders.CACHE_CONTROL, NO_STORE);
         headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
         headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
-        response.setStatusCode(status).end(body);
+        return response.setStatusCode(status).end(body);
     }
 }

@@ -150,7 +150,7 @@ class DocumentsTest {
     @ValueSource(strings = {"/", "/keys/", "/.well-known/openid-configuration/", "/.well-known", "/KEYS", "/keys.json",
             "/./keys", "/x/../keys", "/%6Beys", "/q/health", "/q/metrics"})
     void unknownPathsGet404AndNeverARedirect(String path) {
-        RawHttp.Reply reply = RawHttp.send(base.getPort(),
+        RawHttp.Response reply = RawHttp.send(base.getPort(),
                 "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         assertEquals(404, reply.status(), reply.head());
         assertNull(reply.header("Location"));
@@ -196,7 +196,7 @@ class DocumentsTest {
                 "GET /keys HTTP/1.1\r\nHost: localhost:80x\r\nConnection: close\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
                 "GET /keys HTTP/1.1\r\nHost: <script>\r\nConnection: close\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
         for (byte[] request : requests) {
-            RawHttp.Reply reply = RawHttp.send(base.getPort(), request);
+            RawHttp.Response reply = RawHttp.send(base.getPort(), request);
             assertEquals(400, reply.status(), reply.head());
             assertEquals(false, reply.body().contains("script"), reply.body());
         }
@@ -213,7 +213,7 @@ class DocumentsTest {
 
     @Test
     void errorBodiesNeverEchoTheRequest() {
-        RawHttp.Reply reply = RawHttp.send(base.getPort(),
+        RawHttp.Response reply = RawHttp.send(base.getPort(),
                 "GET /%3Cscript%3Ealert(1)%3C/script%3E HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         assertEquals(404, reply.status());
         assertEquals("{\"error\":\"not found\"}", reply.body());

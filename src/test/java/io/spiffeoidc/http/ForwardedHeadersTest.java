@@ -1,0 +1,99 @@
+package io.spiffeoidc.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.spiffeoidc.testsupport.JwksFile;
+import io.spiffeoidc.testsupport.RawHttp;
+import io.spiffeoidc.testsupport.RawHttp.Response;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Listener mode 2: plain HTTP behind a TLS-terminating proxy that sets forwarded headers
+ * (spiffe-oidc.trust-forwarded-headers=true, spiffe-oidc.allow-insecure-scheme=true).
+ */
+@QuarkusTest
+@TestProfile(ForwardedHeadersTest.Profile.class)
+class ForwardedHeadersTest {
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "spiffe-oidc.file.path", JwksFile.write(Path.of("target/test-bundles/forwarded.json")),
+                    "spiffe-oidc.trust-forwarded-headers", "true",
+                    "spiffe-oidc.allow-insecure-scheme", "true");
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private Response discovery(String... headers) {
+        StringBuilder request = new StringBuilder("GET /.well-known/openid-configuration HTTP/1.1\r\n");
+        for (String header : headers) {
+            request.append(header).append("\r\n");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Response response;
+        do {
+            response = RawHttp.exchange(base.getHost(), base.getPort(), request + "Connection: close\r\n\r\n");
+        } while (response.status() == 503 && System.nanoTime() < deadline && pause());
+        return response;
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(100);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    @Test
+    void xForwardedHostAndProtoFromTheEdgeMakeTheIssuer() {
+        Response response = discovery("Host: internal-service", "X-Forwarded-Host: oidc.example.test",
+                "X-Forwarded-Proto: https");
+        assertEquals(200, response.status());
+        assertTrue(response.body().contains("\"issuer\":\"https://oidc.example.test\""), response.body());
+        assertTrue(response.body().contains("\"jwks_uri\":\"https://oidc.example.test/keys\""), response.body());
+    }
+
+    @Test
+    void forwardedHeaderTakesPrecedence() {
+        Response response = discovery("Host: localhost", "Forwarded: for=10.0.0.1;host=\"oidc.example.test\";proto=https",
+                "X-Forwarded-Host: localhost", "X-Forwarded-Proto: http");
+        assertEquals(200, response.status());
+        assertTrue(response.body().contains("\"issuer\":\"https://oidc.example.test\""), response.body());
+    }
+
+    @Test
+    void forwardedHostIsStillCheckedAgainstTheAllowList() {
+        Response response = discovery("Host: localhost", "X-Forwarded-Host: attacker.example");
+        assertEquals(400, response.status());
+        assertEquals("{\"error\":\"host not allowed\"}", response.body());
+    }
+
+    @Test
+    void plainHttpIssuerOnlyWhenTheRequestReallyArrivedOverHttp() {
+        // No proxy header: the request came over plain http and http issuers are allowed.
+        Response direct = discovery("Host: localhost");
+        assertTrue(direct.body().contains("\"issuer\":\"http://localhost\""), direct.body());
+        // The edge says the client used http.
+        Response viaEdge = discovery("Host: localhost", "X-Forwarded-Proto: http");
+        assertTrue(viaEdge.body().contains("\"issuer\":\"http://localhost\""), viaEdge.body());
+        // A proto other than http or https is ignored, never copied into the issuer.
+        Response bogus = discovery("Host: localhost", "X-Forwarded-Proto: javascript");
+        assertTrue(bogus.body().contains("\"issuer\":\"http://localhost\""), bogus.body());
+    }
+}
