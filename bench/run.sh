@@ -72,8 +72,8 @@ start_service() { # port bundle -> pid in SERVICE_PID
   SPIFFE_OIDC_SOURCE=file SPIFFE_OIDC_FILE_PATH="$bundle" SPIFFE_OIDC_ISSUER="https://localhost:$port" \
   SPIFFE_OIDC_DOMAINS=localhost QUARKUS_HTTP_SSL_PORT="$port" QUARKUS_HTTP_INSECURE_REQUESTS=disabled \
   QUARKUS_HTTP_PORT="$(free_port)" QUARKUS_MANAGEMENT_PORT="$(free_port)" \
-    taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" -Dquarkus.tls.key-store.pem.0.cert="$OUT/cert.pem" \
-    -Dquarkus.tls.key-store.pem.0.key="$OUT/key.pem" -jar target/quarkus-app/quarkus-run.jar >>"$OUT/service.log" 2>&1 &
+    taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" -Dquarkus.tls.public.key-store.pem.0.cert="$OUT/cert.pem" \
+    -Dquarkus.tls.public.key-store.pem.0.key="$OUT/key.pem" -jar target/quarkus-app/quarkus-run.jar >>"$OUT/service.log" 2>&1 &
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
 }
