@@ -115,9 +115,22 @@ ensure_build() {
   TEST_CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 }
 
+library_versions() {
+  local cp jar
+  cp=$(tr ':' '\n' <target/test-classpath.txt)
+  jar() { sed -n "s#.*/$1-\([0-9][^/]*\)\.jar\$#\1#p" <<<"$cp" | head -1; }
+  printf 'jose4j %s, nimbus-jose-jwt %s, oauth2-oidc-sdk %s, jose %s, openid-client %s, PyJWT %s, Authlib %s, Node.js %s' \
+    "$(jar jose4j)" "$(jar nimbus-jose-jwt)" "$(jar oauth2-oidc-sdk)" \
+    "$(node -p 'require("./interop/node/node_modules/jose/package.json").version')" \
+    "$(node -p 'require("./interop/node/node_modules/openid-client/package.json").version')" \
+    "$("$PY" -c 'import jwt; print(jwt.__version__)')" "$("$PY" -c 'import authlib; print(authlib.__version__)')" \
+    "$(node --version)"
+}
+
 ensure_tools
 ensure_node_modules
 ensure_build
+LIBRARIES=$(library_versions)
 
 AGENT_BUILT=
 [[ -f target/test-classes/${AGENT_CLASS//.//}.class ]] && AGENT_BUILT=1
@@ -160,6 +173,7 @@ for s in socks:
 ISSUER=https://localhost:$HTTPS_PORT
 SOCKET=$WORK/agent.sock
 BUNDLE_FILE=$WORK/bundle/bundle.json
+log "libraries: $LIBRARIES"
 log "source=$SOURCE issuer=$ISSUER management=127.0.0.1:$MGMT_PORT refresh-limit=$REFRESH_LIMIT_MS"
 
 # ---- keys and tokens --------------------------------------------------------------------------------------------
@@ -255,8 +269,13 @@ FLAG=$WORK/rotated
 COMMON=(--issuer "$ISSUER" --cases "$CASES" --rotated-flag "$FLAG" --rotation-bound-ms "$ROTATION_BOUND_MS"
         --flag-timeout-ms 120000)
 VERIFIERS=(java-jose4j java-nimbus node-jose node-openid-client python-pyjwt python-authlib)
+# Every relying party trusts the run's CA and nothing else: Java a PKCS12 trust store holding only it;
+# Node (with --use-openssl-ca) and Python's urllib OpenSSL's default paths, pointed at the CA file and an
+# empty directory; requests its own CA bundle setting.
 JAVA_TLS=(-Djavax.net.ssl.trustStore="$PKI/truststore.p12" -Djavax.net.ssl.trustStorePassword=interop
           -Djavax.net.ssl.trustStoreType=PKCS12)
+mkdir -p "$PKI/no-other-roots"
+ONLY_RUN_CA=(SSL_CERT_FILE="$PKI/ca.pem" SSL_CERT_DIR="$PKI/no-other-roots")
 start_verifier() {
   local name=$1 base=$OUT/verifier-$1
   case $name in
@@ -264,9 +283,9 @@ start_verifier() {
                    io.spiffeoidc.interop.Jose4jRelyingParty "${COMMON[@]}" --refresh-limit-ms "$REFRESH_LIMIT_MS" ;;
     java-nimbus) start_bg 240 "$base" java "${JAVA_OPTS_SMALL[@]}" "${JAVA_TLS[@]}" -cp "$TEST_CP" \
                    io.spiffeoidc.interop.NimbusRelyingParty "${COMMON[@]}" --refresh-limit-ms "$REFRESH_LIMIT_MS" ;;
-    node-*) start_bg 240 "$base" env NODE_EXTRA_CA_CERTS="$PKI/ca.pem" node interop/node/verify.mjs \
+    node-*) start_bg 240 "$base" env "${ONLY_RUN_CA[@]}" node --use-openssl-ca interop/node/verify.mjs \
               --library "${name#node-}" "${COMMON[@]}" --refresh-limit-ms "$REFRESH_LIMIT_MS" ;;
-    python-*) start_bg 240 "$base" env REQUESTS_CA_BUNDLE="$PKI/ca.pem" SSL_CERT_FILE="$PKI/ca.pem" \
+    python-*) start_bg 240 "$base" env "${ONLY_RUN_CA[@]}" REQUESTS_CA_BUNDLE="$PKI/ca.pem" \
                 "$PY" interop/python/verify.py --library "${name#python-}" "${COMMON[@]}" ;;
   esac
   VERIFIER_PID[$name]=$LAST_PID
@@ -314,4 +333,4 @@ printf '%s\n' "${CHECKS[@]}" >"$OUT/checks.txt"
 SUITE_MS=$(( ($(date +%s%N) - SUITE_START) / 1000000 ))
 "$PY" interop/summarize.py --cases "$CASES" --results "$OUT/results.jsonl" --checks "$OUT/checks.txt" \
   --verifiers "${VERIFIERS[*]}" --source "$SOURCE" --refresh-limit-ms "$REFRESH_LIMIT_MS" \
-  --propagation-ms "$PROPAGATION_MS" --suite-ms "$SUITE_MS" --logs "$OUT" | tee "$OUT/summary.txt"
+  --propagation-ms "$PROPAGATION_MS" --suite-ms "$SUITE_MS" --logs "$OUT" --libraries "$LIBRARIES" | tee "$OUT/summary.txt"

@@ -14,7 +14,7 @@ import sys
 def main():
     parser = argparse.ArgumentParser()
     for name in ("--cases", "--results", "--checks", "--verifiers", "--source", "--refresh-limit-ms",
-                 "--propagation-ms", "--suite-ms", "--logs"):
+                 "--propagation-ms", "--suite-ms", "--logs", "--libraries"):
         parser.add_argument(name, required=True)
     args = parser.parse_args()
 
@@ -37,6 +37,7 @@ def main():
     col = max(max(len(v) for v in verifiers), 10) + 2
     print()
     print("Interoperability matrix (source=%s, expected outcome in brackets)" % args.source)
+    print("Libraries: " + args.libraries)
     print("case".ljust(width) + "expect  " + "".join(v.ljust(col) for v in verifiers))
     for c in cases:
         cells = []

@@ -14,7 +14,8 @@
 //
 // createRemoteJWKSet refetches on an unknown kid unless it fetched within cooldownDuration (default
 // 30 s); --refresh-limit-ms sets cooldownDuration (run.sh: 2000 ms) unless it is "default".
-// TLS trust: NODE_EXTRA_CA_CERTS (set by run.sh to the run's CA).
+// TLS trust: run.sh starts node with --use-openssl-ca and SSL_CERT_FILE=<the run's CA>, SSL_CERT_DIR=<empty>,
+// so the run's CA is the only trusted root (NODE_EXTRA_CA_CERTS would add it to the bundled roots).
 
 import { existsSync, readFileSync } from 'node:fs';
 import * as jose from 'jose';

@@ -15,8 +15,8 @@ authlib: discovery with requests, exact issuer comparison, the JWKS fetched by t
          with JsonWebKey.import_key_set; refetched here when the token's kid is unknown (Authlib's JOSE
          layer has no remote key set of its own); JsonWebToken(algorithms).decode + claims.validate().
 
-TLS trust: REQUESTS_CA_BUNDLE (requests) and SSL_CERT_FILE (urllib, used by PyJWKClient), both set by
-run.sh to the run's CA only.
+TLS trust: REQUESTS_CA_BUNDLE (requests) and SSL_CERT_FILE with an empty SSL_CERT_DIR (urllib, used by
+PyJWKClient), all set by run.sh so that the run's CA is the only trusted root.
 """
 
 import base64
