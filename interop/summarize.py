@@ -60,8 +60,9 @@ def main():
         print(c["name"].ljust(width) + ("[%s]" % c["expect"]).ljust(8) + "".join(cells))
 
     print()
-    print("Rotation (the service served the new kid %s ms after the push; refetch limit %s ms):"
-          % (args.propagation_ms, args.refresh_limit_ms))
+    limit = ("%s ms" % args.refresh_limit_ms) if args.refresh_limit_ms.isdigit() else "the libraries' defaults"
+    print("Rotation (the service served the new kid %s ms after the push; jose cooldown and Nimbus rate limit: %s):"
+          % (args.propagation_ms, limit))
     for v in verifiers:
         r = results.get((v, "rotated-new-key"))
         if r is None:
