@@ -52,10 +52,13 @@ start_bg() { # start_bg SECONDS LOGBASE CMD...: runs CMD in the background under
 }
 cleanup() {
   local status=$?
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
+  local pid i reversed=()
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do reversed+=("${PIDS[i]}"); done
+  for pid in "${reversed[@]}"; do   # newest first: relying parties, then the service, then the agent
+    kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+  for pid in "${reversed[@]}"; do
     kill -KILL "$pid" 2>/dev/null || true
   done
   wait 2>/dev/null || true
