@@ -216,8 +216,8 @@ publish_bundle() { # publish_bundle JWKS_FILE
 publish_bundle "$WORK/mint/jwks-initial.json"
 
 # ---- the service, as packaged ----------------------------------------------------------------------------------
-# The TLS key pair goes in as system properties: in Quarkus 3.37 the environment variables
-# QUARKUS_TLS_KEY_STORE_PEM_0_CERT/_KEY are not mapped onto the named key-store entry "0".
+# The TLS key pair of the default TLS configuration, entry "0": the map key needs the double underscores
+# (quarkus.tls.key-store.pem."0".cert); QUARKUS_TLS_KEY_STORE_PEM_0_CERT is silently ignored in Quarkus 3.37.
 start_service() {
   start_bg 600 "$OUT/service" env \
     SPIFFE_OIDC_SOURCE="$SOURCE" \
@@ -230,11 +230,11 @@ start_service() {
     QUARKUS_HTTP_PORT="$HTTP_PORT" \
     QUARKUS_HTTP_SSL_PORT="$HTTPS_PORT" \
     QUARKUS_HTTP_INSECURE_REQUESTS=disabled \
+    QUARKUS_TLS_KEY_STORE_PEM__0__CERT="$PKI/tls.pem" \
+    QUARKUS_TLS_KEY_STORE_PEM__0__KEY="$PKI/tls.key" \
     QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
     QUARKUS_MANAGEMENT_PORT="$MGMT_PORT" \
-    java -Xmx256m \
-      -Dquarkus.tls.key-store.pem.0.cert="$PKI/tls.pem" -Dquarkus.tls.key-store.pem.0.key="$PKI/tls.key" \
-      -jar target/quarkus-app/quarkus-run.jar
+    java -Xmx256m -jar target/quarkus-app/quarkus-run.jar
   SERVICE_PID=$LAST_PID
 }
 management_get() { # plain HTTP, or HTTPS when the management interface shares the TLS configuration
