@@ -27,7 +27,8 @@ if [[ $REFRESH_LIMIT_MS == default ]]; then ROTATION_BOUND_MS=45000; else ROTATI
 TRUST_DOMAIN=example.org
 AUDIENCE=spiffe://example.org/ns/default/sa/server
 PY=/usr/bin/python3                   # Debian's python3-jwt, python3-authlib, python3-requests
-JAVA_OPTS_SMALL=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx192m)
+JAVA_OPTS_SMALL=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx192m
+                 -Djava.util.logging.manager=org.jboss.logmanager.LogManager)   # the test class path has it
 AGENT_CLASS=io.spiffeoidc.testsupport.FakeWorkloadApiMain
 
 rm -rf "$OUT"
