@@ -1,0 +1,348 @@
+#!/usr/bin/env bash
+# Interoperability suite: independent relying parties verify JWT-SVIDs through the running service.
+#
+#   bash interop/run.sh          (after ./mvnw verify; builds only what is missing)
+#
+# Starts the packaged service (target/quarkus-app/quarkus-run.jar) over HTTPS with a CA and a localhost
+# certificate made for this run, reading keys from a fake SPIRE agent's Workload API on a Unix socket
+# (or, with INTEROP_SOURCE=file, from a bundle file), mints JWT-SVIDs with keys made for this run, and has
+# six relying parties (Java jose4j and Nimbus, Node jose and openid-client, Python PyJWT and Authlib)
+# discover the issuer, verify every case, then pick up a key rotation through their own JWKS caches.
+# Prints the verifier x case matrix and ends with the line "N passed, M failed"; exits 1 on any failure.
+#
+# Environment:
+#   INTEROP_SOURCE            workload-api (default when the fake agent is built) or file
+#   INTEROP_REFRESH_LIMIT_MS  jose cooldownDuration and Nimbus rate-limit interval (default 2000);
+#                             "default" keeps both libraries' own defaults (30 s)
+#   INTEROP_OUT               where logs and results go (default interop/out, git-ignored)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+SUITE_START=$(date +%s%N)
+
+OUT=${INTEROP_OUT:-$ROOT/interop/out}
+REFRESH_LIMIT_MS=${INTEROP_REFRESH_LIMIT_MS:-2000}
+if [[ $REFRESH_LIMIT_MS == default ]]; then ROTATION_BOUND_MS=45000; else ROTATION_BOUND_MS=15000; fi
+TRUST_DOMAIN=example.org
+AUDIENCE=spiffe://example.org/ns/default/sa/server
+PY=/usr/bin/python3                   # Debian's python3-jwt, python3-authlib, python3-requests
+JAVA_OPTS_SMALL=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx192m
+                 -Djava.util.logging.manager=org.jboss.logmanager.LogManager)   # the test class path has it
+AGENT_CLASS=io.spiffeoidc.testsupport.FakeWorkloadApiMain
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/spiffe-oidc-interop.XXXXXX)   # private keys, socket, PKI: removed on exit
+chmod 700 "$WORK"
+
+log() { printf '[interop %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+die() { # the suite could not run to the end: still close with the counting line
+  log "ERROR: $*"
+  printf '%s passed, %s failed\n' 0 1
+  exit 1
+}
+
+# ---- processes: every one is started through start_bg, bounded by timeout, stopped on exit ----------
+PIDS=()
+start_bg() { # start_bg SECONDS LOGBASE CMD...: runs CMD in the background under timeout
+  local seconds=$1 base=$2; shift 2
+  timeout --kill-after=5 "$seconds" "$@" >"$base.out" 2>"$base.err" &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+}
+cleanup() {
+  local status=$?
+  local pid i reversed=()
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do reversed+=("${PIDS[i]}"); done
+  for pid in "${reversed[@]}"; do   # newest first: relying parties, then the service, then the agent
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+  for pid in "${reversed[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- prerequisites: installed here when missing, so a fresh machine passes -----------------------------
+APT_UPDATED=
+apt_install() {
+  [[ $(id -u) == 0 ]] || die "missing packages ($*) and not root to install them"
+  if [[ -z $APT_UPDATED ]]; then
+    log "apt-get update"; DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$OUT/apt.log" 2>&1; APT_UPDATED=1
+  fi
+  log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$OUT/apt.log" 2>&1 \
+    || { tail -20 "$OUT/apt.log"; die "apt-get install $* failed"; }
+}
+ensure_tools() {
+  local missing=()
+  command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
+  command -v keytool >/dev/null || missing+=(openjdk-17-jdk-headless)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v curl >/dev/null || missing+=(curl)
+  command -v timeout >/dev/null || missing+=(coreutils)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  "$PY" -c 'import jwt, authlib, requests' 2>/dev/null \
+    || missing+=(python3 python3-jwt python3-authlib python3-requests python3-cryptography)
+  if ((${#missing[@]})); then apt_install $(printf '%s\n' "${missing[@]}" | sort -u); fi
+  local node_major
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  ((node_major >= 20)) || die "Node.js 20 or newer is needed (found $(node --version))"
+}
+ensure_node_modules() {
+  local stamp=interop/node/node_modules/.interop-lock.sha256 want
+  want=$(sha256sum interop/node/package-lock.json | cut -d' ' -f1)
+  if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+    log "npm ci (interop/node)"
+    (cd interop/node && timeout 300 npm ci --no-audit --no-fund --loglevel=error) >"$OUT/npm.log" 2>&1 \
+      || { tail -20 "$OUT/npm.log"; die "npm ci failed"; }
+    echo "$want" >"$stamp"
+  fi
+}
+ensure_build() {
+  if [[ ! -f target/quarkus-app/quarkus-run.jar ]]; then
+    log "packaging the service (./mvnw package)"
+    timeout 900 ./mvnw -B -ntp -q -DskipTests package >"$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; die "package failed"; }
+  fi
+  if [[ ! -f target/test-classes/io/spiffeoidc/interop/InteropMint.class ]]; then
+    log "compiling the test classes (./mvnw test-compile)"
+    timeout 900 ./mvnw -B -ntp -q test-compile >"$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; die "test-compile failed"; }
+  fi
+  if [[ ! -s target/test-classpath.txt || pom.xml -nt target/test-classpath.txt ]]; then
+    log "resolving the test classpath"
+    timeout 600 ./mvnw -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test \
+      -Dmdep.outputFile=target/test-classpath.txt >"$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; die "classpath failed"; }
+    touch target/test-classpath.txt   # the plugin leaves an unchanged file alone, mtime included
+  fi
+  TEST_CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
+}
+
+library_versions() {
+  local cp jar
+  cp=$(tr ':' '\n' <target/test-classpath.txt)
+  jar() { sed -n "s#.*/$1-\([0-9][^/]*\)\.jar\$#\1#p" <<<"$cp" | head -1; }
+  printf 'jose4j %s, nimbus-jose-jwt %s, oauth2-oidc-sdk %s, jose %s, openid-client %s, PyJWT %s, Authlib %s, Node.js %s' \
+    "$(jar jose4j)" "$(jar nimbus-jose-jwt)" "$(jar oauth2-oidc-sdk)" \
+    "$(node -p 'require("./interop/node/node_modules/jose/package.json").version')" \
+    "$(node -p 'require("./interop/node/node_modules/openid-client/package.json").version')" \
+    "$("$PY" -c 'import jwt; print(jwt.__version__)')" "$("$PY" -c 'import authlib; print(authlib.__version__)')" \
+    "$(node --version)"
+}
+
+ensure_tools
+ensure_node_modules
+ensure_build
+LIBRARIES=$(library_versions)
+
+AGENT_BUILT=
+[[ -f target/test-classes/${AGENT_CLASS//.//}.class ]] && AGENT_BUILT=1
+SOURCE=${INTEROP_SOURCE:-$([[ -n $AGENT_BUILT ]] && echo workload-api || echo file)}
+case $SOURCE in
+  workload-api) [[ -n $AGENT_BUILT ]] || die "INTEROP_SOURCE=workload-api but $AGENT_CLASS is not built" ;;
+  file) ;;
+  *) die "INTEROP_SOURCE must be workload-api or file, not $SOURCE" ;;
+esac
+
+# ---- PKI: a CA and a localhost server certificate for this run only ---------------------------------------
+PKI=$WORK/pki
+mkdir -p "$PKI"
+make_pki() {
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/ca.key" 2>/dev/null
+  openssl req -x509 -new -key "$PKI/ca.key" -sha256 -days 1 -subj "/CN=spiffe-oidc interop CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$PKI/ca.pem" 2>/dev/null
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/tls.key" 2>/dev/null
+  openssl req -new -key "$PKI/tls.key" -subj "/CN=localhost" -out "$PKI/tls.csr" 2>/dev/null
+  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
+    "extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1" >"$PKI/tls.ext"
+  openssl x509 -req -in "$PKI/tls.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days 1 -sha256 \
+    -extfile "$PKI/tls.ext" -out "$PKI/tls.pem" 2>/dev/null
+  keytool -importcert -noprompt -alias interop-ca -file "$PKI/ca.pem" -keystore "$PKI/truststore.p12" \
+    -storetype PKCS12 -storepass interop >/dev/null 2>&1
+  cp "$PKI/ca.pem" "$OUT/ca.pem"   # public: lets a person rerun curl against a kept service
+}
+make_pki
+
+# ---- ports: free loopback ports picked by the kernel --------------------------------------------------------
+read -r HTTPS_PORT HTTP_PORT MGMT_PORT < <("$PY" -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in socks])
+for s in socks:
+    s.close()')
+ISSUER=https://localhost:$HTTPS_PORT
+SOCKET=$WORK/agent.sock
+BUNDLE_FILE=$WORK/bundle/bundle.json
+log "libraries: $LIBRARIES"
+log "source=$SOURCE issuer=$ISSUER management=127.0.0.1:$MGMT_PORT refresh-limit=$REFRESH_LIMIT_MS"
+
+# ---- keys and tokens --------------------------------------------------------------------------------------------
+java "${JAVA_OPTS_SMALL[@]}" -cp "$TEST_CP" io.spiffeoidc.interop.InteropMint --out "$WORK/mint" \
+  --issuer "$ISSUER" --audience "$AUDIENCE" --trust-domain "$TRUST_DOMAIN" >"$OUT/mint.log" 2>&1 \
+  || { cat "$OUT/mint.log"; die "minting failed"; }
+cp "$WORK/mint/jwks-initial.json" "$WORK/mint/jwks-rotated.json" "$OUT/"   # public keys only
+CASES=$WORK/mint/cases.json
+
+# ---- the key source: fake SPIRE agent (Workload API) or bundle file ------------------------------------------
+# The one place that knows how the fake agent is launched (issue-3's FakeWorkloadApiMain).
+start_agent() {
+  start_bg 600 "$OUT/agent" java "${JAVA_OPTS_SMALL[@]}" -cp "$TEST_CP" "$AGENT_CLASS" \
+    --socket "$SOCKET" --control-port 0 --trust-domain "spiffe://$TRUST_DOMAIN"
+  AGENT_PID=$LAST_PID
+  timeout 60 bash -c "until grep -q '^control-port=' '$OUT/agent.out'; do kill -0 $AGENT_PID 2>/dev/null || exit 1; sleep 0.2; done" \
+    || { cat "$OUT/agent.err"; die "the fake agent did not start"; }
+  CONTROL_PORT=$(sed -n 's/^control-port=\([0-9][0-9]*\).*/\1/p' "$OUT/agent.out" | head -1)
+  log "fake agent on $SOCKET, control port $CONTROL_PORT"
+}
+publish_bundle() { # publish_bundle JWKS_FILE
+  case $SOURCE in
+    workload-api)
+      curl -sS -f -m 10 -X POST --data-binary @"$1" "http://127.0.0.1:$CONTROL_PORT/bundle" >/dev/null \
+        || die "the fake agent refused the bundle" ;;
+    file)
+      mkdir -p "$(dirname "$BUNDLE_FILE")"
+      cp "$1" "$BUNDLE_FILE.tmp" && mv -f "$BUNDLE_FILE.tmp" "$BUNDLE_FILE" ;;   # atomic rename
+  esac
+}
+[[ $SOURCE == workload-api ]] && start_agent
+publish_bundle "$WORK/mint/jwks-initial.json"
+
+# ---- the service, as packaged ----------------------------------------------------------------------------------
+# The TLS key pair of the default TLS configuration, entry "0": the map key needs the double underscores
+# (quarkus.tls.key-store.pem."0".cert); QUARKUS_TLS_KEY_STORE_PEM_0_CERT is silently ignored in Quarkus 3.37.
+start_service() {
+  start_bg 600 "$OUT/service" env \
+    SPIFFE_OIDC_SOURCE="$SOURCE" \
+    SPIFFE_OIDC_TRUST_DOMAIN="$TRUST_DOMAIN" \
+    SPIFFE_ENDPOINT_SOCKET="unix://$SOCKET" \
+    SPIFFE_OIDC_FILE_PATH="$BUNDLE_FILE" \
+    SPIFFE_OIDC_FILE_POLL_INTERVAL=1s \
+    SPIFFE_OIDC_ISSUER="$ISSUER" \
+    QUARKUS_HTTP_HOST=127.0.0.1 \
+    QUARKUS_HTTP_PORT="$HTTP_PORT" \
+    QUARKUS_HTTP_SSL_PORT="$HTTPS_PORT" \
+    QUARKUS_HTTP_INSECURE_REQUESTS=disabled \
+    QUARKUS_TLS_KEY_STORE_PEM__0__CERT="$PKI/tls.pem" \
+    QUARKUS_TLS_KEY_STORE_PEM__0__KEY="$PKI/tls.key" \
+    QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
+    QUARKUS_MANAGEMENT_PORT="$MGMT_PORT" \
+    java -Xmx256m -jar target/quarkus-app/quarkus-run.jar
+  SERVICE_PID=$LAST_PID
+}
+management_get() { # plain HTTP, or HTTPS when the management interface shares the TLS configuration
+  curl -s -f -m 5 "http://127.0.0.1:$MGMT_PORT$1" 2>/dev/null \
+    || curl -s -f -m 5 --cacert "$PKI/ca.pem" "https://localhost:$MGMT_PORT$1" 2>/dev/null
+}
+CHECKS=()   # service-level checks, counted with the matrix: "name ok|FAIL detail"
+check() { CHECKS+=("$1 $2 ${3:-}"); }
+
+start_service
+READY_START=$(date +%s%N)
+ready=
+deadline=$((SECONDS + 120))   # a packaged start takes 5-15 s, more on a machine busy with other builds
+while ((SECONDS < deadline)); do
+  kill -0 "$SERVICE_PID" 2>/dev/null || break
+  if management_get /q/health/ready >/dev/null; then ready=1; break; fi
+  sleep 0.2
+done
+if [[ -z $ready ]]; then
+  tail -n 30 "$OUT/service.out" "$OUT/service.err"
+  check service-ready FAIL "not ready within 120 s"
+  die "the service did not become ready"
+fi
+check service-ready ok "$(( ($(date +%s%N) - READY_START) / 1000000 )) ms after start"
+curl -sS -f -m 10 --cacert "$PKI/ca.pem" "$ISSUER/.well-known/openid-configuration" -o "$OUT/discovery.json" \
+  || die "discovery over HTTPS failed"
+log "discovery: $(cat "$OUT/discovery.json")"
+if grep -q '"authorization_endpoint"\|"token_endpoint"' "$OUT/discovery.json"; then
+  check discovery-minimal FAIL "authorization_endpoint or token_endpoint present"
+else
+  check discovery-minimal ok "no authorization_endpoint, no token_endpoint"
+fi
+if curl -s -m 5 -o /dev/null "http://127.0.0.1:$HTTP_PORT/keys"; then
+  check plain-http-refused FAIL "http://127.0.0.1:$HTTP_PORT answered"
+else
+  check plain-http-refused ok
+fi
+
+# ---- relying parties ------------------------------------------------------------------------------------------------
+FLAG=$WORK/rotated
+COMMON=(--issuer "$ISSUER" --cases "$CASES" --rotated-flag "$FLAG" --rotation-bound-ms "$ROTATION_BOUND_MS"
+        --flag-timeout-ms 120000)
+VERIFIERS=(java-jose4j java-nimbus node-jose node-openid-client python-pyjwt python-authlib)
+# Every relying party trusts the run's CA and nothing else: Java a PKCS12 trust store holding only it;
+# Node (with --use-openssl-ca) and Python's urllib OpenSSL's default paths, pointed at the CA file and an
+# empty directory; requests its own CA bundle setting.
+JAVA_TLS=(-Djavax.net.ssl.trustStore="$PKI/truststore.p12" -Djavax.net.ssl.trustStorePassword=interop
+          -Djavax.net.ssl.trustStoreType=PKCS12)
+mkdir -p "$PKI/no-other-roots"
+ONLY_RUN_CA=(SSL_CERT_FILE="$PKI/ca.pem" SSL_CERT_DIR="$PKI/no-other-roots")
+start_verifier() {
+  local name=$1 base=$OUT/verifier-$1
+  case $name in
+    java-jose4j) start_bg 240 "$base" java "${JAVA_OPTS_SMALL[@]}" "${JAVA_TLS[@]}" -cp "$TEST_CP" \
+                   io.spiffeoidc.interop.Jose4jRelyingParty "${COMMON[@]}" --refresh-limit-ms "$REFRESH_LIMIT_MS" ;;
+    java-nimbus) start_bg 240 "$base" java "${JAVA_OPTS_SMALL[@]}" "${JAVA_TLS[@]}" -cp "$TEST_CP" \
+                   io.spiffeoidc.interop.NimbusRelyingParty "${COMMON[@]}" --refresh-limit-ms "$REFRESH_LIMIT_MS" ;;
+    node-*) start_bg 240 "$base" env "${ONLY_RUN_CA[@]}" node --use-openssl-ca interop/node/verify.mjs \
+              --library "${name#node-}" "${COMMON[@]}" --refresh-limit-ms "$REFRESH_LIMIT_MS" ;;
+    python-*) start_bg 240 "$base" env "${ONLY_RUN_CA[@]}" REQUESTS_CA_BUNDLE="$PKI/ca.pem" \
+                "$PY" interop/python/verify.py --library "${name#python-}" "${COMMON[@]}" ;;
+  esac
+  VERIFIER_PID[$name]=$LAST_PID
+}
+declare -A VERIFIER_PID
+for v in "${VERIFIERS[@]}"; do start_verifier "$v"; done
+log "relying parties started: ${VERIFIERS[*]}"
+
+all_ready() {
+  local v
+  for v in "${VERIFIERS[@]}"; do
+    grep -q '^ready-for-rotation$' "$OUT/verifier-$v.out" 2>/dev/null && continue
+    kill -0 "${VERIFIER_PID[$v]}" 2>/dev/null && return 1   # still working on phase 1
+  done
+  return 0
+}
+deadline=$((SECONDS + 120))
+until all_ready || ((SECONDS >= deadline)); do sleep 0.1; done
+all_ready || log "not every relying party finished phase 1 within 120 s"
+
+# ---- rotation: the agent pushes a bundle with a new key, keeping the old ones --------------------------------------
+ROTATE_START=$(date +%s%N)
+publish_bundle "$WORK/mint/jwks-rotated.json"
+rotated_kid=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["rotated_kid"])' "$CASES")
+served=
+deadline=$((SECONDS + 30))
+while ((SECONDS < deadline)); do
+  if curl -s -f -m 5 --cacert "$PKI/ca.pem" "$ISSUER/keys" | grep -q "\"$rotated_kid\""; then served=1; break; fi
+  sleep 0.1
+done
+PROPAGATION_MS=$(( ($(date +%s%N) - ROTATE_START) / 1000000 ))
+if [[ -n $served ]]; then
+  check rotation-served ok "new kid $rotated_kid served ${PROPAGATION_MS} ms after the push"
+else
+  check rotation-served FAIL "new kid $rotated_kid not served within 30 s"
+fi
+touch "$FLAG"
+log "rotation: $rotated_kid served after ${PROPAGATION_MS} ms; relying parties told"
+
+for v in "${VERIFIERS[@]}"; do
+  timeout $(( ROTATION_BOUND_MS / 1000 + 60 )) tail --pid="${VERIFIER_PID[$v]}" -f /dev/null || true
+done
+
+# ---- results ------------------------------------------------------------------------------------------------------------
+for v in "${VERIFIERS[@]}"; do grep '^{' "$OUT/verifier-$v.out" || true; done >"$OUT/results.jsonl"
+printf '%s\n' "${CHECKS[@]}" >"$OUT/checks.txt"
+SUITE_MS=$(( ($(date +%s%N) - SUITE_START) / 1000000 ))
+"$PY" interop/summarize.py --cases "$CASES" --results "$OUT/results.jsonl" --checks "$OUT/checks.txt" \
+  --verifiers "${VERIFIERS[*]}" --source "$SOURCE" --refresh-limit-ms "$REFRESH_LIMIT_MS" \
+  --propagation-ms "$PROPAGATION_MS" --suite-ms "$SUITE_MS" --logs "$OUT" --libraries "$LIBRARIES" | tee "$OUT/summary.txt"
