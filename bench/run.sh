@@ -18,7 +18,7 @@ SERVER_CPU=0
 LOAD_CPU=1
 JVM_FLAGS=(-Xmx128m -XX:+UseSerialGC)
 CONNECTIONS=64
-if [[ $MODE == full ]]; then RUNS=3; SECONDS_PER_RUN=10; WARMUP=5; else RUNS=1; SECONDS_PER_RUN=3; WARMUP=2; fi
+if [[ $MODE == full ]]; then RUNS=3; SECONDS_PER_RUN=10; WARMUP=30; else RUNS=1; SECONDS_PER_RUN=3; WARMUP=2; fi
 
 PIDS=()
 cleanup() {

@@ -81,6 +81,12 @@ public interface ProviderConfig {
          */
         @WithDefault("30S")
         Duration reloadPeriod();
+
+        /**
+         * Serve HTTPS through BoringSSL (netty-tcnative) when it loads; false keeps the JDK's TLS engine.
+         */
+        @WithDefault("true")
+        boolean nativeEngine();
     }
 
     interface WorkloadApiConfig {

@@ -5,7 +5,8 @@ import io.quarkus.vertx.http.HttpServerOptionsCustomizer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.spiffeoidc.config.ProviderConfig;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 /**
@@ -19,12 +20,12 @@ public class OpenSslEngine implements HttpServerOptionsCustomizer {
 
     private static final Logger LOG = Logger.getLogger(OpenSslEngine.class);
 
-    @ConfigProperty(name = "spiffe-oidc.tls.native-engine", defaultValue = "true")
-    boolean enabled;
+    @Inject
+    ProviderConfig config;
 
     @Override
     public void customizeHttpsServer(HttpServerOptions options) {
-        if (!enabled) {
+        if (!config.tls().nativeEngine()) {
             return;
         }
         if (OpenSsl.isAvailable()) {
