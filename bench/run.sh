@@ -3,7 +3,7 @@
 # Vert.x HTTPS server, side by side in one run on this machine. Servers are pinned to CPU 0, the load
 # generator to CPU 1. Writes bench/RESULTS.md and prints the headline ratios last.
 #
-#   bench/run.sh           full run (about 8 minutes)
+#   bench/run.sh           full run (about 10 minutes)
 #   bench/run.sh --smoke   at most about a minute: the service and nginx, one short run each
 #
 # Talks only to 127.0.0.1; every process it starts is stopped on exit.
@@ -43,7 +43,7 @@ fi
 [[ -f target/test-classes/io/spiffeoidc/bench/BenchKeys.class ]] || ./mvnw -q -B -ntp test-compile
 [[ -f target/test-classpath.txt ]] || ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/test-classpath.txt
-CP="target/test-classes:$(cat target/test-classpath.txt)"
+CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 # The bare server gets only what it needs, so its start-up is not slowed by the test classpath.
 BARE_CP="target/test-classes:$(tr ':' '\n' <target/test-classpath.txt | grep -E '/(vertx-core|netty-|jackson-core)' | paste -sd:)"
 
@@ -83,9 +83,9 @@ to_ms() { # wrk latency such as 850.00us, 1.42ms, 1.02s
   awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else if (v ~ /s$/) print v*1000; else print v }'
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-load() { # name url -> appends "name rps p50 p99 errors" to $OUT/load.txt
-  local name=$1 url=$2 rps=() p50=() p99=() errors=0
-  taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${WARMUP}s "$url" >/dev/null
+load() { # name url [warm-up seconds] -> appends "name rps p50 p99 errors" to $OUT/load.txt
+  local name=$1 url=$2 warmup=${3:-$WARMUP} rps=() p50=() p99=() errors=0
+  taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${warmup}s "$url" >/dev/null
   for run in $(seq 1 $RUNS); do
     local raw="$OUT/wrk-$name-$run.txt"
     taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency "$url" >"$raw"
@@ -108,7 +108,7 @@ curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" -o "$OUT/keys.js
 curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/.well-known/openid-configuration" -o "$OUT/discovery.json"
 log "JWKS: $(wc -c <"$OUT/keys.json") bytes, discovery document: $(wc -c <"$OUT/discovery.json") bytes"
 load service-keys "https://localhost:$PORT/keys"
-load service-discovery "https://localhost:$PORT/.well-known/openid-configuration"
+load service-discovery "https://localhost:$PORT/.well-known/openid-configuration" 5
 RSS_KB=$(ps -o rss= -p "$SERVICE_PID" | tr -d ' ')
 stop "$SERVICE_PID"
 
@@ -145,7 +145,7 @@ NGINX_PID=$!
 PIDS+=("$NGINX_PID")
 wait_200 "https://localhost:$NGINX_PORT/keys" 20
 load nginx-keys "https://localhost:$NGINX_PORT/keys"
-load nginx-discovery "https://localhost:$NGINX_PORT/.well-known/openid-configuration"
+load nginx-discovery "https://localhost:$NGINX_PORT/.well-known/openid-configuration" 5
 stop "$NGINX_PID"
 
 if [[ $MODE == full ]]; then
@@ -157,7 +157,7 @@ if [[ $MODE == full ]]; then
   PIDS+=("$NODE_PID")
   wait_200 "https://localhost:$NODE_PORT/jwks" 30
   load peer-keys "https://localhost:$NODE_PORT/jwks"
-  load peer-discovery "https://localhost:$NODE_PORT/.well-known/openid-configuration"
+  load peer-discovery "https://localhost:$NODE_PORT/.well-known/openid-configuration" 5
   stop "$NODE_PID"
 
   # ---- 4. bare Vert.x HTTPS server, same JDK and flags, same bytes --------------------------------------
@@ -168,7 +168,7 @@ if [[ $MODE == full ]]; then
   PIDS+=("$BARE_PID")
   wait_200 "https://localhost:$BARE_PORT/keys" 30
   load bare-vertx-keys "https://localhost:$BARE_PORT/keys"
-  load bare-vertx-discovery "https://localhost:$BARE_PORT/.well-known/openid-configuration"
+  load bare-vertx-discovery "https://localhost:$BARE_PORT/.well-known/openid-configuration" 5
   stop "$BARE_PID"
 
   # ---- 5. start-up to the first HTTPS 200 on /keys: 5 starts each, median ------------------------------
@@ -197,16 +197,14 @@ if [[ $MODE == full ]]; then
     PORT=$(free_port)
     start_service "$PORT" "$OUT/keys-$n/bundle.json"
     wait_200 "https://localhost:$PORT/keys" 60
-    load "service-keys-$n" "https://localhost:$PORT/keys"
+    load "service-keys-$n" "https://localhost:$PORT/keys" 20
     echo "$n $(curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" | wc -c)" >>"$OUT/sizes.txt"
     stop "$SERVICE_PID"
   done
 
   # ---- 7. key propagation through the Workload API source ----------------------------------------------
-  PROPAGATION="not measured: the fake agent is not part of this build"
-  if [[ -f target/test-classes/io/spiffeoidc/testsupport/FakeWorkloadApiMain.class ]]; then
-    PROPAGATION=$(bash bench/propagation.sh "$OUT" "$CP" 50) || PROPAGATION="failed: see $OUT/propagation.log"
-  fi
+  PROPAGATION=$(bash bench/propagation.sh "$OUT" "$CP" 50) || PROPAGATION="failed: see $OUT/propagation.log"
+  log "propagation: $PROPAGATION"
 fi
 
 # ---- report ---------------------------------------------------------------------------------------------
