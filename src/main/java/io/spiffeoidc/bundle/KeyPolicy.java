@@ -129,7 +129,7 @@ public final class KeyPolicy {
     }
 
     /** Key ids come from outside: keep log lines to one line of printable ASCII. */
-    static String printable(String value) {
+    public static String printable(String value) {
         StringBuilder out = new StringBuilder(Math.min(value.length(), 80));
         for (int i = 0; i < value.length() && i < 80; i++) {
             char c = value.charAt(i);

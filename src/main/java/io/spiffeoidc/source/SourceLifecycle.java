@@ -4,10 +4,17 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.config.ProviderConfig;
+import io.spiffeoidc.config.TrustDomain;
+import io.spiffeoidc.config.UnixSocketAddress;
+import io.spiffeoidc.source.server.ServerApiSource;
+import io.spiffeoidc.source.workload.WorkloadApiSource;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /** Starts the configured source after the configuration check and stops it on shutdown. */
@@ -42,8 +49,18 @@ public class SourceLifecycle {
     static BundleSource create(ProviderConfig config) {
         return switch (config.source()) {
             case FILE -> new FileBundleSource(config.file().path().orElseThrow(), config.file().pollInterval());
-            case WORKLOAD_API, SERVER_API -> throw new IllegalStateException(
-                    "spiffe-oidc.source=" + config.source().label() + " is not available in this build");
+            case WORKLOAD_API -> new WorkloadApiSource(socket(config.workloadApi().socket()), trustDomain(config).spiffeId());
+            case SERVER_API -> new ServerApiSource(socket(config.serverApi().socket()), trustDomain(config).name(),
+                    config.serverApi().pollInterval(), Clock.systemUTC());
         };
+    }
+
+    // ConfigCheck has already refused missing or malformed values, so these cannot fail after start-up.
+    private static Path socket(Optional<String> setting) {
+        return setting.flatMap(UnixSocketAddress::parse).orElseThrow();
+    }
+
+    private static TrustDomain trustDomain(ProviderConfig config) {
+        return config.trustDomain().flatMap(TrustDomain::parse).orElseThrow();
     }
 }

@@ -1,0 +1,64 @@
+package io.spiffeoidc.source;
+
+import com.nimbusds.jose.jwk.JWK;
+import io.spiffeoidc.bundle.BundleRefusal;
+import io.spiffeoidc.bundle.BundleSink;
+import java.util.List;
+
+/**
+ * A sink that goes silent for good once closed. gRPC callbacks and scheduled retries can still be in
+ * flight while a source shuts down; closing under the same lock every delivery takes guarantees that
+ * nothing reaches the publisher after {@link BundleSource#close()} returns.
+ */
+public final class ClosableSink implements BundleSink {
+
+    private final BundleSink delegate;
+    private boolean closed;
+
+    public ClosableSink(BundleSink delegate) {
+        this.delegate = delegate;
+    }
+
+    public synchronized void close() {
+        closed = true;
+    }
+
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public synchronized void offerDocument(byte[] document) {
+        if (!closed) {
+            delegate.offerDocument(document);
+        }
+    }
+
+    @Override
+    public synchronized void offerKeys(List<JWK> keys) {
+        if (!closed) {
+            delegate.offerKeys(keys);
+        }
+    }
+
+    @Override
+    public synchronized void refuse(BundleRefusal refusal) {
+        if (!closed) {
+            delegate.refuse(refusal);
+        }
+    }
+
+    @Override
+    public synchronized void sourceUp(boolean streaming) {
+        if (!closed) {
+            delegate.sourceUp(streaming);
+        }
+    }
+
+    @Override
+    public synchronized void sourceDown(String error) {
+        if (!closed) {
+            delegate.sourceDown(error);
+        }
+    }
+}

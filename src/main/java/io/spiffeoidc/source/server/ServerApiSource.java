@@ -1,0 +1,146 @@
+package io.spiffeoidc.source.server;
+
+import com.nimbusds.jose.jwk.JWK;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.spiffeoidc.bundle.BundleRefusal;
+import io.spiffeoidc.bundle.BundleSink;
+import io.spiffeoidc.bundle.KeyPolicy;
+import io.spiffeoidc.bundle.RefusalReason;
+import io.spiffeoidc.source.Backoff;
+import io.spiffeoidc.source.BundleSource;
+import io.spiffeoidc.source.ClosableSink;
+import io.spiffeoidc.source.SourceThreads;
+import io.spiffeoidc.source.UnixSocketChannels;
+import io.spiffeoidc.source.server.proto.Bundle;
+import io.spiffeoidc.source.server.proto.BundleGrpc;
+import io.spiffeoidc.source.server.proto.BundleMask;
+import io.spiffeoidc.source.server.proto.GetBundleRequest;
+import io.spiffeoidc.source.server.proto.JWTKey;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Polls the SPIRE server's GetBundle on its local API socket. SPIRE authenticates local callers by the
+ * socket alone and GetBundle needs no authorisation, so no credentials or headers are sent. Tainted and
+ * expired JWT authorities are dropped here: relying parties must stop accepting them even though SPIRE
+ * still lists them.
+ */
+public final class ServerApiSource implements BundleSource {
+
+    private static final GetBundleRequest REQUEST = GetBundleRequest.newBuilder()
+            .setOutputMask(BundleMask.newBuilder().setJwtAuthorities(true))
+            .build();
+    /** A hung server must not stop the polls for good; a live one answers in milliseconds. */
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Path socket;
+    private final String trustDomain;
+    private final Duration pollInterval;
+    private final Clock clock;
+    private final Backoff backoff;
+    private final ScheduledThreadPoolExecutor worker = SourceThreads.worker("server-api-source");
+    private final UnixSocketChannels channels = new UnixSocketChannels("server-api-io");
+    private volatile ManagedChannel channel;
+    private volatile ClosableSink sink;
+
+    /** @param trustDomain the trust domain name as SPIRE reports it, e.g. "example.org" */
+    public ServerApiSource(Path socket, String trustDomain, Duration pollInterval, Clock clock) {
+        this.socket = socket;
+        this.trustDomain = trustDomain;
+        this.pollInterval = pollInterval;
+        this.clock = clock;
+        // Retry sooner than the poll interval after a failure, so a server restart is noticed quickly.
+        this.backoff = new Backoff(Duration.ofMillis(100), min(Duration.ofSeconds(5), pollInterval));
+    }
+
+    @Override
+    public String describe() {
+        return "SPIRE server API unix://" + socket + " (bundle of " + trustDomain + ", every " + pollInterval.toMillis() + " ms)";
+    }
+
+    @Override
+    public void start(BundleSink target) {
+        sink = new ClosableSink(target);
+        channel = channels.builder(socket, worker).build();
+        worker.execute(this::poll);
+    }
+
+    private void poll() {
+        Duration next = pollInterval;
+        try {
+            Bundle bundle = BundleGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .getBundle(REQUEST);
+            backoff.reset();
+            sink.sourceUp(false);
+            publish(bundle);
+        } catch (StatusRuntimeException e) {
+            sink.sourceDown(UnixSocketChannels.describe(e.getStatus()));
+            // Otherwise the channel's own reconnect backoff (up to minutes) would fail our next polls fast.
+            channel.resetConnectBackoff();
+            next = min(backoff.next(), pollInterval);
+        } catch (RuntimeException e) {
+            // Keep polling whatever happened; a lost schedule would freeze the keys silently.
+            sink.sourceDown("GetBundle failed: " + e);
+            next = min(backoff.next(), pollInterval);
+        }
+        if (!sink.isClosed()) {
+            worker.schedule(this::poll, next.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void publish(Bundle bundle) {
+        if (!trustDomain.equals(bundle.getTrustDomain())) {
+            sink.refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING,
+                    "the server's bundle is for trust domain \"" + KeyPolicy.printable(bundle.getTrustDomain())
+                            + "\", not " + trustDomain));
+            return;
+        }
+        long now = clock.instant().getEpochSecond();
+        List<JWK> keys = new ArrayList<>(bundle.getJwtAuthoritiesCount());
+        for (JWTKey key : bundle.getJwtAuthoritiesList()) {
+            if (key.getTainted() || (key.getExpiresAt() != 0 && key.getExpiresAt() <= now)) {
+                continue;
+            }
+            try {
+                keys.add(SpireKeys.toJwk(key));
+            } catch (BundleRefusal refusal) {
+                sink.refuse(refusal);
+                return;
+            }
+        }
+        sink.offerKeys(keys);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    @Override
+    public void close() {
+        ClosableSink target = sink;
+        if (target != null) {
+            target.close();
+        }
+        worker.shutdownNow();
+        ManagedChannel open = channel;
+        if (open != null) {
+            open.shutdownNow();
+        }
+        try {
+            worker.awaitTermination(2, TimeUnit.SECONDS);
+            if (open != null) {
+                open.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        channels.close();
+    }
+}

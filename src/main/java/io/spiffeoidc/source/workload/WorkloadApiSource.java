@@ -1,0 +1,235 @@
+package io.spiffeoidc.source.workload;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.MetadataUtils;
+import io.spiffeoidc.bundle.BundleRefusal;
+import io.spiffeoidc.bundle.BundleSink;
+import io.spiffeoidc.bundle.RefusalReason;
+import io.spiffeoidc.source.Backoff;
+import io.spiffeoidc.source.BundleSource;
+import io.spiffeoidc.source.ClosableSink;
+import io.spiffeoidc.source.SourceThreads;
+import io.spiffeoidc.source.UnixSocketChannels;
+import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
+import io.spiffeoidc.source.workload.proto.JWTBundlesResponse;
+import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * Follows the SPIRE agent's JWT bundle stream. One FetchJWTBundles call stays open; the agent sends the
+ * bundles at once and again on every change, so whatever arrived last is current while the call lives.
+ * When the call ends for any reason the source reports the status and opens a new channel after a
+ * backoff. All state lives on one worker thread, which also runs the gRPC callbacks.
+ */
+public final class WorkloadApiSource implements BundleSource {
+
+    private static final Logger LOG = Logger.getLogger(WorkloadApiSource.class);
+
+    /** SPIRE refuses Workload API calls without it, so that a browser cannot be tricked into calling the socket. */
+    static final Metadata.Key<String> SECURITY_HEADER = Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER);
+
+    /**
+     * @param firstMessageDeadline an agent that accepts the call but sends nothing within this time is treated as down
+     * @param keepAliveTime        HTTP/2 pings detect an agent that stops answering mid-stream. The agent is a Go
+     *                             gRPC server with the default enforcement policy, which answers pings more often
+     *                             than every 5 minutes with GOAWAY "too_many_pings"; stay above that.
+     */
+    public record Timings(Duration firstMessageDeadline, Duration keepAliveTime, Duration keepAliveTimeout,
+            Duration backoffInitial, Duration backoffMax) {
+
+        public static final Timings DEFAULT = new Timings(Duration.ofSeconds(10), Duration.ofSeconds(330),
+                Duration.ofSeconds(20), Duration.ofMillis(100), Duration.ofSeconds(5));
+    }
+
+    private final Path socket;
+    private final String trustDomainId;
+    private final Timings timings;
+    private final Backoff backoff;
+    private final ScheduledThreadPoolExecutor worker = SourceThreads.worker("workload-api-source");
+    private final UnixSocketChannels channels = new UnixSocketChannels("workload-api-io");
+    private final Metadata headers = new Metadata();
+    private volatile ClosableSink sink;
+
+    // Worker thread only.
+    private Stream current;
+    private boolean closing;
+
+    public WorkloadApiSource(Path socket, String trustDomainId) {
+        this(socket, trustDomainId, Timings.DEFAULT);
+    }
+
+    public WorkloadApiSource(Path socket, String trustDomainId, Timings timings) {
+        this.socket = socket;
+        this.trustDomainId = trustDomainId;
+        this.timings = timings;
+        this.backoff = new Backoff(timings.backoffInitial(), timings.backoffMax());
+        headers.put(SECURITY_HEADER, "true");
+    }
+
+    @Override
+    public String describe() {
+        return "workload API unix://" + socket + " (bundle of " + trustDomainId + ")";
+    }
+
+    @Override
+    public void start(BundleSink target) {
+        this.sink = new ClosableSink(target);
+        worker.execute(this::connect);
+    }
+
+    private void connect() {
+        if (closing) {
+            return;
+        }
+        // A fresh channel per attempt: a reused one would hold its own reconnect backoff (up to two minutes)
+        // on top of ours and fail calls fast in between, delaying recovery after an agent restart.
+        ManagedChannel channel = channels.builder(socket, worker)
+                .keepAliveTime(timings.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(timings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .keepAliveWithoutCalls(true)
+                .build();
+        Stream stream = new Stream(channel);
+        current = stream;
+        SpiffeWorkloadAPIGrpc.newStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .fetchJWTBundles(JWTBundlesRequest.getDefaultInstance(), stream);
+        stream.firstMessageTimer = worker.schedule(stream::firstMessageOverdue,
+                timings.firstMessageDeadline().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void deliver(JWTBundlesResponse response) {
+        ByteString bundle = response.getBundlesMap().get(trustDomainId);
+        if (bundle == null) {
+            sink.refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING,
+                    "the agent sent no bundle for " + trustDomainId + " (it sent " + trustDomains(response) + ")"));
+            return;
+        }
+        sink.sourceUp(true);
+        sink.offerDocument(bundle.toByteArray());
+    }
+
+    private static String trustDomains(JWTBundlesResponse response) {
+        if (response.getBundlesCount() == 0) {
+            return "none";
+        }
+        // Names come from the agent: bounded so that one log line stays one line.
+        return response.getBundlesMap().keySet().stream().sorted().limit(5)
+                .map(id -> id.length() > 100 ? id.substring(0, 100) + "..." : id)
+                .map(id -> id.replaceAll("\\p{Cntrl}", "?"))
+                .collect(Collectors.joining(", ")) + (response.getBundlesCount() > 5 ? ", ..." : "");
+    }
+
+    /** One FetchJWTBundles call and the channel it runs on; callbacks arrive on the worker thread. */
+    private final class Stream implements ClientResponseObserver<JWTBundlesRequest, JWTBundlesResponse> {
+
+        private final ManagedChannel channel;
+        private ClientCallStreamObserver<JWTBundlesRequest> call;
+        private ScheduledFuture<?> firstMessageTimer;
+        private boolean delivered;
+        private boolean overdue;
+
+        Stream(ManagedChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<JWTBundlesRequest> requestStream) {
+            this.call = requestStream;
+        }
+
+        @Override
+        public void onNext(JWTBundlesResponse response) {
+            if (this != current || closing) {
+                return;
+            }
+            if (!delivered) {
+                delivered = true;
+                firstMessageTimer.cancel(false);
+                backoff.reset();
+            }
+            deliver(response);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            ended(Status.fromThrowable(error));
+        }
+
+        @Override
+        public void onCompleted() {
+            ended(Status.UNAVAILABLE.withDescription("the agent ended the bundle stream"));
+        }
+
+        void firstMessageOverdue() {
+            if (this == current && !delivered) {
+                overdue = true;
+                call.cancel("no bundle within the first-message deadline", null);
+            }
+        }
+
+        private void ended(Status status) {
+            if (this != current || closing) {
+                return;
+            }
+            current = null;
+            firstMessageTimer.cancel(false);
+            channel.shutdownNow();
+            sink.sourceDown(overdue
+                    ? "DEADLINE_EXCEEDED: the agent accepted the call but sent no bundle within "
+                            + timings.firstMessageDeadline().toMillis() + " ms"
+                    : UnixSocketChannels.describe(status));
+            Duration delay = backoff.next();
+            LOG.debugf("Workload API stream ended (%s); reconnecting in %d ms", status.getCode(), delay.toMillis());
+            worker.schedule(WorkloadApiSource.this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        ClosableSink target = sink;
+        if (target != null) {
+            target.close();
+        }
+        ManagedChannel open = null;
+        try {
+            open = worker.submit(() -> {
+                closing = true;
+                Stream stream = current;
+                current = null;
+                if (stream == null) {
+                    return null;
+                }
+                stream.firstMessageTimer.cancel(false);
+                return stream.channel.shutdownNow();
+            }).get(5, TimeUnit.SECONDS);
+            if (open != null) {
+                open.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("Closing the Workload API stream did not finish cleanly", e);
+        }
+        // The worker still runs the cancelled call's last callback (which sees closing) before it stops.
+        worker.shutdown();
+        try {
+            worker.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        channels.close();
+    }
+}

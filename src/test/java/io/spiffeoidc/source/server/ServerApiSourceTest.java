@@ -1,0 +1,134 @@
+package io.spiffeoidc.source.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.bundle.RefusalReason;
+import io.spiffeoidc.bundle.SourceState;
+import io.spiffeoidc.source.server.proto.JWTKey;
+import io.spiffeoidc.testsupport.FakeSpireServer;
+import io.spiffeoidc.testsupport.PublisherWaits;
+import io.spiffeoidc.testsupport.TestKeys;
+import io.spiffeoidc.testsupport.Waits;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerApiSourceTest {
+
+    private static final long NO_EXPIRY = 0;
+
+    @TempDir
+    Path dir;
+
+    private FakeSpireServer server;
+    private BundlePublisher publisher;
+    private PublisherWaits await;
+    private ServerApiSource source;
+
+    @BeforeEach
+    void setUp() {
+        server = new FakeSpireServer(dir.resolve("api.sock"));
+        publisher = new BundlePublisher("server-api", true, Clock.systemUTC());
+        await = new PublisherWaits(publisher, () -> "server calls " + server.calls());
+        source = new ServerApiSource(dir.resolve("api.sock"), "example.org", Duration.ofMillis(100), Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() {
+        source.close();
+        server.close();
+    }
+
+    @Test
+    void publishesOnlyUntaintedUnexpiredKeysAndPicksUpChanges() {
+        long inAnHour = Instant.now().plusSeconds(3600).getEpochSecond();
+        long anHourAgo = Instant.now().minusSeconds(3600).getEpochSecond();
+        server.setBundle("example.org", List.of(
+                key(TestKeys.ec("current"), inAnHour, false),
+                key(TestKeys.ec("tainted"), inAnHour, true),
+                key(TestKeys.ec("expired"), anHourAgo, false),
+                key(TestKeys.ec("forever"), NO_EXPIRY, false)));
+        server.start();
+        source.start(publisher);
+        await.served("current", "forever");
+        assertEquals(SourceState.UP, publisher.sourceState());
+
+        server.setBundle("example.org", List.of(key(TestKeys.ec("next"), inAnHour, false)));
+        await.served("next");
+    }
+
+    @Test
+    void convertsRsaEcAndEd25519KeysToTheSameJwks() {
+        List<JWK> keys = List.of(TestKeys.rsa("a-rsa"), TestKeys.ec("b-ec"), TestKeys.ed25519("c-ed"));
+        server.setBundle("example.org", keys.stream().map(k -> key(k, NO_EXPIRY, false)).toList());
+        server.start();
+        source.start(publisher);
+        await.served("a-rsa", "b-ec", "c-ed");
+        String served = new String(publisher.current().jwks().body(), java.nio.charset.StandardCharsets.UTF_8);
+        for (JWK key : keys) {
+            String publicPart = key.toPublicJWK().toJSONObject().entrySet().stream()
+                    .filter(e -> e.getKey().equals("n") || e.getKey().equals("x"))
+                    .map(e -> e.getValue().toString()).findFirst().orElseThrow();
+            assertTrue(served.contains(publicPart), key.getKeyID() + " published with its own public key");
+        }
+    }
+
+    @Test
+    void refusesAPollWithAnUndecodableKeyAndKeepsTheLastGoodKeys() {
+        server.setBundle("example.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)));
+        server.start();
+        source.start(publisher);
+        await.served("k1");
+
+        JWTKey broken = JWTKey.newBuilder().setKeyId("broken").setPublicKey(ByteString.copyFromUtf8("not DER")).build();
+        server.setBundle("example.org", List.of(key(TestKeys.ec("k2"), NO_EXPIRY, false), broken));
+        await.refused(RefusalReason.MALFORMED_KEY);
+        assertEquals("kid \"broken\" is not a PKIX-encoded RSA, EC or Ed25519 public key (7 bytes)",
+                publisher.lastRefusal().orElseThrow().detail());
+        assertEquals(List.of("k1"), publisher.current().keyIds());
+    }
+
+    @Test
+    void refusesTheBundleOfAnotherTrustDomain() {
+        server.setBundle("other.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)));
+        server.start();
+        source.start(publisher);
+        await.refused(RefusalReason.TRUST_DOMAIN_MISSING);
+        assertNull(publisher.current());
+    }
+
+    @Test
+    void isDownWhileTheServerIsAbsentAndRecoversWhenItStarts() {
+        source.start(publisher);
+        await.state(SourceState.DOWN);
+        assertTrue(publisher.lastSourceError().orElseThrow().startsWith("UNAVAILABLE"), await.state());
+
+        ECKey key = TestKeys.ec("k1");
+        server.setBundle("example.org", List.of(key(key, NO_EXPIRY, false)));
+        server.start();
+        await.served("k1");
+        assertEquals(SourceState.UP, publisher.sourceState());
+
+        server.stop();
+        await.state(SourceState.DOWN);
+        server.start();
+        await.state(SourceState.UP);
+    }
+
+    private static JWTKey key(JWK key, long expiresAt, boolean tainted) {
+        return FakeSpireServer.jwtKey(key, expiresAt, tainted);
+    }
+
+}

@@ -1,0 +1,206 @@
+package io.spiffeoidc.source.workload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.jwk.ECKey;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.bundle.RefusalReason;
+import io.spiffeoidc.bundle.SourceState;
+import io.spiffeoidc.source.UnixSocketChannels;
+import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
+import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
+import io.spiffeoidc.testsupport.FakeWorkloadApi;
+import io.spiffeoidc.testsupport.RecordingSink;
+import io.spiffeoidc.testsupport.PublisherWaits;
+import io.spiffeoidc.testsupport.TestKeys;
+import io.spiffeoidc.testsupport.Waits;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkloadApiSourceTest {
+
+    private static final String TRUST_DOMAIN = "spiffe://example.org";
+    /** Short deadline and backoff so failure paths take milliseconds; the production values are seconds. */
+    private static final WorkloadApiSource.Timings FAST = new WorkloadApiSource.Timings(Duration.ofMillis(300),
+            Duration.ofSeconds(330), Duration.ofSeconds(20), Duration.ofMillis(20), Duration.ofMillis(200));
+
+    @TempDir
+    Path dir;
+
+    private FakeWorkloadApi agent;
+    private BundlePublisher publisher;
+    private PublisherWaits await;
+    private WorkloadApiSource source;
+
+    @BeforeEach
+    void setUp() {
+        agent = new FakeWorkloadApi(dir.resolve("agent.sock"));
+        publisher = new BundlePublisher("workload-api", true, Clock.systemUTC());
+        await = new PublisherWaits(publisher, () -> "agent calls " + agent.calls());
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, FAST);
+    }
+
+    @AfterEach
+    void tearDown() {
+        source.close();
+        agent.close();
+    }
+
+    @Test
+    void servesTheFirstBundleAndEachPushedRotation() {
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.start();
+        source.start(publisher);
+        await.served("k1");
+        assertEquals(SourceState.UP, publisher.sourceState());
+
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1"), TestKeys.ec("k2")));
+        await.served("k1", "k2");
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k2")));
+        await.served("k2");
+        assertEquals(1, agent.calls(), "one stream carries every update");
+    }
+
+    @Test
+    void isNotReadyWhileTheAgentIsAbsentAndServesOnceItAppears() {
+        source.start(publisher);
+        await.state(SourceState.DOWN);
+        assertTrue(publisher.lastSourceError().orElseThrow().startsWith("UNAVAILABLE"), await.state());
+        assertNull(publisher.current());
+
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.start();
+        await.served("k1");
+        assertEquals(SourceState.UP, publisher.sourceState());
+    }
+
+    @Test
+    void recoversWhenTheAgentRestartsOnTheSamePath() {
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.start();
+        source.start(publisher);
+        await.served("k1");
+
+        agent.stop();
+        await.state(SourceState.DOWN);
+        assertEquals(List.of("k1"), publisher.current().keyIds(), "the last good keys stay served");
+
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k2")));
+        agent.start();
+        await.served("k2");
+        assertEquals(SourceState.UP, publisher.sourceState());
+    }
+
+    @Test
+    void detectsAnAgentThatAcceptsTheCallButNeverAnswersAndRetries() {
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.stall();
+        agent.start();
+        source.start(publisher);
+        Waits.until("a second call after the first-message deadline", () -> agent.calls() >= 2, await::state);
+        assertEquals(SourceState.DOWN, publisher.sourceState());
+        assertTrue(publisher.lastSourceError().orElseThrow().startsWith("DEADLINE_EXCEEDED"), await.state());
+
+        agent.allow();
+        await.served("k1");
+    }
+
+    @Test
+    void waitsThroughPermissionDeniedUntilTheRegistrationExists() {
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.deny();
+        agent.start();
+        source.start(publisher);
+        Waits.until("denied and retried", () -> agent.calls() >= 2 && publisher.sourceState() == SourceState.DOWN, await::state);
+        assertEquals("PERMISSION_DENIED: no identity issued", publisher.lastSourceError().orElseThrow());
+        assertNull(publisher.current());
+
+        agent.allow();
+        await.served("k1");
+    }
+
+    @Test
+    void refusesUnusableUpdatesAndKeepsServingTheLastGoodKeys() {
+        ECKey good = TestKeys.ec("k1");
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(good));
+        agent.start();
+        source.start(publisher);
+        await.served("k1");
+
+        agent.setBundles(Map.of("spiffe://other.org", bytes(TestKeys.jwks(TestKeys.ec("k2")))));
+        await.refused(RefusalReason.TRUST_DOMAIN_MISSING);
+        agent.setBundles(Map.of(TRUST_DOMAIN, new byte[] {0, (byte) 0xff, '{'}));
+        await.refused(RefusalReason.INVALID_JSON);
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwksWithPrivateParts(TestKeys.rsa("leaked")));
+        await.refused(RefusalReason.PRIVATE_KEY_MATERIAL);
+        assertEquals(List.of("k1"), publisher.current().keyIds());
+        assertEquals(1, agent.calls(), "a refused bundle is not a stream failure");
+
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k3")));
+        await.served("k3");
+    }
+
+    @Test
+    void theFakeAgentRefusesCallsWithoutTheSecurityHeaderLikeSpire() {
+        agent.start();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (UnixSocketChannels channels = new UnixSocketChannels("test-io")) {
+            ManagedChannel channel = channels.builder(dir.resolve("agent.sock"), executor).build();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> SpiffeWorkloadAPIGrpc
+                    .newBlockingStub(channel).fetchJWTBundles(JWTBundlesRequest.getDefaultInstance()).hasNext());
+            assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+            assertEquals("security header missing from request", e.getStatus().getDescription());
+            channel.shutdownNow();
+        } finally {
+            executor.shutdownNow();
+        }
+        assertEquals(0, agent.calls());
+    }
+
+    @Test
+    void deliversNothingAfterCloseAndStopsItsThreads() {
+        Set<Thread> before = sourceThreads();
+        RecordingSink sink = new RecordingSink();
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.start();
+        source.start(sink);
+        Waits.until("first document", () -> sink.documents() == 1, sink::toString);
+
+        source.close();
+        int events = sink.events();
+        Waits.until("the agent sees the stream end", () -> agent.openStreams() == 0);
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k2")));
+        agent.stop();
+        assertEquals(events, sink.events(), sink.toString());
+        Waits.until("worker and event-loop threads end", () -> before.containsAll(sourceThreads()),
+                () -> sourceThreads().toString());
+    }
+
+    private static Set<Thread> sourceThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("workload-api-"))
+                .collect(Collectors.toSet());
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,59 @@
+package io.spiffeoidc.testsupport;
+
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Starts a fake SPIRE agent before Quarkus, so the service meets a live Workload API at start-up as in
+ * production. It serves one key, "agent-key-1", for spiffe://example.org. Tests drive it through the
+ * control interface (port in config key {@value #CONTROL_PORT}) because test code and this resource
+ * may be loaded by different class loaders.
+ */
+public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final String CONTROL_PORT = "test.fake-agent.control-port";
+    public static final String TRUST_DOMAIN = "spiffe://example.org";
+    public static final String FIRST_KID = "agent-key-1";
+
+    private Path dir;
+    private FakeWorkloadApi agent;
+    private HttpServer control;
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            dir = Files.createTempDirectory("fake-agent");
+            Path socket = dir.resolve("agent.sock");
+            agent = new FakeWorkloadApi(socket);
+            agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec(FIRST_KID)));
+            agent.start();
+            control = FakeWorkloadApiMain.control(agent, TRUST_DOMAIN, 0);
+            return Map.of(
+                    "spiffe-oidc.workload-api.socket", "unix://" + socket,
+                    CONTROL_PORT, String.valueOf(control.getAddress().getPort()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (control != null) {
+            control.stop(0);
+        }
+        if (agent != null) {
+            agent.close();
+        }
+        try {
+            Files.deleteIfExists(dir.resolve("agent.sock"));
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

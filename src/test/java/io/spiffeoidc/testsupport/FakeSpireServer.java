@@ -1,0 +1,69 @@
+package io.spiffeoidc.testsupport;
+
+import com.google.protobuf.ByteString;
+import com.nimbusds.jose.jwk.JWK;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.spiffeoidc.source.server.proto.Bundle;
+import io.spiffeoidc.source.server.proto.BundleGrpc;
+import io.spiffeoidc.source.server.proto.GetBundleRequest;
+import io.spiffeoidc.source.server.proto.JWTKey;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The SPIRE server's Bundle.GetBundle on a real Unix socket, answering with whatever bundle the test set. */
+public final class FakeSpireServer implements AutoCloseable {
+
+    private final UnixGrpcServer server;
+    private final AtomicInteger calls = new AtomicInteger();
+    private volatile Bundle bundle = Bundle.getDefaultInstance();
+
+    public FakeSpireServer(Path socket) {
+        this.server = new UnixGrpcServer(socket, new Service().bindService());
+    }
+
+    public void start() {
+        server.start();
+    }
+
+    public void stop() {
+        server.stop();
+    }
+
+    public void setBundle(String trustDomain, List<JWTKey> jwtAuthorities) {
+        bundle = Bundle.newBuilder().setTrustDomain(trustDomain).addAllJwtAuthorities(jwtAuthorities).build();
+    }
+
+    public int calls() {
+        return calls.get();
+    }
+
+    /** A JWT authority as SPIRE stores it: PKIX DER public key, key id, expiry in Unix seconds (0 = none). */
+    public static JWTKey jwtKey(JWK key, long expiresAt, boolean tainted) {
+        return JWTKey.newBuilder()
+                .setKeyId(key.getKeyID())
+                .setPublicKey(ByteString.copyFrom(TestKeys.pkixDer(key)))
+                .setExpiresAt(expiresAt)
+                .setTainted(tainted)
+                .build();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    private final class Service extends BundleGrpc.BundleImplBase {
+        @Override
+        public void getBundle(GetBundleRequest request, StreamObserver<Bundle> observer) {
+            calls.incrementAndGet();
+            if (!request.getOutputMask().getJwtAuthorities()) {
+                observer.onError(Status.INVALID_ARGUMENT.withDescription("test expects jwt_authorities in the mask").asRuntimeException());
+                return;
+            }
+            observer.onNext(bundle);
+            observer.onCompleted();
+        }
+    }
+}

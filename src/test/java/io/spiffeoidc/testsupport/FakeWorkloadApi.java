@@ -1,0 +1,162 @@
+package io.spiffeoidc.testsupport;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
+import io.spiffeoidc.source.workload.proto.JWTBundlesResponse;
+import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A SPIRE agent's JWT bundle stream on a real Unix socket: sends the current bundle map when a call
+ * opens and again on every change, and refuses calls without the security header exactly as SPIRE does.
+ * Misbehaviour is switched on per call: {@link #deny()} answers PERMISSION_DENIED "no identity issued"
+ * (registration pending), {@link #stall()} accepts calls but never sends, {@link #stop()} kills it.
+ */
+public final class FakeWorkloadApi implements AutoCloseable {
+
+    static final Metadata.Key<String> SECURITY_HEADER = Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER);
+
+    private enum Mode { SERVE, DENY, STALL }
+
+    private final UnixGrpcServer server;
+    private final AtomicInteger calls = new AtomicInteger();
+    // Guarded by this: a call registers and receives the current map atomically with respect to pushes.
+    private final Set<ServerCallStreamObserver<JWTBundlesResponse>> streams = new HashSet<>();
+    private JWTBundlesResponse latest;
+    private Mode mode = Mode.SERVE;
+
+    public FakeWorkloadApi(Path socket) {
+        this.server = new UnixGrpcServer(socket, ServerInterceptors.intercept(new Service(), new RequireSecurityHeader()));
+    }
+
+    public void start() {
+        server.start();
+    }
+
+    /** Kills the agent: every stream breaks and the socket file disappears until {@link #start()}. */
+    public void stop() {
+        synchronized (this) {
+            streams.clear();
+        }
+        server.stop();
+    }
+
+    public boolean running() {
+        return server.running();
+    }
+
+    /** Pushes one JWKS for one trust domain ID ("spiffe://example.org") to every open stream. */
+    public void setBundle(String trustDomainId, String jwks) {
+        setBundles(Map.of(trustDomainId, jwks.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Pushes a whole bundle map to every open stream and to every later call. */
+    public synchronized void setBundles(Map<String, byte[]> bundles) {
+        Map<String, ByteString> map = new LinkedHashMap<>();
+        bundles.forEach((id, bytes) -> map.put(id, ByteString.copyFrom(bytes)));
+        latest = JWTBundlesResponse.newBuilder().putAllBundles(map).build();
+        for (ServerCallStreamObserver<JWTBundlesResponse> stream : List.copyOf(streams)) {
+            if (stream.isCancelled()) {
+                streams.remove(stream);
+            } else {
+                stream.onNext(latest);
+            }
+        }
+    }
+
+    /** Like a deleted registration entry: open streams end and new calls get PERMISSION_DENIED until {@link #allow()}. */
+    public synchronized void deny() {
+        mode = Mode.DENY;
+        for (ServerCallStreamObserver<JWTBundlesResponse> stream : streams) {
+            stream.onError(noIdentity());
+        }
+        streams.clear();
+    }
+
+    /** New calls are accepted and then never answered, like a wedged agent. Open streams are left alone. */
+    public synchronized void stall() {
+        mode = Mode.STALL;
+    }
+
+    /** Back to normal for new calls. */
+    public synchronized void allow() {
+        mode = Mode.SERVE;
+    }
+
+    /** FetchJWTBundles calls received with a valid header, including denied and stalled ones. */
+    public int calls() {
+        return calls.get();
+    }
+
+    public synchronized int openStreams() {
+        streams.removeIf(ServerCallStreamObserver::isCancelled);
+        return streams.size();
+    }
+
+    @Override
+    public void close() {
+        stop();
+        server.close();
+    }
+
+    private static io.grpc.StatusRuntimeException noIdentity() {
+        return Status.PERMISSION_DENIED.withDescription("no identity issued").asRuntimeException();
+    }
+
+    private final class Service extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase {
+        @Override
+        public void fetchJWTBundles(JWTBundlesRequest request, StreamObserver<JWTBundlesResponse> observer) {
+            calls.incrementAndGet();
+            ServerCallStreamObserver<JWTBundlesResponse> stream = (ServerCallStreamObserver<JWTBundlesResponse>) observer;
+            synchronized (FakeWorkloadApi.this) {
+                switch (mode) {
+                    case DENY -> stream.onError(noIdentity());
+                    case STALL -> stream.setOnCancelHandler(() -> { });
+                    case SERVE -> {
+                        stream.setOnCancelHandler(() -> { });
+                        streams.add(stream);
+                        if (latest != null) {
+                            stream.onNext(latest);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** SPIRE's agent checks for exactly one value "true" before any Workload API handler runs. */
+    private static final class RequireSecurityHeader implements ServerInterceptor {
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                ServerCallHandler<Q, R> next) {
+            Iterable<String> values = headers.getAll(SECURITY_HEADER);
+            List<String> list = values == null ? List.of() : toList(values);
+            if (list.size() != 1 || !"true".equals(list.get(0))) {
+                call.close(Status.INVALID_ARGUMENT.withDescription("security header missing from request"), new Metadata());
+                return new ServerCall.Listener<>() { };
+            }
+            return next.startCall(call, headers);
+        }
+
+        private static List<String> toList(Iterable<String> values) {
+            List<String> list = new java.util.ArrayList<>();
+            values.forEach(list::add);
+            return list;
+        }
+    }
+}

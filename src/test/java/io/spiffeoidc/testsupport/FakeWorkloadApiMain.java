@@ -1,0 +1,140 @@
+package io.spiffeoidc.testsupport;
+
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@link FakeWorkloadApi} as a process, for suites that run the packaged service against an agent:
+ *
+ * <pre>
+ * java -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) \
+ *     io.spiffeoidc.testsupport.FakeWorkloadApiMain --socket /tmp/agent.sock \
+ *     [--control-port 0] [--trust-domain spiffe://example.org] [--bundle-file bundle.json]
+ * </pre>
+ *
+ * The first line on stdout is {@code control-port=NNNNN}; the control interface listens on 127.0.0.1 only.
+ * Every endpoint takes POST and answers 204 (400 for a body it cannot use):
+ * <ul>
+ * <li>/bundle: the body is a JWKS, pushed as the trust domain's bundle to every open stream</li>
+ * <li>/map: the body is a whole bundle map {"spiffe://td": {jwks}, ...}, pushed as is</li>
+ * <li>/garbage: pushes bytes that are not JSON as the trust domain's bundle</li>
+ * <li>/deny: ends open streams and answers new calls PERMISSION_DENIED "no identity issued"; /allow undoes it</li>
+ * <li>/stall: new calls are accepted and never answered; /allow undoes it</li>
+ * <li>/stop: kills the agent and removes the socket; /start brings it back on the same path</li>
+ * </ul>
+ * GET /status answers {@code running=true calls=N streams=N}.
+ */
+public final class FakeWorkloadApiMain {
+
+    private FakeWorkloadApiMain() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Map<String, String> options = options(args);
+        String trustDomain = options.getOrDefault("--trust-domain", "spiffe://example.org");
+        FakeWorkloadApi agent = new FakeWorkloadApi(Path.of(required(options, "--socket")));
+        if (options.containsKey("--bundle-file")) {
+            agent.setBundle(trustDomain, Files.readString(Path.of(options.get("--bundle-file"))));
+        }
+        agent.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
+
+        HttpServer control = control(agent, trustDomain, Integer.parseInt(options.getOrDefault("--control-port", "0")));
+        System.out.println("control-port=" + control.getAddress().getPort());
+        System.out.flush();
+    }
+
+    /** Starts the loopback control interface for {@code agent}; tests in this JVM use it too. */
+    public static HttpServer control(FakeWorkloadApi agent, String trustDomain, int port) throws IOException {
+        Map<String, Command> commands = new HashMap<>();
+        commands.put("/bundle", body -> agent.setBundle(trustDomain, body));
+        commands.put("/map", body -> agent.setBundles(bundleMap(body)));
+        commands.put("/garbage", body -> agent.setBundles(Map.of(trustDomain, new byte[] {0, (byte) 0xff, '{'})));
+        commands.put("/deny", body -> agent.deny());
+        commands.put("/allow", body -> agent.allow());
+        commands.put("/stall", body -> agent.stall());
+        commands.put("/stop", body -> agent.stop());
+        commands.put("/start", body -> agent.start());
+        HttpServer control = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
+        control.createContext("/", exchange -> handle(exchange, agent, commands));
+        control.start();
+        return control;
+    }
+
+    @FunctionalInterface
+    private interface Command {
+        void run(String body) throws Exception;
+    }
+
+    private static void handle(HttpExchange exchange, FakeWorkloadApi agent, Map<String, Command> commands) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            if (path.equals("/status")) {
+                reply(exchange, 200, "running=" + agent.running() + " calls=" + agent.calls() + " streams=" + agent.openStreams() + "\n");
+                return;
+            }
+            Command command = commands.get(path);
+            if (command == null || !exchange.getRequestMethod().equals("POST")) {
+                reply(exchange, 404, "unknown command\n");
+                return;
+            }
+            try {
+                command.run(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                exchange.sendResponseHeaders(204, -1);
+            } catch (Exception e) {
+                reply(exchange, 400, e + "\n");
+            }
+        }
+    }
+
+    private static void reply(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    static Map<String, byte[]> bundleMap(String json) throws java.text.ParseException {
+        Map<String, byte[]> map = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> entry : JSONObjectUtils.parse(json).entrySet()) {
+            Object value = entry.getValue();
+            String document = value instanceof String s ? s : JSONObjectUtils.toJSONString(castMap(value));
+            map.put(entry.getKey(), document.getBytes(StandardCharsets.UTF_8));
+        }
+        return map;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, ?> castMap(Object value) {
+        return (Map<String, ?>) value;
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i], args[i + 1]);
+        }
+        return options;
+    }
+
+    private static String required(Map<String, String> options, String name) {
+        String value = options.get(name);
+        if (value == null) {
+            System.err.println("usage: FakeWorkloadApiMain --socket PATH [--control-port N] [--trust-domain ID] [--bundle-file FILE]");
+            System.exit(2);
+        }
+        return value;
+    }
+}
