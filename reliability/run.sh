@@ -74,7 +74,7 @@ fi
 # 600+ concurrent sockets in the driver, about as many in the service.
 ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-LIMIT=$([[ $MODE == long ]] && echo 1200 || echo 300)
+LIMIT=$([[ $MODE == long ]] && echo 1500 || echo 600)
 timeout --kill-after=10 "$LIMIT" java -Xmx512m -cp "$CP" io.spiffeoidc.reliability.ReliabilitySuite --mode "$MODE" \
   --out "$OUT" --jar "$ROOT/target/quarkus-app/quarkus-run.jar" --tls "$TLS" --unprivileged "$UNPRIVILEGED" &
 DRIVER_PID=$!

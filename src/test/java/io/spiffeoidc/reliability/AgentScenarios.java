@@ -73,7 +73,7 @@ final class AgentScenarios {
     List<Row> runRotation() {
         List<Row> rows = new ArrayList<>();
         try {
-            if (!service.awaitServing(Duration.ofSeconds(60))) {
+            if (!service.awaitServing(Duration.ofSeconds(180))) {
                 started = false;
                 for (String name : ROWS) {
                     rows.add(Row.failed(name, "see the scenario list", "not run: the service on the agent never served /keys; see "

@@ -56,7 +56,7 @@ final class FileFaults {
         }
         boolean unprivileged = suite.unprivileged;
         try {
-            if (!service.awaitServing(Duration.ofSeconds(60))) {
+            if (!service.awaitServing(Duration.ofSeconds(180))) {
                 for (String name : ROWS) {
                     rows.add(Row.failed(name, "see the scenario list", "not run: the file-source service never served /keys"));
                 }

@@ -147,7 +147,7 @@ final class Processes {
         });
         String line;
         try {
-            line = first.get(30, TimeUnit.SECONDS);
+            line = first.get(120, TimeUnit.SECONDS);
         } catch (Exception e) {
             line = null;
         }

@@ -113,7 +113,7 @@ public final class ReliabilitySuite {
         CompletableFuture<List<Row>> files = CompletableFuture.supplyAsync(fileFaults::run);
         CompletableFuture<List<Row>> tlsFaults = CompletableFuture.supplyAsync(() -> {
             try {
-                if (!tlsService.awaitServing(Duration.ofSeconds(60))) {
+                if (!tlsService.awaitServing(Duration.ofSeconds(180))) {
                     return List.of(Row.failed("TLS and hostile HTTP", "service serves", "the TLS service never served /keys"));
                 }
             } catch (InterruptedException e) {
@@ -121,7 +121,7 @@ public final class ReliabilitySuite {
             }
             return new TlsFaults(this, tlsService, liveCert, liveKey).run();
         });
-        Duration limit = longMode ? Duration.ofMinutes(10) : Duration.ofMinutes(2);
+        Duration limit = longMode ? Duration.ofMinutes(10) : Duration.ofMinutes(4);
         rows.addAll(await(agentFaults, "Agent faults", limit));
         rows.addAll(await(files, "File source faults", limit));
         rows.addAll(await(tlsFaults, "TLS faults", limit));
