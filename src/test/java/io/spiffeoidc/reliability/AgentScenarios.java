@@ -59,7 +59,7 @@ final class AgentScenarios {
             service = suite.processes.startService(new Processes.ServiceSpec("agent",
                     Map.of("SPIFFE_OIDC_SOURCE", "workload-api", "SPIFFE_OIDC_TRUST_DOMAIN", "example.org",
                             "SPIFFE_ENDPOINT_SOCKET", "unix://" + socket),
-                    List.of(suite.tlsProperty("cert", suite.certA), suite.tlsProperty("key", suite.keyA)), true, false),
+                    suite.tlsProperties(suite.certA, suite.keyA, false), true, false),
                     suite.tls);
         } catch (Exception e) {
             for (String name : ROWS) {

@@ -54,8 +54,31 @@ public final class ReliabilitySuite {
                 .toAbsolutePath());
     }
 
-    String tlsProperty(String member, Path file) {
-        return "-Dquarkus.tls.key-store.pem.0." + member + "=" + file;
+    /**
+     * The one place that knows how the service takes its certificate. Builds with the service's own checked
+     * reload (tls/CertificateReloader) read the named TLS configuration "public" and
+     * spiffe-oidc.tls.reload-period; older builds read the default configuration and rely on Quarkus's own
+     * quarkus.tls.reload-period.
+     */
+    List<String> tlsProperties(Path cert, Path key, boolean reload) {
+        String config = checkedReload ? "quarkus.tls.public." : "quarkus.tls.";
+        List<String> properties = new ArrayList<>(List.of("-D" + config + "key-store.pem.0.cert=" + cert,
+                "-D" + config + "key-store.pem.0.key=" + key));
+        if (reload) {
+            properties.add(checkedReload ? "-Dspiffe-oidc.tls.reload-period=1s" : "-Dquarkus.tls.reload-period=1s");
+        }
+        return properties;
+    }
+
+    final boolean checkedReload = classPresent("io.spiffeoidc.tls.CertificateReloader");
+
+    private static boolean classPresent(String name) {
+        try {
+            Class.forName(name, false, ReliabilitySuite.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -96,7 +119,7 @@ public final class ReliabilitySuite {
         Files.copy(keyA, liveKey, StandardCopyOption.REPLACE_EXISTING);
         ServiceProcess tlsService = processes.startService(new Processes.ServiceSpec("tls",
                 Map.of("SPIFFE_OIDC_SOURCE", "file", "SPIFFE_OIDC_FILE_PATH", tlsSource.resolve("bundle.json").toString()),
-                List.of(tlsProperty("cert", liveCert), tlsProperty("key", liveKey), "-Dquarkus.tls.reload-period=1s"), true, false),
+                tlsProperties(liveCert, liveKey, true), true, false),
                 tls);
 
         // ---- rotation under load, alone ------------------------------------------------------------------
@@ -144,7 +167,10 @@ public final class ReliabilitySuite {
         report.append("Mode: ").append(longMode ? "long" : "short").append(". Date: ").append(started.truncatedTo(ChronoUnit.SECONDS))
                 .append(". Duration: ").append(took.toSeconds()).append(" s. Machine: ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, JDK ").append(System.getProperty("java.version"))
-                .append(". Services: the packaged jar with -Xmx128m -XX:+UseSerialGC, staleness threshold 5 s; file-source service ")
+                .append(". Services: the packaged jar with -Xmx128m -XX:+UseSerialGC, staleness threshold 5 s; certificate reload: ")
+                .append(checkedReload ? "the service's checked reload (spiffe-oidc.tls.reload-period=1s)"
+                        : "Quarkus's own (quarkus.tls.reload-period=1s; this build has no checked reload)")
+                .append("; file-source service ")
                 .append(unprivileged ? "as uid 65534" : "as root").append("; management interface over ")
                 .append(tlsService.managementScheme() == null ? "?" : tlsService.managementScheme()).append(".\n\n");
         report.append("| scenario | expected | observed | requests | failures | result |\n|---|---|---|---:|---:|---|\n");
