@@ -73,7 +73,52 @@ public class PublicRoutes {
     }
 
     void install(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(this::handle);
+        router.route().order(Integer.MIN_VALUE).handler(this::handle).failureHandler(this::refusedByRouter);
+    }
+
+    /**
+     * Vert.x refuses some requests before any handler runs: HTTP/1.1 without Host, HTTP/2 without
+     * :authority (400), a request target that is not a path such as CONNECT's host:port (404). Answer
+     * them like the service's own refusals rather than with the generic error page, which logs one ERROR
+     * line per request, and apply the host rule first as on every other path.
+     */
+    void refusedByRouter(RoutingContext ctx) {
+        int status = ctx.statusCode();
+        HttpServerResponse response = ctx.response();
+        String path = ctx.request().path();
+        if ((status != 400 && status != 404) || response.headWritten() || (devMode && path != null && path.startsWith("/q/"))) {
+            ctx.next();
+            return;
+        }
+        if (status == 400 || hostPolicy.admit(ctx.request().host()) == null) {
+            Vertx.currentContext().putLocal(METRICS_PATH_TEMPLATE, REJECTED_HOST_TEMPLATE);
+            error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
+        } else {
+            error(response, 404, ErrorBodies.NOT_FOUND);
+        }
+    }
+
+    /**
+     * RFC 9112 section 3.2: more than one Host field is a 400. An absolute-form target names the authority
+     * itself (section 3.2.2), so it has to pass the allow-list as well as the Host field.
+     */
+    private boolean hostFieldsAcceptable(HttpServerRequest request) {
+        if (request.version() == HttpVersion.HTTP_2) {
+            return true;
+        }
+        if (request.headers().getAll(HttpHeaders.HOST).size() > 1) {
+            return false;
+        }
+        String target = request.uri();
+        int scheme = target.regionMatches(true, 0, "http://", 0, 7) ? 7 : target.regionMatches(true, 0, "https://", 0, 8) ? 8 : -1;
+        if (scheme < 0) {
+            return true;
+        }
+        int end = scheme;
+        while (end < target.length() && "/?#".indexOf(target.charAt(end)) < 0) {
+            end++;
+        }
+        return hostPolicy.admit(target.substring(scheme, end)) != null;
     }
 
     void handle(RoutingContext ctx) {
@@ -94,7 +139,7 @@ public class PublicRoutes {
         }
         String forwardedHost = trustForwarded ? ForwardedHeaders.host(request) : null;
         String authority = hostPolicy.admit(forwardedHost != null ? forwardedHost : request.host());
-        if (authority == null) {
+        if (authority == null || !hostFieldsAcceptable(request)) {
             // The metrics tag would otherwise be the request path: one series per path a client invents.
             Vertx.currentContext().putLocal(METRICS_PATH_TEMPLATE, REJECTED_HOST_TEMPLATE);
             error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Reliability and hostile-input suite: the packaged service as real processes (Workload API source against
+# the fake SPIRE agent process, file source as an unprivileged user, HTTPS with certificate reload), with
+# rotation under load, agent / file / TLS faults and hostile HTTP. Prints one row per scenario and a last
+# line "N passed, M failed"; exits non-zero on any failure. Writes reliability/out/RESULTS.md.
+#
+#   reliability/run.sh [--short]   at most 3 minutes once built (what CI runs)
+#   reliability/run.sh --long      about 10 minutes; also copies the results to reliability/RESULTS.md
+#
+# Talks only to 127.0.0.1; every process it starts is stopped by pid on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+MODE=short
+case "${1:-}" in
+  --long) MODE=long ;;
+  --short | "") MODE=short ;;
+  *) echo "usage: reliability/run.sh [--short|--long]" >&2; exit 2 ;;
+esac
+OUT="$ROOT/reliability/out"
+log() { printf '[reliability] %s\n' "$*" >&2; }
+
+DRIVER_PID=
+cleanup() {
+  [[ -n "$DRIVER_PID" ]] && kill "$DRIVER_PID" 2>/dev/null || true
+  if [[ -f "$OUT/pids" ]]; then
+    while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$OUT/pids"
+    sleep 0.5
+    while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$OUT/pids"
+  fi
+}
+trap cleanup EXIT
+
+# ---- prerequisites (idempotent) ----------------------------------------------------------------------
+need=()
+command -v openssl >/dev/null || need+=(openssl)
+command -v setpriv >/dev/null || need+=(util-linux)
+if ((${#need[@]})); then
+  log "installing ${need[*]}"
+  apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+[[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -q -B -ntp -DskipTests package
+if [[ ! -f target/test-classes/io/spiffeoidc/reliability/ReliabilitySuite.class ]] ||
+  [[ -n "$(find src/test/java src/main/java -newer target/test-classes/io/spiffeoidc/reliability/ReliabilitySuite.class -name '*.java' 2>/dev/null | head -1)" ]]; then
+  ./mvnw -q -B -ntp test-compile
+fi
+[[ -f target/test-classpath.txt ]] || ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/test-classpath.txt
+CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
+
+rm -rf "$OUT" && mkdir -p "$OUT/tls"
+chmod 755 "$OUT"
+
+# ---- certificates: one CA, two localhost/127.0.0.1 server certificates (A served first, B later) ----------
+TLS="$OUT/tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=reliability-ca \
+  -keyout "$TLS/ca-key.pem" -out "$TLS/ca.pem" 2>/dev/null
+for name in a b; do
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost-$name" \
+    -keyout "$TLS/$name-key.pem" -out "$TLS/$name.csr" 2>/dev/null
+  openssl x509 -req -in "$TLS/$name.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca-key.pem" -CAcreateserial -days 2 \
+    -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth') \
+    -out "$TLS/$name-cert.pem" 2>/dev/null
+done
+
+# ---- the file-source service runs as nobody (65534) so that removed permissions mean something ------------
+UNPRIVILEGED=false
+if [[ $(id -u) == 0 ]] && setpriv --reuid=65534 --regid=65534 --clear-groups \
+  test -r target/quarkus-app/quarkus-run.jar -a -x "$OUT" 2>/dev/null; then
+  UNPRIVILEGED=true
+fi
+[[ $UNPRIVILEGED == true ]] || log "file-source service runs as $(id -un): the permission scenario cannot be meaningful"
+
+# 600+ concurrent sockets in the driver, about as many in the service.
+ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+LIMIT=$([[ $MODE == long ]] && echo 1500 || echo 600)
+timeout --kill-after=10 "$LIMIT" java -Xmx512m -cp "$CP" io.spiffeoidc.reliability.ReliabilitySuite --mode "$MODE" \
+  --out "$OUT" --jar "$ROOT/target/quarkus-app/quarkus-run.jar" --tls "$TLS" --unprivileged "$UNPRIVILEGED" &
+DRIVER_PID=$!
+STATUS=0
+wait "$DRIVER_PID" || STATUS=$?
+DRIVER_PID=
+if [[ ! -f "$OUT/RESULTS.md" ]]; then
+  log "the driver ended without results (exit $STATUS); logs in $OUT"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+[[ $MODE == long ]] && cp "$OUT/RESULTS.md" reliability/RESULTS.md
+exit "$STATUS"

@@ -1,0 +1,208 @@
+package io.spiffeoidc.reliability;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Every process the suite starts, started here: the packaged service and the fake SPIRE agent. Each pid
+ * is appended to {@code pids} in the output directory so that run.sh can stop them even if this JVM dies.
+ */
+final class Processes {
+
+    static final String AGENT_MAIN = "io.spiffeoidc.testsupport.FakeWorkloadApiMain";
+
+    private final Path out;
+    private final Path jar;
+    private final List<Process> started = new CopyOnWriteArrayList<>();
+
+    Processes(Path out, Path jar) {
+        this.out = out;
+        this.jar = jar;
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "stop-children"));
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(Tls.LOOPBACK))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static boolean agentAvailable() {
+        try {
+            Class.forName(AGENT_MAIN, false, Processes.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    private Process launch(List<String> command, Map<String, String> env, Path log, boolean pipeStdout) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(!pipeStdout);
+        builder.environment().putAll(env);
+        builder.redirectOutput(pipeStdout ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.appendTo(log.toFile()));
+        if (pipeStdout) {
+            builder.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        }
+        Process process = builder.start();
+        started.add(process);
+        Files.writeString(out.resolve("pids"), process.pid() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        return process;
+    }
+
+    void stopAll() {
+        for (Process process : started) {
+            process.destroy();
+        }
+        for (Process process : started) {
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---- the service --------------------------------------------------------------------------------
+
+    /** How one service instance is run. */
+    record ServiceSpec(String name, Map<String, String> env, List<String> systemProperties, boolean tls,
+            boolean unprivileged) {
+    }
+
+    ServiceProcess startService(ServiceSpec spec, Tls tls) throws IOException {
+        int port = freePort();
+        int management = freePort();
+        String scheme = spec.tls() ? "https" : "http";
+        Map<String, String> env = new java.util.HashMap<>(spec.env());
+        env.put("QUARKUS_HTTP_HOST", Tls.LOOPBACK);
+        env.put("QUARKUS_MANAGEMENT_HOST", Tls.LOOPBACK);
+        env.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(management));
+        env.put("SPIFFE_OIDC_DOMAINS", "127.0.0.1,localhost");
+        env.put("SPIFFE_OIDC_ISSUER", scheme + "://127.0.0.1:" + port);
+        env.putIfAbsent("SPIFFE_OIDC_STALENESS_THRESHOLD", "5s");
+        if (spec.tls()) {
+            env.put("QUARKUS_HTTP_SSL_PORT", String.valueOf(port));
+            env.put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
+            env.put("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled");
+        } else {
+            env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+            env.put("SPIFFE_OIDC_ALLOW_INSECURE_SCHEME", "true");
+        }
+        List<String> command = new ArrayList<>();
+        if (spec.unprivileged()) {
+            command.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(List.of("-Xmx128m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + out.resolve("tmp-" + spec.name())));
+        Files.createDirectories(out.resolve("tmp-" + spec.name()));
+        out.resolve("tmp-" + spec.name()).toFile().setWritable(true, false);
+        command.addAll(spec.systemProperties());
+        command.addAll(List.of("-jar", jar.toString()));
+        Path log = out.resolve("service-" + spec.name() + ".log");
+        Process process = launch(command, env, log, false);
+        return new ServiceProcess(spec.name(), process, scheme, port, management, log, tls);
+    }
+
+    // ---- the fake SPIRE agent ------------------------------------------------------------------------
+
+    /** Starts the fake agent on {@code socket}; returns once its control port is known. */
+    AgentProcess startAgent(Path socket, String trustDomainId, Path bundleFile) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), AGENT_MAIN,
+                "--socket", socket.toString(), "--control-port", "0", "--trust-domain", trustDomainId));
+        if (bundleFile != null) {
+            command.addAll(List.of("--bundle-file", bundleFile.toString()));
+        }
+        Process process = launch(command, Map.of(), out.resolve("agent.log"), true);
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return stdout.readLine();
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        String line;
+        try {
+            line = first.get(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            line = null;
+        }
+        if (line == null || !line.startsWith("control-port=")) {
+            process.destroyForcibly();
+            throw new IOException("the fake agent did not print control-port= (got " + line + "); see agent.log");
+        }
+        Thread drain = new Thread(() -> {
+            try {
+                while (stdout.readLine() != null) {
+                    // keep the pipe from filling
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        }, "agent-stdout");
+        drain.setDaemon(true);
+        drain.start();
+        return new AgentProcess(process, Integer.parseInt(line.substring("control-port=".length()).trim()));
+    }
+
+    /** The fake agent process and its loopback control interface. */
+    static final class AgentProcess {
+        private static final HttpClient CONTROL = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+        final Process process;
+        final int controlPort;
+
+        AgentProcess(Process process, int controlPort) {
+            this.process = process;
+            this.controlPort = controlPort;
+        }
+
+        /** POST /command with body; throws unless the agent answers 204. */
+        void control(String command, String body) {
+            try {
+                HttpResponse<String> response = CONTROL.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + controlPort + "/" + command)).timeout(Duration.ofSeconds(10))
+                        .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 204) {
+                    throw new IllegalStateException("agent /" + command + " answered " + response.statusCode() + ": "
+                            + response.body());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** SIGKILL: no clean-up, the socket file stays behind. */
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+}
