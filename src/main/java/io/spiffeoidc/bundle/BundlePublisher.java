@@ -44,7 +44,6 @@ public final class BundlePublisher implements BundleSink {
 
     // Guarded by this: lets a source re-offer the same bytes on every poll without re-counting or re-logging.
     private byte[] lastInputDigest;
-    private boolean lastInputAccepted;
 
     public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock) {
         this.sourceLabel = sourceLabel;
@@ -115,7 +114,7 @@ public final class BundlePublisher implements BundleSink {
     public synchronized void sourceDown(String error) {
         Instant now = clock.instant();
         lastSourceError = error;
-        if (sourceState == SourceState.UP && streaming && lastInputAccepted) {
+        if (sourceState == SourceState.UP && streaming && lastSync != null) {
             // A stream delivered every change up to this moment, so the keys were current until now.
             lastSync = now;
         }
@@ -128,9 +127,7 @@ public final class BundlePublisher implements BundleSink {
 
     private boolean isRepeat(byte[] inputDigest) {
         if (lastInputDigest != null && Arrays.equals(lastInputDigest, inputDigest)) {
-            if (lastInputAccepted) {
-                lastSync = clock.instant();
-            }
+            lastSync = clock.instant();
             return true;
         }
         lastInputDigest = inputDigest;
@@ -138,7 +135,6 @@ public final class BundlePublisher implements BundleSink {
     }
 
     private void accept(List<JWK> keys, OptionalLong sequence) {
-        lastInputAccepted = true;
         lastSync = clock.instant();
         PublishedBundle previous = current;
         if (previous != null && previous.sameKeysAs(keys)) {
@@ -152,8 +148,14 @@ public final class BundlePublisher implements BundleSink {
                 previous == null ? "" : ", replacing " + previous.keyIds());
     }
 
+    /**
+     * A refusal still proves the source is reachable and current: only an unreachable source makes the
+     * served keys stale. Every replica receives the same bad bundle, so letting refusals age readiness
+     * would take all of them out of the load balancer together, while the last good keys are still right
+     * to serve. Refusals are alerted on through their counter and the health data instead.
+     */
     private void reject(BundleRefusal refusal) {
-        lastInputAccepted = false;
+        lastSync = clock.instant();
         refused.get(refusal.reason()).incrementAndGet();
         BundleRefusal previous = lastRefusal;
         lastRefusal = refusal;
@@ -174,7 +176,7 @@ public final class BundlePublisher implements BundleSink {
      */
     public Optional<Duration> syncAge() {
         Instant synced = lastSync;
-        if (sourceState == SourceState.UP && streaming && lastInputAccepted && synced != null) {
+        if (sourceState == SourceState.UP && streaming && synced != null) {
             return Optional.of(Duration.ZERO);
         }
         return synced == null ? Optional.empty() : Optional.of(Duration.between(synced, clock.instant()));

@@ -135,6 +135,20 @@ class BundlePublisherTest {
     }
 
     @Test
+    void aRefusedUpdateStillCountsAsContactWithTheSource() {
+        publisher.sourceUp(false);
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA)));
+        clock.advance(Duration.ofMinutes(10));
+        publisher.offerDocument(bytes("{\"keys\":[]}"));
+        assertEquals(Duration.ZERO, publisher.syncAge().orElseThrow());
+        clock.advance(Duration.ofMinutes(10));
+        publisher.offerDocument(bytes("{\"keys\":[]}"));
+        assertEquals(Duration.ZERO, publisher.syncAge().orElseThrow(), "a repeated refusal is contact too");
+        assertEquals(List.of("rsa-1"), publisher.current().keyIds());
+        assertEquals(1, publisher.refusedCount(RefusalReason.EMPTY_KEY_SET));
+    }
+
+    @Test
     void refusalDetailNamesTheKey() {
         Map<String, Object> entry = TestBundles.members(RSA);
         publisher.offerDocument(bytes(TestBundles.document(List.of(entry), null)));

@@ -209,25 +209,25 @@ class DocumentsTest {
                 "GET /keys HTTP/1.1\r\nHost: evil.example\r\nHost: localhost\r\nConnection: close\r\n\r\n",
                 "GET http://evil.example/keys HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
                 "GET HTTPS://evil.example:443/keys HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")) {
-            RawHttp.Reply reply = RawHttp.send(base.getPort(), request);
+            RawHttp.Response reply = RawHttp.send(base.getPort(), request);
             assertEquals(400, reply.status(), request);
             assertEquals("{\"error\":\"host not allowed\"}", reply.body());
         }
-        RawHttp.Reply allowed = RawHttp.send(base.getPort(),
+        RawHttp.Response allowed = RawHttp.send(base.getPort(),
                 "GET http://localhost/keys HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         assertEquals(200, allowed.status(), allowed.head());
     }
 
     @Test
     void requestsVertxRefusesBeforeRoutingGetTheFixedBodies() {
-        RawHttp.Reply noHost = RawHttp.send(base.getPort(), "GET /keys HTTP/1.1\r\nConnection: close\r\n\r\n");
+        RawHttp.Response noHost = RawHttp.send(base.getPort(), "GET /keys HTTP/1.1\r\nConnection: close\r\n\r\n");
         assertEquals(400, noHost.status(), noHost.head());
         assertEquals("{\"error\":\"host not allowed\"}", noHost.body());
-        RawHttp.Reply foreignConnect = RawHttp.send(base.getPort(),
+        RawHttp.Response foreignConnect = RawHttp.send(base.getPort(),
                 "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\nConnection: close\r\n\r\n");
         assertEquals(400, foreignConnect.status(), foreignConnect.head());
         assertEquals("{\"error\":\"host not allowed\"}", foreignConnect.body());
-        RawHttp.Reply connect = RawHttp.send(base.getPort(),
+        RawHttp.Response connect = RawHttp.send(base.getPort(),
                 "CONNECT localhost:443 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         assertEquals(404, connect.status(), connect.head());
         assertEquals("{\"error\":\"not found\"}", connect.body());
