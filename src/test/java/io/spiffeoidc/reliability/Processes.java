@@ -108,6 +108,8 @@ final class Processes {
             env.put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
             env.put("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled");
         } else {
+            // Listener mode 2 (plain HTTP, no certificate): the production profile requires its PEM files.
+            env.put("QUARKUS_PROFILE", "plain-http");
             env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
             env.put("SPIFFE_OIDC_ALLOW_INSECURE_SCHEME", "true");
         }
