@@ -10,7 +10,8 @@ PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
 
 SOCKET="$OUT/agent.sock"
-java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Xmx128m -cp "$CP" \
+# The agent and the probe share the load core; the service has CPU 0 to itself, as in the load runs.
+taskset -c 1 java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Xmx128m -cp "$CP" \
   io.spiffeoidc.testsupport.FakeWorkloadApiMain --socket "$SOCKET" --control-port 0 \
   --trust-domain spiffe://example.org --bundle-file "$OUT/keys-3/bundle.json" >"$OUT/agent.out" 2>>"$LOG" &
 PIDS+=($!)

@@ -10,6 +10,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -58,6 +60,9 @@ public final class FakeWorkloadApiMain {
 
     /** Starts the loopback control interface for {@code agent}; tests in this JVM use it too. */
     public static HttpServer control(FakeWorkloadApi agent, String trustDomain, int port) throws IOException {
+        // The JDK server writes the status line and the body separately; with Nagle on, the body waits for
+        // the client's delayed ACK (up to 40 ms), which would be counted as key-propagation time.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
         Map<String, Command> commands = new HashMap<>();
         commands.put("/bundle", body -> agent.setBundle(trustDomain, body));
         commands.put("/map", body -> agent.setBundles(bundleMap(body)));
@@ -91,7 +96,13 @@ public final class FakeWorkloadApiMain {
                 return;
             }
             try {
-                command.run(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                // Wall-clock time of the push, so that a client in another process can time propagation
+                // from the agent's send rather than from its own control request.
+                Instant pushedAt = Instant.now();
+                command.run(body);
+                exchange.getResponseHeaders().set("Pushed-At-Micros",
+                        Long.toString(ChronoUnit.MICROS.between(Instant.EPOCH, pushedAt)));
                 exchange.sendResponseHeaders(204, -1);
             } catch (Exception e) {
                 reply(exchange, 400, e + "\n");
