@@ -19,7 +19,7 @@ for _ in $(seq 1 100); do grep -q '^control-port=' "$OUT/agent.out" 2>/dev/null 
 CONTROL=$(sed -n 's/^control-port=//p' "$OUT/agent.out")
 
 PORT=$(free_port)
-SPIFFE_OIDC_SOURCE=workload-api SPIFFE_ENDPOINT_SOCKET="unix://$SOCKET" SPIFFE_OIDC_TRUST_DOMAIN=example.org \
+QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE=1 SPIFFE_OIDC_SOURCE=workload-api SPIFFE_ENDPOINT_SOCKET="unix://$SOCKET" SPIFFE_OIDC_TRUST_DOMAIN=example.org \
 SPIFFE_OIDC_ISSUER="https://localhost:$PORT" QUARKUS_HTTP_SSL_PORT="$PORT" QUARKUS_HTTP_PORT="$(free_port)" \
 QUARKUS_MANAGEMENT_PORT="$(free_port)" QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_CERT="$OUT/cert.pem" \
 QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_KEY="$OUT/key.pem" \

@@ -3,9 +3,11 @@
 # Vert.x HTTPS server, side by side in one run on this machine. Servers are pinned to CPU 0, the load
 # generator to CPU 1. Writes bench/RESULTS.md and prints the headline ratios last.
 #
-#   bench/run.sh           full run (about 10 minutes)
+#   bench/run.sh           full run (about 15 minutes)
 #   bench/run.sh --smoke   at most about a minute: the service and nginx, one short run each
 #
+# The load runs go round-robin over the servers (run 1 of every server, then run 2, ...), so a slow
+# minute on a shared machine hits every server alike; the servers not under load stay up and idle.
 # Talks only to 127.0.0.1; every process it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +20,10 @@ SERVER_CPU=0
 LOAD_CPU=1
 JVM_FLAGS=(-Xmx128m -XX:+UseSerialGC)
 CONNECTIONS=64
-if [[ $MODE == full ]]; then RUNS=3; SECONDS_PER_RUN=10; WARMUP=30; else RUNS=1; SECONDS_PER_RUN=3; WARMUP=2; fi
+# Warm-up is several short wrk runs rather than one long one: each run opens and closes its connections,
+# and until the JIT has compiled those paths too, the first measured run pays for recompilation.
+if [[ $MODE == full ]]; then RUNS=3; SECONDS_PER_RUN=10; WARMUP_RUNS=6; WARMUP_SECONDS=5
+else RUNS=1; SECONDS_PER_RUN=3; WARMUP_RUNS=1; WARMUP_SECONDS=2; fi
 
 PIDS=()
 cleanup() {
@@ -67,52 +72,68 @@ openssl x509 -req -in "$OUT/leaf.csr" -CA "$OUT/ca.pem" -CAkey "$OUT/ca-key.pem"
   -out "$OUT/cert.pem" 2>/dev/null
 for n in 1 3 10 100; do java -cp "$CP" io.spiffeoidc.bench.BenchKeys "$OUT/keys-$n" "$n"; done
 
-start_service() { # port bundle -> pid in SERVICE_PID
+start_service() { # port bundle [extra JVM flags...] -> pid in SERVICE_PID
   local port=$1 bundle=$2
-  SPIFFE_OIDC_SOURCE=file SPIFFE_OIDC_FILE_PATH="$bundle" SPIFFE_OIDC_ISSUER="https://localhost:$port" \
+  shift 2
+  # One event loop for the one core it is pinned to, as deploy/openshift/deployment.yaml sets it.
+  QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE=1 SPIFFE_OIDC_SOURCE=file SPIFFE_OIDC_FILE_PATH="$bundle" SPIFFE_OIDC_ISSUER="https://localhost:$port" \
   SPIFFE_OIDC_DOMAINS=localhost QUARKUS_HTTP_SSL_PORT="$port" QUARKUS_HTTP_INSECURE_REQUESTS=disabled \
   QUARKUS_HTTP_PORT="$(free_port)" QUARKUS_MANAGEMENT_PORT="$(free_port)" \
-    taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" -Dquarkus.tls.public.key-store.pem.0.cert="$OUT/cert.pem" \
+    taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" "$@" -Dquarkus.tls.public.key-store.pem.0.cert="$OUT/cert.pem" \
     -Dquarkus.tls.public.key-store.pem.0.key="$OUT/key.pem" -jar target/quarkus-app/quarkus-run.jar >>"$OUT/service.log" 2>&1 &
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
 }
+
+start_bare() { # port [extra JVM flags...] -> pid in BARE_PID
+  local port=$1
+  shift
+  taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" "$@" -cp "$BARE_CP" io.spiffeoidc.bench.BareVertxServer "$port" \
+    "$OUT/cert.pem" "$OUT/key.pem" "$OUT/keys.json" "$OUT/discovery.json" >>"$OUT/bare.log" 2>&1 &
+  BARE_PID=$!
+  PIDS+=("$BARE_PID")
+}
+steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
+all_ticks() { awk '/^cpu / { n = 0; for (i = 2; i <= NF; i++) n += $i; print n }' /proc/stat; }
 
 # ---- load: wrk over HTTPS keep-alive; median requests/s, p50 and p99 of the runs ----------------------
 to_ms() { # wrk latency such as 850.00us, 1.42ms, 1.02s
   awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v/1000; else if (v ~ /ms$/) print v+0; else if (v ~ /s$/) print v*1000; else print v }'
 }
 median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-load() { # name url [warm-up seconds] -> appends "name rps p50 p99 errors" to $OUT/load.txt
-  local name=$1 url=$2 warmup=${3:-$WARMUP} rps=() p50=() p99=() errors=0
-  taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${warmup}s "$url" >/dev/null
-  for run in $(seq 1 $RUNS); do
-    local raw="$OUT/wrk-$name-$run.txt"
-    taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency "$url" >"$raw"
-    rps+=("$(awk '/^Requests\/sec/ { print $2 }' "$raw")")
-    p50+=("$(to_ms "$(awk '$1 == "50%" { print $2 }' "$raw")")")
-    p99+=("$(to_ms "$(awk '$1 == "99%" { print $2 }' "$raw")")")
-    errors=$((errors + $(awk '/Non-2xx or 3xx/ { n += $5 } /Socket errors/ { for (i = 4; i <= NF; i += 2) n += $i } END { print n + 0 }' "$raw")))
-  done
-  printf '%s %s %s %s %s\n' "$name" "$(printf '%s\n' "${rps[@]}" | median)" "$(printf '%s\n' "${p50[@]}" | median)" \
-    "$(printf '%s\n' "${p99[@]}" | median)" "$errors" >>"$OUT/load.txt"
-  log "$name: $(tail -1 "$OUT/load.txt")"
+warm() { # url runs
+  for _ in $(seq 1 "$2"); do taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${WARMUP_SECONDS}s "$1" >/dev/null; done
+}
+measure() { # name url run -> appends "name run rps p50 p99 errors" to $OUT/runs.txt
+  local raw="$OUT/wrk-$1-$3.txt"
+  taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency "$2" >"$raw"
+  printf '%s %s %s %s %s %s\n' "$1" "$3" "$(awk '/^Requests\/sec/ { print $2 }' "$raw")" \
+    "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$raw")")" "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$raw")")" \
+    "$(awk '/Non-2xx or 3xx/ { n += $5 } /Socket errors/ { for (i = 4; i <= NF; i += 2) n += $i } END { print n + 0 }' "$raw")" \
+    >>"$OUT/runs.txt"
+  log "$(tail -1 "$OUT/runs.txt")"
+}
+summarise() { # name -> appends "name rps p50 p99 errors" (medians, errors summed) to $OUT/load.txt
+  local col
+  {
+    printf '%s' "$1"
+    for col in 3 4 5; do printf ' %s' "$(awk -v n="$1" -v c=$col '$1 == n { print $c }' "$OUT/runs.txt" | median)"; done
+    printf ' %s\n' "$(awk -v n="$1" '$1 == n { s += $6 } END { print s + 0 }' "$OUT/runs.txt")"
+  } >>"$OUT/load.txt"
 }
 : >"$OUT/load.txt"
+: >"$OUT/runs.txt"
 
-# ---- 1. this service --------------------------------------------------------------------------------
+# ---- 1. every server up at once, same core, same certificate, same bytes --------------------------------
 PORT=$(free_port)
 start_service "$PORT" "$OUT/keys-3/bundle.json"
 wait_200 "https://localhost:$PORT/keys" 60
 curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" -o "$OUT/keys.json"
 curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/.well-known/openid-configuration" -o "$OUT/discovery.json"
 log "JWKS: $(wc -c <"$OUT/keys.json") bytes, discovery document: $(wc -c <"$OUT/discovery.json") bytes"
-load service-keys "https://localhost:$PORT/keys"
-load service-discovery "https://localhost:$PORT/.well-known/openid-configuration" 5
-RSS_KB=$(ps -o rss= -p "$SERVICE_PID" | tr -d ' ')
-stop "$SERVICE_PID"
+SERVERS=(service) KEYS_URL=("https://localhost:$PORT/keys")
+DISCOVERY_URL=("https://localhost:$PORT/.well-known/openid-configuration")
 
-# ---- 2. nginx serving the same bytes as static files -------------------------------------------------
 mkdir -p "$OUT/nginx/root/.well-known" "$OUT/nginx/tmp"
 cp "$OUT/keys.json" "$OUT/nginx/root/keys"
 cp "$OUT/discovery.json" "$OUT/nginx/root/.well-known/openid-configuration"
@@ -141,68 +162,91 @@ http {
 CONF
 chmod -R a+rX "$OUT"
 taskset -c $SERVER_CPU nginx -c "$OUT/nginx/nginx.conf" >>"$OUT/nginx.log" 2>&1 &
-NGINX_PID=$!
-PIDS+=("$NGINX_PID")
+PIDS+=($!)
 wait_200 "https://localhost:$NGINX_PORT/keys" 20
-load nginx-keys "https://localhost:$NGINX_PORT/keys"
-load nginx-discovery "https://localhost:$NGINX_PORT/.well-known/openid-configuration" 5
-stop "$NGINX_PID"
+SERVERS+=(nginx) KEYS_URL+=("https://localhost:$NGINX_PORT/keys")
+DISCOVERY_URL+=("https://localhost:$NGINX_PORT/.well-known/openid-configuration")
 
 if [[ $MODE == full ]]; then
-  # ---- 3. node-oidc-provider with the same keys (it renders its own JWKS from the private keys) -------
+  # node-oidc-provider with the same keys (it renders its own JWKS from the private keys)
   NODE_PORT=$(free_port)
   (cd bench/node && exec taskset -c $SERVER_CPU node provider.mjs "$NODE_PORT" "$OUT/cert.pem" "$OUT/key.pem" \
     "$OUT/keys-3/private-jwks.json") >>"$OUT/node.log" 2>&1 &
-  NODE_PID=$!
-  PIDS+=("$NODE_PID")
+  PIDS+=($!)
   wait_200 "https://localhost:$NODE_PORT/jwks" 30
-  load peer-keys "https://localhost:$NODE_PORT/jwks"
-  load peer-discovery "https://localhost:$NODE_PORT/.well-known/openid-configuration" 5
-  stop "$NODE_PID"
+  SERVERS+=(peer) KEYS_URL+=("https://localhost:$NODE_PORT/jwks")
+  DISCOVERY_URL+=("https://localhost:$NODE_PORT/.well-known/openid-configuration")
 
-  # ---- 4. bare Vert.x HTTPS server, same JDK and flags, same bytes --------------------------------------
+  # bare Vert.x HTTPS server, same JDK and flags, same bytes
   BARE_PORT=$(free_port)
-  taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" -cp "$BARE_CP" io.spiffeoidc.bench.BareVertxServer "$BARE_PORT" \
-    "$OUT/cert.pem" "$OUT/key.pem" "$OUT/keys.json" "$OUT/discovery.json" >>"$OUT/bare.log" 2>&1 &
-  BARE_PID=$!
-  PIDS+=("$BARE_PID")
+  start_bare "$BARE_PORT"
   wait_200 "https://localhost:$BARE_PORT/keys" 30
-  load bare-vertx-keys "https://localhost:$BARE_PORT/keys"
-  load bare-vertx-discovery "https://localhost:$BARE_PORT/.well-known/openid-configuration" 5
-  stop "$BARE_PID"
+  SERVERS+=(bare-vertx) KEYS_URL+=("https://localhost:$BARE_PORT/keys")
+  DISCOVERY_URL+=("https://localhost:$BARE_PORT/.well-known/openid-configuration")
+fi
 
-  # ---- 5. start-up to the first HTTPS 200 on /keys: 5 starts each, median ------------------------------
-  startup_service=() startup_bare=()
+for i in "${!SERVERS[@]}"; do
+  log "warming up ${SERVERS[$i]}"
+  warm "${KEYS_URL[$i]}" $WARMUP_RUNS
+  warm "${DISCOVERY_URL[$i]}" $(((WARMUP_RUNS + 1) / 2))
+done
+STEAL0=$(steal_ticks) ALL0=$(all_ticks)
+for run in $(seq 1 $RUNS); do
+  for i in "${!SERVERS[@]}"; do
+    measure "${SERVERS[$i]}-keys" "${KEYS_URL[$i]}" "$run"
+    measure "${SERVERS[$i]}-discovery" "${DISCOVERY_URL[$i]}" "$run"
+  done
+done
+STEAL_PCT=$(awk -v s=$(($(steal_ticks) - STEAL0)) -v a=$(($(all_ticks) - ALL0)) 'BEGIN { printf "%.1f", (a > 0 ? 100 * s / a : 0) }')
+for server in "${SERVERS[@]}"; do summarise "$server-keys"; summarise "$server-discovery"; done
+RSS_KB=$(ps -o rss= -p "$SERVICE_PID" | tr -d ' ')
+cleanup
+PIDS=()
+
+if [[ $MODE == full ]]; then
+  # ---- 2. start-up to the first HTTPS 200 on /keys: 5 starts each, median ------------------------------
+  # The AppCDS variant maps the classes a first start loaded (training run: start, one request, stop):
+  # the recipe in the README, for images that can afford one extra start at build time.
+  PORT=$(free_port)
+  start_service "$PORT" "$OUT/keys-3/bundle.json" -XX:ArchiveClassesAtExit="$OUT/service-cds.jsa"
+  wait_200 "https://localhost:$PORT/keys" 60
+  stop "$SERVICE_PID"
+  startup_service=() startup_cds=() startup_bare=()
   for i in 1 2 3 4 5; do
     PORT=$(free_port)
     t0=$(date +%s%N)
     start_service "$PORT" "$OUT/keys-3/bundle.json"
     startup_service+=("$(python3 bench/probe.py "https://localhost:$PORT/keys" "$OUT/ca.pem" "$t0")")
     stop "$SERVICE_PID"
+    PORT=$(free_port)
+    t0=$(date +%s%N)
+    start_service "$PORT" "$OUT/keys-3/bundle.json" -XX:SharedArchiveFile="$OUT/service-cds.jsa"
+    startup_cds+=("$(python3 bench/probe.py "https://localhost:$PORT/keys" "$OUT/ca.pem" "$t0")")
+    stop "$SERVICE_PID"
     BARE_PORT=$(free_port)
     t0=$(date +%s%N)
-    taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" -cp "$BARE_CP" io.spiffeoidc.bench.BareVertxServer "$BARE_PORT" \
-      "$OUT/cert.pem" "$OUT/key.pem" "$OUT/keys.json" "$OUT/discovery.json" >>"$OUT/bare.log" 2>&1 &
-    BARE_PID=$!
-    PIDS+=("$BARE_PID")
+    start_bare "$BARE_PORT"
     startup_bare+=("$(python3 bench/probe.py "https://localhost:$BARE_PORT/keys" "$OUT/ca.pem" "$t0")")
     stop "$BARE_PID"
   done
   STARTUP_SERVICE=$(printf '%s\n' "${startup_service[@]}" | median)
+  STARTUP_CDS=$(printf '%s\n' "${startup_cds[@]}" | median)
   STARTUP_BARE=$(printf '%s\n' "${startup_bare[@]}" | median)
-  log "start-up ms: service ${startup_service[*]} (median $STARTUP_SERVICE), bare Vert.x ${startup_bare[*]} (median $STARTUP_BARE)"
+  log "start-up ms: service ${startup_service[*]} (median $STARTUP_SERVICE), with AppCDS ${startup_cds[*]} (median $STARTUP_CDS), bare Vert.x ${startup_bare[*]} (median $STARTUP_BARE)"
 
-  # ---- 6. cost against key-set size ------------------------------------------------------------------
+  # ---- 3. cost against key-set size ------------------------------------------------------------------
   for n in 1 10 100; do
     PORT=$(free_port)
     start_service "$PORT" "$OUT/keys-$n/bundle.json"
     wait_200 "https://localhost:$PORT/keys" 60
-    load "service-keys-$n" "https://localhost:$PORT/keys" 20
+    warm "https://localhost:$PORT/keys" $WARMUP_RUNS
+    for run in $(seq 1 $RUNS); do measure "service-keys-$n" "https://localhost:$PORT/keys" "$run"; done
+    summarise "service-keys-$n"
     echo "$n $(curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" | wc -c)" >>"$OUT/sizes.txt"
     stop "$SERVICE_PID"
   done
 
-  # ---- 7. key propagation through the Workload API source ----------------------------------------------
+  # ---- 4. key propagation through the Workload API source ----------------------------------------------
   PROPAGATION=$(bash bench/propagation.sh "$OUT" "$CP" 50) || PROPAGATION="failed: see $OUT/propagation.log"
   log "propagation: $PROPAGATION"
 fi
@@ -216,7 +260,7 @@ JDK=$(java -version 2>&1 | head -1)
   echo
   echo "Date: $(date -u +%Y-%m-%dT%H:%M:%SZ). Mode: $MODE. Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ { print $2 }') GiB. JDK: $JDK. JVM flags: ${JVM_FLAGS[*]}."
   echo
-  echo "Servers pinned to CPU $SERVER_CPU, wrk to CPU $LOAD_CPU: \`taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency URL\`, after a ${WARMUP} s warm-up, $RUNS run(s), median. TLS with one P-256 certificate for every server; JWKS of $(wc -c <"$OUT/keys.json") bytes (3 keys), the same bytes for this service, nginx and bare Vert.x. Command: \`bench/run.sh${1:+ $1}\`."
+  echo "Servers pinned to CPU $SERVER_CPU, all up at once, each loaded in turn; wrk on CPU $LOAD_CPU: \`taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency URL\`. Warm-up per server: $WARMUP_RUNS × ${WARMUP_SECONDS} s on /keys, $(((WARMUP_RUNS + 1) / 2)) × ${WARMUP_SECONDS} s on the discovery document; then $RUNS round(s) over all servers; the table gives the median of the rounds. TLS with one P-256 certificate for every server; JWKS of $(wc -c <"$OUT/keys.json") bytes (3 keys), the same bytes for this service, nginx and bare Vert.x. The service runs with one event loop (\`QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE=1\`), the bare Vert.x server with its one server instance. CPU time stolen by the hypervisor during the load rounds: ${STEAL_PCT} %. Command: \`bench/run.sh${1:+ $1}\`."
   echo
   echo "| server | endpoint | requests/s | p50 ms | p99 ms | errors |"
   echo "|---|---|---:|---:|---:|---:|"
@@ -228,7 +272,7 @@ JDK=$(java -version 2>&1 | head -1)
   if [[ $MODE == full ]]; then
     echo "/keys requests/s service/node-oidc-provider $(ratio "$(field service-keys 2)" "$(field peer-keys 2)"), service/bare Vert.x $(ratio "$(field service-keys 2)" "$(field bare-vertx-keys 2)")."
     echo
-    echo "Start-up to the first HTTPS 200 on /keys (5 starts, median, pinned to one core): service $STARTUP_SERVICE ms, bare Vert.x $STARTUP_BARE ms."
+    echo "Start-up to the first HTTPS 200 on /keys (5 starts each, interleaved, median, pinned to one core): service $STARTUP_SERVICE ms (${startup_service[*]}), service with an AppCDS archive from a training run $STARTUP_CDS ms (${startup_cds[*]}), bare Vert.x $STARTUP_BARE ms (${startup_bare[*]})."
     echo
     echo "Resident memory of the service after the /keys and discovery load: $((RSS_KB / 1024)) MB."
     echo
@@ -236,6 +280,12 @@ JDK=$(java -version 2>&1 | head -1)
     echo
     echo "Key propagation (agent push to first /keys response with the new kid): $PROPAGATION"
   fi
+  echo
+  echo "Every run (name, round, requests/s, p50 ms, p99 ms, errors):"
+  echo
+  echo '```'
+  cat "$OUT/runs.txt"
+  echo '```'
 } >"$OUT/RESULTS.md"
 [[ $MODE == full ]] && cp "$OUT/RESULTS.md" bench/RESULTS.md
 cat "$OUT/RESULTS.md"

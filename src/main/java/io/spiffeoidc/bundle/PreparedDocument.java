@@ -1,5 +1,7 @@
 package io.spiffeoidc.bundle;
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -8,12 +10,51 @@ import java.util.Base64;
 /**
  * Response bytes with their strong entity tag. The tag is a digest of the bytes, so every replica that
  * serves the same keys hands out the same tag and caches keep working across a load balancer.
+ *
+ * <p>{@link #wire()} holds the same bytes in the form the HTTP server writes. Vert.x writes a slice of
+ * it, so one buffer serves every request and every event loop without a copy per response.
  */
-public record PreparedDocument(byte[] body, String etag) {
+public final class PreparedDocument {
+
+    private final byte[] body;
+    private final String etag;
+    private final CharSequence etagHeader;
+    private final CharSequence contentLength;
+    private final Buffer wire;
+
+    private PreparedDocument(byte[] body) {
+        this.body = body;
+        this.etag = "\"" + digest(body) + "\"";
+        this.etagHeader = HttpHeaders.createOptimized(etag);
+        this.contentLength = HttpHeaders.createOptimized(Integer.toString(body.length));
+        this.wire = Buffer.buffer(body);
+    }
 
     public static PreparedDocument of(String json) {
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        return new PreparedDocument(body, "\"" + digest(body) + "\"");
+        return new PreparedDocument(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A copy of the bytes: the prepared ones are shared by every response. */
+    public byte[] body() {
+        return body.clone();
+    }
+
+    public String etag() {
+        return etag;
+    }
+
+    /** The entity tag as an HTTP header value, encoded once. */
+    public CharSequence etagHeader() {
+        return etagHeader;
+    }
+
+    public CharSequence contentLength() {
+        return contentLength;
+    }
+
+    /** Never written to: responses write slices of it. */
+    public Buffer wire() {
+        return wire;
     }
 
     private static String digest(byte[] body) {

@@ -13,7 +13,10 @@ public final class HostPolicy {
     private final Set<String> allowed;
 
     public HostPolicy(Set<String> allowedHosts) {
-        this.allowed = allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(Collectors.toUnmodifiableSet());
+        // A name that is not a valid host can never be admitted; dropping it here keeps the syntax check
+        // off the request path.
+        this.allowed = allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).filter(HostName::isValid)
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     public Set<String> allowed() {
@@ -50,8 +53,11 @@ public final class HostPolicy {
             return null;
         }
         String lower = host.toLowerCase(Locale.ROOT);
-        if (!allowed.contains(lower) || !HostName.isValid(lower)) {
+        if (!allowed.contains(lower)) {
             return null;
+        }
+        if (lower.equals(host)) {
+            return authority;
         }
         return port == null ? lower : lower + ":" + port;
     }

@@ -208,7 +208,7 @@ public class PublicRoutes {
 
     private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document) {
         MultiMap headers = response.headers();
-        headers.set(HttpHeaders.ETAG, document.etag());
+        headers.set(HttpHeaders.ETAG, document.etagHeader());
         headers.set(HttpHeaders.CACHE_CONTROL, cacheControl);
         headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
         headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
@@ -217,11 +217,11 @@ public class PublicRoutes {
             return;
         }
         headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
-        headers.set(HttpHeaders.CONTENT_LENGTH, String.valueOf(document.body().length));
+        headers.set(HttpHeaders.CONTENT_LENGTH, document.contentLength());
         if (request.method() == HttpMethod.HEAD) {
             response.end();
         } else {
-            response.end(Buffer.buffer(document.body()));
+            response.end(document.wire());
         }
     }
 

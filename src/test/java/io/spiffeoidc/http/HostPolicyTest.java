@@ -1,0 +1,52 @@
+package io.spiffeoidc.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class HostPolicyTest {
+
+    private final HostPolicy policy = new HostPolicy(Set.of("OIDC.example.test", "[::1]", "not a host", "under_score"));
+
+    @Test
+    void admitsAnAllowedHostWithOrWithoutPort() {
+        assertEquals("oidc.example.test", policy.admit("oidc.example.test"));
+        assertEquals("oidc.example.test:8443", policy.admit("oidc.example.test:8443"));
+        assertEquals("[::1]:8443", policy.admit("[::1]:8443"));
+    }
+
+    @Test
+    void anAuthorityAlreadyInLowerCaseIsReturnedAsIs() {
+        String authority = "oidc.example.test:8443";
+        assertSame(authority, policy.admit(authority));
+    }
+
+    @Test
+    void lowerCasesTheHostAndKeepsThePort() {
+        assertEquals("oidc.example.test:8443", policy.admit("OIDC.Example.TEST:8443"));
+        assertEquals("oidc.example.test", policy.admit("OIDC.EXAMPLE.TEST"));
+    }
+
+    @Test
+    void refusesHostsOutsideTheListAndMalformedAuthorities() {
+        assertNull(policy.admit("other.example.test"));
+        assertNull(policy.admit("oidc.example.test:"));
+        assertNull(policy.admit("oidc.example.test:99999"));
+        assertNull(policy.admit("oidc.example.test:84a3"));
+        assertNull(policy.admit("[::1]x"));
+        assertNull(policy.admit("[::1"));
+        assertNull(policy.admit("oidc.example.tést"));
+        assertNull(policy.admit(""));
+        assertNull(policy.admit(null));
+    }
+
+    @Test
+    void anAllowedEntryThatIsNotAHostNameIsNeverAdmitted() {
+        assertEquals(Set.of("oidc.example.test", "[::1]"), policy.allowed());
+        assertNull(policy.admit("under_score"));
+        assertNull(policy.admit("not a host"));
+    }
+}
