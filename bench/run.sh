@@ -23,7 +23,7 @@ CONNECTIONS=64
 # Warm-up is several short wrk runs rather than one long one: each run opens and closes its connections,
 # and until the JIT has compiled those paths too, the first measured run pays for recompilation.
 if [[ $MODE == full ]]; then RUNS=3; SECONDS_PER_RUN=10; WARMUP_RUNS=6; WARMUP_SECONDS=5
-else RUNS=1; SECONDS_PER_RUN=3; WARMUP_RUNS=1; WARMUP_SECONDS=2; fi
+else RUNS=1; SECONDS_PER_RUN=3; WARMUP_RUNS=3; WARMUP_SECONDS=2; fi
 
 PIDS=()
 cleanup() {
