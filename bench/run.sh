@@ -3,7 +3,7 @@
 # Vert.x HTTPS server, side by side in one run on this machine. Servers are pinned to CPU 0, the load
 # generator to CPU 1. Writes bench/RESULTS.md and prints the headline ratios last.
 #
-#   bench/run.sh           full run (about 15 minutes)
+#   bench/run.sh           full run (about 12 minutes)
 #   bench/run.sh --smoke   at most about a minute: the service and nginx, one short run each
 #
 # The load runs go round-robin over the servers (run 1 of every server, then run 2, ...), so a slow
