@@ -16,14 +16,12 @@ import java.util.Base64;
  */
 public final class PreparedDocument {
 
-    private final byte[] body;
     private final String etag;
     private final CharSequence etagHeader;
     private final CharSequence contentLength;
     private final Buffer wire;
 
     private PreparedDocument(byte[] body) {
-        this.body = body;
         this.etag = "\"" + digest(body) + "\"";
         this.etagHeader = HttpHeaders.createOptimized(etag);
         this.contentLength = HttpHeaders.createOptimized(Integer.toString(body.length));
@@ -36,7 +34,7 @@ public final class PreparedDocument {
 
     /** A copy of the bytes: the prepared ones are shared by every response. */
     public byte[] body() {
-        return body.clone();
+        return wire.getBytes();
     }
 
     public String etag() {
