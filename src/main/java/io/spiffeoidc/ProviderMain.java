@@ -2,7 +2,6 @@ package io.spiffeoidc;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
-import io.spiffeoidc.ops.NativeLibraries;
 import io.spiffeoidc.spire.SpireHealthListener;
 import io.spiffeoidc.spire.SpireMode;
 import io.spiffeoidc.tls.InMemoryKeyStores;
@@ -20,7 +19,6 @@ public final class ProviderMain {
 
     public static void main(String... args) {
         InMemoryKeyStores.skipKeyStretching();
-        NativeLibraries.preloadIfExtractionImpossible(ProviderMain.class);
         exitOn(SpireMode.enter(args));
         exitOn(SpireHealthListener.start());
         Quarkus.run(args);

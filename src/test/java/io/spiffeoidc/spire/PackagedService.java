@@ -26,6 +26,7 @@ final class PackagedService {
         } else {
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.add("-XX:-UsePerfData");
+            command.add("-Djava.library.path=" + projectRoot.resolve("target/quarkus-app/native"));
             command.add("-jar");
             command.add(projectRoot.resolve("target/quarkus-app/quarkus-run.jar").toString());
         }
