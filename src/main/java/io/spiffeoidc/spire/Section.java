@@ -125,7 +125,11 @@ final class Section {
 
     /** Values from the file end up in a one-line error: no control characters, bounded length. */
     static String printable(String text) {
-        String shown = text.length() > 80 ? text.substring(0, 80) + "..." : text;
+        return printable(text, 80);
+    }
+
+    static String printable(String text, int max) {
+        String shown = text.length() > max ? text.substring(0, max) + "..." : text;
         return shown.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }

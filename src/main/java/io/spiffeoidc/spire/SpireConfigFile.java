@@ -88,7 +88,7 @@ final class SpireConfigFile {
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
             String what = e instanceof JsonParseException parse ? parse.getOriginalMessage() : e.getOriginalMessage();
             throw new SpireConfigException(file, List.of("not valid JSON" + where + ": "
-                    + Section.printable(what.lines().findFirst().orElse(what))));
+                    + Section.printable(what.lines().findFirst().orElse(what), 200)));
         }
     }
 }

@@ -15,11 +15,14 @@ public class SpireNotices {
 
     private static final Logger LOG = Logger.getLogger(SpireNotices.class);
 
-    void log(@Observes @Priority(1) StartupEvent event) {
+    /** Before anything else logs at start. */
+    void format(@Observes @Priority(1) StartupEvent event) {
+        SpireMode.active().filter(SpireSettings::jsonLogs).ifPresent(settings -> JsonLogLines.install());
+    }
+
+    /** After the configuration check, so that a refused configuration stays one line. */
+    void log(@Observes @Priority(20) StartupEvent event) {
         SpireMode.active().ifPresent(settings -> {
-            if (settings.jsonLogs()) {
-                JsonLogLines.install();
-            }
             LOG.infof("Configured by SPIRE's file %s", settings.file());
             for (Notice notice : settings.notices()) {
                 if (notice.level() == Notice.Level.WARN) {

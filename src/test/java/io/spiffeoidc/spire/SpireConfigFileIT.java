@@ -104,7 +104,7 @@ class SpireConfigFileIT {
     @Test
     void malformedJson() throws Exception {
         refused("malformed.json", "{\"domains\": [\"oidc.example.org\",\n  " + AGENT + "\n",
-                "not valid JSON at line 2, column 18: Unexpected character (':' (code 58)): was expecting comma to separate Array entries");
+                "not valid JSON at line 2, column 17: Unexpected character (':' (code 58)): was expecting comma to separate Array entries");
     }
 
     @Test
