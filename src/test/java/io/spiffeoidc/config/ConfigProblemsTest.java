@@ -98,8 +98,8 @@ class ConfigProblemsTest {
 
     @Test
     void derivesTheStalenessThresholdFromThePollInterval() {
-        assertEquals(Duration.ofMinutes(3), ProviderBeans.defaultThreshold(config()));
-        assertEquals(Duration.ofMinutes(5), ProviderBeans.defaultThreshold(config("spiffe-oidc.source", "file",
+        assertEquals(Duration.ofMinutes(3), ConfigProblems.defaultThreshold(config()));
+        assertEquals(Duration.ofMinutes(5), ConfigProblems.defaultThreshold(config("spiffe-oidc.source", "file",
                 "spiffe-oidc.file.poll-interval", "1m")));
     }
 
