@@ -13,7 +13,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -51,7 +50,7 @@ public class SourceLifecycle {
             case FILE -> new FileBundleSource(config.file().path().orElseThrow(), config.file().pollInterval());
             case WORKLOAD_API -> new WorkloadApiSource(socket(config.workloadApi().socket()), trustDomain(config).spiffeId());
             case SERVER_API -> new ServerApiSource(socket(config.serverApi().socket()), trustDomain(config).name(),
-                    config.serverApi().pollInterval(), Clock.systemUTC());
+                    config.serverApi().pollInterval());
         };
     }
 

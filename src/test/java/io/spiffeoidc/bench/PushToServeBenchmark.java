@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
+import io.spiffeoidc.bundle.JwtAuthority;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.bundle.SourceState;
 import io.spiffeoidc.source.workload.WorkloadApiSource;
@@ -141,8 +142,8 @@ public final class PushToServeBenchmark {
         }
 
         @Override
-        public void offerKeys(List<JWK> keys) {
-            publisher.offerKeys(keys);
+        public void offerAuthorities(List<JwtAuthority> authorities) {
+            publisher.offerAuthorities(authorities);
         }
 
         @Override

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class BundlePublisherTest {
@@ -104,13 +106,17 @@ class BundlePublisherTest {
 
     @Test
     void publishedKeysNeverCarryPrivateParameters() {
-        publisher.offerKeys(List.of(RSA.toPublicJWK(), EC.toPublicJWK()));
+        publisher.offerAuthorities(List.of(authority(RSA, null, false), authority(EC, null, false)));
         String jwks = new String(publisher.current().jwks().body(), StandardCharsets.UTF_8);
         for (String member : List.of("\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "\"k\"")) {
             assertTrue(!jwks.contains(member), member);
         }
-        publisher.offerKeys(List.of(RSA));
+        publisher.offerDocument(bytes(TestBundles.document(List.of(TestBundles.members(RSA)), null)));
         assertEquals(1, publisher.refusedCount(RefusalReason.PRIVATE_KEY_MATERIAL));
+    }
+
+    static JwtAuthority authority(JWK key, Instant expiresAt, boolean tainted) {
+        return new JwtAuthority(key.getKeyID(), TestKeys.pkixDer(key), Optional.ofNullable(expiresAt), tainted);
     }
 
     @Test

@@ -42,7 +42,7 @@ class ServerApiSourceTest {
         server = new FakeSpireServer(dir.resolve("api.sock"));
         publisher = new BundlePublisher("server-api", true, Clock.systemUTC());
         await = new PublisherWaits(publisher, () -> "server calls " + server.calls());
-        source = new ServerApiSource(dir.resolve("api.sock"), "example.org", Duration.ofMillis(100), Clock.systemUTC());
+        source = new ServerApiSource(dir.resolve("api.sock"), "example.org", Duration.ofMillis(100));
     }
 
     @AfterEach
