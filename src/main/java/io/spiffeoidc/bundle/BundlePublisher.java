@@ -184,7 +184,11 @@ public final class BundlePublisher implements BundleSink {
             }
         }
         PublishedBundle previous = current;
-        if (previous != null && previous.sameKeysAs(keys, served)) {
+        if (previous != null && previous.sameKeysAs(keys)) {
+            if (!previous.expiries().equals(served)) {
+                // Same keys and bytes, new expiry dates: not a change anyone sees until a key expires.
+                publish(new PublishedBundle(keys, served, previous.appliedAt(), previous.sequence()));
+            }
             return;
         }
         PublishedBundle next = new PublishedBundle(keys, served, clock.instant(), sequence);

@@ -88,8 +88,8 @@ public final class PublishedBundle {
         return sequence;
     }
 
-    boolean sameKeysAs(List<JWK> other, Map<String, Instant> otherExpiries) {
-        return keys.equals(other) && expiries.equals(otherExpiries);
+    boolean sameKeysAs(List<JWK> other) {
+        return keys.equals(other);
     }
 
     List<JWK> keys() {

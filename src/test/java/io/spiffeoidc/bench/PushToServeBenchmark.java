@@ -2,9 +2,7 @@ package io.spiffeoidc.bench;
 
 import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.bundle.BundlePublisher;
-import io.spiffeoidc.bundle.BundleRefusal;
-import io.spiffeoidc.bundle.BundleSink;
-import io.spiffeoidc.bundle.JwtAuthority;
+import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.bundle.SourceState;
 import io.spiffeoidc.source.workload.WorkloadApiSource;
@@ -118,13 +116,14 @@ public final class PushToServeBenchmark {
     }
 
     /** Notes the instant the publisher starts serving an expected key, and when the source reports up. */
-    private static final class Probe implements BundleSink {
+    private static final class Probe extends ForwardingSink {
         private final BundlePublisher publisher;
         private volatile String expected;
         volatile long servedAt;
         volatile long upAt;
 
         Probe(BundlePublisher publisher) {
+            super(publisher);
             this.publisher = publisher;
         }
 
@@ -135,33 +134,18 @@ public final class PushToServeBenchmark {
 
         @Override
         public void offerDocument(byte[] document) {
-            publisher.offerDocument(document);
+            super.offerDocument(document);
             if (expected != null && serves(publisher, expected)) {
                 servedAt = System.nanoTime();
             }
         }
 
         @Override
-        public void offerAuthorities(List<JwtAuthority> authorities) {
-            publisher.offerAuthorities(authorities);
-        }
-
-        @Override
-        public void refuse(BundleRefusal refusal) {
-            publisher.refuse(refusal);
-        }
-
-        @Override
         public void sourceUp(boolean streaming) {
-            publisher.sourceUp(streaming);
+            super.sourceUp(streaming);
             if (upAt == 0) {
                 upAt = System.nanoTime();
             }
-        }
-
-        @Override
-        public void sourceDown(String error) {
-            publisher.sourceDown(error);
         }
     }
 }
