@@ -2,11 +2,11 @@ package io.spiffeoidc.bench;
 
 import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.bundle.BundlePublisher;
-import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.bundle.SourceState;
 import io.spiffeoidc.source.workload.WorkloadApiSource;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
+import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.TestKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,7 +71,7 @@ public final class PushToServeBenchmark {
             }
             report("push-to-serve over " + rotations + " rotations", pushToServe);
 
-            for (long downMillis : new long[] {0, 1000, 5000}) {
+            for (long downMillis : new long[] {0, 1000, 5000, 25000}) {
                 long[] reconnect = new long[restarts];
                 for (int r = 0; r < restarts; r++) {
                     agent.stop();
