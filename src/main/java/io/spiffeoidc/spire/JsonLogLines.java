@@ -1,60 +1,47 @@
 package io.spiffeoidc.spire;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.quarkus.logging.LoggingFilter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.time.Instant;
 import java.util.Locale;
-import java.util.logging.Handler;
-import java.util.logging.Logger;
-import org.jboss.logmanager.ExtFormatter;
-import org.jboss.logmanager.ExtHandler;
+import java.util.logging.Filter;
+import java.util.logging.LogRecord;
 import org.jboss.logmanager.ExtLogRecord;
-import org.jboss.logmanager.handlers.ConsoleHandler;
-import org.jboss.logmanager.handlers.FileHandler;
 
 /**
- * SPIRE's log_format "json": one JSON object per line on the console (and the log_path file), with the
- * field names of SPIRE's own JSON logs (time, level, msg) so existing log pipelines keep working. It
- * replaces the pattern formatter on the handlers Quarkus set up. (JBoss LogManager's JSON formatter
- * needs a JSON-P implementation on the boot class path, which the packaged application does not have.)
+ * SPIRE's log_format "json": one JSON object per line, with the field names of SPIRE's own JSON logs
+ * (time, level, msg) so existing log pipelines keep working. A named logging filter on the one active
+ * handler rewrites each record into its JSON line and the handler's pattern prints just that
+ * ({@code %s%n}); being part of Quarkus's logging set-up, it applies from the first line. (JBoss
+ * LogManager's JSON formatter needs a JSON-P implementation on the boot class path, which the packaged
+ * application does not have.)
  */
-final class JsonLogLines extends ExtFormatter {
+@LoggingFilter(name = JsonLogLines.NAME)
+public final class JsonLogLines implements Filter {
 
-    private JsonLogLines() {
-    }
-
-    static void install() {
-        for (Handler handler : Logger.getLogger("").getHandlers()) {
-            install(handler);
-        }
-    }
-
-    private static void install(Handler handler) {
-        if (handler instanceof ConsoleHandler || handler instanceof FileHandler) {
-            handler.setFormatter(new JsonLogLines());
-        }
-        if (handler instanceof ExtHandler ext) {
-            for (Handler child : ext.getHandlers()) {
-                install(child);
-            }
-        }
-    }
+    static final String NAME = "spire-json";
 
     @Override
-    public String format(ExtLogRecord record) {
+    public boolean isLoggable(LogRecord record) {
+        if (!(record instanceof ExtLogRecord ext)) {
+            return true;
+        }
         StringBuilder line = new StringBuilder(256).append('{');
-        field(line, "time", Instant.ofEpochMilli(record.getMillis()).toString()).append(',');
-        field(line, "level", level(record)).append(',');
-        field(line, "logger", record.getLoggerName() == null ? "" : record.getLoggerName()).append(',');
-        field(line, "msg", formatMessage(record));
-        if (record.getThrown() != null) {
+        field(line, "time", ext.getInstant().toString()).append(',');
+        field(line, "level", level(ext)).append(',');
+        field(line, "logger", ext.getLoggerName() == null ? "" : ext.getLoggerName()).append(',');
+        field(line, "msg", ext.getFormattedMessage() == null ? "" : ext.getFormattedMessage());
+        if (ext.getThrown() != null) {
             StringWriter trace = new StringWriter();
-            record.getThrown().printStackTrace(new PrintWriter(trace));
+            ext.getThrown().printStackTrace(new PrintWriter(trace));
             line.append(',');
             field(line, "error", trace.toString());
         }
-        return line.append("}\n").toString();
+        ext.setMessage(line.append('}').toString(), ExtLogRecord.FormatStyle.NO_FORMAT);
+        ext.setParameters(null);
+        ext.setThrown(null);
+        return true;
     }
 
     /** SPIRE's (logrus's) level names. */

@@ -32,7 +32,6 @@ final class SpireKeys {
     private final List<Notice> notices = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
     private Optional<HealthChecks> healthChecks = Optional.empty();
-    private boolean jsonLogs;
     private Optional<String> profile = Optional.empty();
 
     private SpireKeys() {
@@ -54,7 +53,7 @@ final class SpireKeys {
         if (!keys.problems.isEmpty()) {
             throw new SpireConfigException(file, keys.problems);
         }
-        return new SpireSettings(file, keys.profile, Map.copyOf(keys.properties), keys.healthChecks, keys.jsonLogs,
+        return new SpireSettings(file, keys.profile, Map.copyOf(keys.properties), keys.healthChecks,
                 List.copyOf(keys.notices));
     }
 
@@ -224,7 +223,12 @@ final class SpireKeys {
             switch (format.toLowerCase(Locale.ROOT)) {
                 case "text" -> {
                 }
-                case "json" -> jsonLogs = true;
+                case "json" -> {
+                    // One handler is active: the file with log_path, the console otherwise.
+                    String handler = path.isPresent() ? "quarkus.log.file." : "quarkus.log.console.";
+                    set(handler + "format", "%s%n");
+                    set(handler + "filter", JsonLogLines.NAME);
+                }
                 default -> top.problem("log_format", "\"" + Section.printable(format) + "\" is not text or json");
             }
         });

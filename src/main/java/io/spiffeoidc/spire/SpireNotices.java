@@ -6,21 +6,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
-/**
- * Logs what the SPIRE file reader noticed, once logging has its configured level, after switching to JSON
- * lines when the file asks for them.
- */
+/** Logs what the SPIRE file reader noticed, once logging has its configured level and format. */
 @ApplicationScoped
 public class SpireNotices {
 
     private static final Logger LOG = Logger.getLogger(SpireNotices.class);
 
-    /** Before anything else logs at start. */
-    void format(@Observes @Priority(1) StartupEvent event) {
-        SpireMode.active().filter(SpireSettings::jsonLogs).ifPresent(settings -> JsonLogLines.install());
-    }
-
-    /** After the configuration check, so that a refused configuration stays one line. */
+    /** After start-up checks, so that a refused configuration stays one line. */
     void log(@Observes @Priority(20) StartupEvent event) {
         SpireMode.active().ifPresent(settings -> {
             LOG.infof("Configured by SPIRE's file %s", settings.file());

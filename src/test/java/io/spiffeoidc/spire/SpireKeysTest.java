@@ -81,7 +81,8 @@ class SpireKeysTest {
         assertEquals("PT1M30S", p.get("spiffe-oidc.server-api.poll-interval"));
         assertEquals(Optional.of(new HealthChecks(9999, "/ready", "/live")), settings.healthChecks());
         assertEquals("DEBUG", p.get("quarkus.log.level"));
-        assertTrue(settings.jsonLogs());
+        assertEquals("%s%n", p.get("quarkus.log.file.format"), "JSON lines on the file, the one active handler");
+        assertEquals("spire-json", p.get("quarkus.log.file.filter"));
         assertEquals("true", p.get("quarkus.http.access-log.enabled"));
         assertEquals("/var/log/oidc.log", p.get("quarkus.log.file.path"));
         assertEquals("false", p.get("quarkus.log.console.enabled"));
