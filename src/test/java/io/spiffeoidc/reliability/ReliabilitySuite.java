@@ -120,6 +120,7 @@ public final class ReliabilitySuite {
         List<Row> agentNotStarted = agent.start();
         FileFaults fileFaults = new FileFaults(this);
         fileFaults.start();
+        SlowRequestHeads slowHeads = new SlowRequestHeads(this);
         Path tlsSource = out.resolve("tls-source");
         Files.createDirectories(tlsSource);
         Files.writeString(tlsSource.resolve("bundle.json"), fileVersions.publish(fileVersions.build(0)).jwks());
@@ -131,6 +132,7 @@ public final class ReliabilitySuite {
                 Map.of("SPIFFE_OIDC_SOURCE", "file", "SPIFFE_OIDC_FILE_PATH", tlsSource.resolve("bundle.json").toString()),
                 tlsProperties(liveCert, liveKey, true), true, false),
                 tls);
+        slowHeads.start(); // reads the TLS service's bundle file, written above
 
         // ---- rotation under load, alone ------------------------------------------------------------------
         if (agentNotStarted.isEmpty()) {
@@ -167,6 +169,11 @@ public final class ReliabilitySuite {
         } else {
             rows.add(Row.failed("Hostile HTTP", "service serves", "the TLS service is not serving /keys"));
         }
+
+        // ---- slow request heads at scale, alone ----------------------------------------------------------------
+        log("slow request heads");
+        CompletableFuture<List<Row>> slow = CompletableFuture.supplyAsync(() -> List.of(slowHeads.run()));
+        rows.addAll(await(slow, SlowRequestHeads.ROW, Duration.ofMinutes(4)));
 
         // ---- report -------------------------------------------------------------------------------------------
         long passed = rows.stream().filter(Row::passed).count();
