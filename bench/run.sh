@@ -233,7 +233,7 @@ PIDS=()
 if [[ $MODE == full ]]; then
   # ---- 2. start-up to the first HTTPS 200 on /keys: 5 starts each, median ------------------------------
   # The AppCDS variant maps the classes a first start loaded (training run: start, one request, stop):
-  # the recipe in the README, for images that can afford one extra start at build time.
+  # the recipe in docs/operations.md (Tuning), for images that can afford one extra start at build time.
   PORT=$(free_port)
   start_service "$PORT" "$OUT/keys-3/bundle.json" -XX:ArchiveClassesAtExit="$OUT/service-cds.jsa"
   wait_200 "https://localhost:$PORT/keys" 60
