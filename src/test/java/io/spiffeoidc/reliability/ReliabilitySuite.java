@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  * checkout's own directory may not be.
  *
  * Order: every service starts at once; rotation under load runs alone; then agent faults, file faults and
- * TLS faults run side by side (each against its own service); hostile HTTP runs alone last.
+ * TLS faults run side by side (each against its own service); hostile HTTP runs alone; the 4,000 slow
+ * request heads run alone last, against a service of their own.
  */
 public final class ReliabilitySuite {
 
@@ -38,6 +39,8 @@ public final class ReliabilitySuite {
     final Path runDir;
     final boolean longMode;
     final boolean unprivileged;
+    /** "slow-request-heads" runs that scenario alone (for working on it); anything else runs them all. */
+    final String only;
     /** Why the permission scenario cannot be meaningful here; empty when it can. */
     final String permissionSkip;
     final Processes processes;
@@ -54,6 +57,7 @@ public final class ReliabilitySuite {
         this.runDir = Path.of(options.getOrDefault("--run-dir", out.toString())).toAbsolutePath();
         this.unprivileged = Boolean.parseBoolean(options.getOrDefault("--unprivileged", "false"));
         this.permissionSkip = options.getOrDefault("--permission-skip", "");
+        this.only = options.getOrDefault("--only", "");
         Path tlsDir = Path.of(options.getOrDefault("--tls", out.resolve("tls").toString()));
         this.certA = tlsDir.resolve("a-cert.pem");
         this.keyA = tlsDir.resolve("a-key.pem");
@@ -116,14 +120,19 @@ public final class ReliabilitySuite {
         log("mode " + (longMode ? "long" : "short") + ", output " + out);
 
         // ---- every service starts at once --------------------------------------------------------------
+        Path tlsSource = out.resolve("tls-source");
+        Files.createDirectories(tlsSource);
+        Files.writeString(tlsSource.resolve("bundle.json"), fileVersions.publish(fileVersions.build(0)).jwks());
+        SlowRequestHeads slowHeads = new SlowRequestHeads(this);
+        slowHeads.start();
+        if (only.equals("slow-request-heads")) {
+            rows.add(slowHeads.run());
+            return report(started, rows, null);
+        }
         AgentScenarios agent = new AgentScenarios(this);
         List<Row> agentNotStarted = agent.start();
         FileFaults fileFaults = new FileFaults(this);
         fileFaults.start();
-        SlowRequestHeads slowHeads = new SlowRequestHeads(this);
-        Path tlsSource = out.resolve("tls-source");
-        Files.createDirectories(tlsSource);
-        Files.writeString(tlsSource.resolve("bundle.json"), fileVersions.publish(fileVersions.build(0)).jwks());
         Path liveCert = tlsSource.resolve("cert.pem");
         Path liveKey = tlsSource.resolve("key.pem");
         Files.copy(certA, liveCert, StandardCopyOption.REPLACE_EXISTING);
@@ -132,7 +141,6 @@ public final class ReliabilitySuite {
                 Map.of("SPIFFE_OIDC_SOURCE", "file", "SPIFFE_OIDC_FILE_PATH", tlsSource.resolve("bundle.json").toString()),
                 tlsProperties(liveCert, liveKey, true), true, false),
                 tls);
-        slowHeads.start(); // reads the TLS service's bundle file, written above
 
         // ---- rotation under load, alone ------------------------------------------------------------------
         if (agentNotStarted.isEmpty()) {
@@ -175,7 +183,10 @@ public final class ReliabilitySuite {
         CompletableFuture<List<Row>> slow = CompletableFuture.supplyAsync(() -> List.of(slowHeads.run()));
         rows.addAll(await(slow, SlowRequestHeads.ROW, Duration.ofMinutes(4)));
 
-        // ---- report -------------------------------------------------------------------------------------------
+        return report(started, rows, tlsService);
+    }
+
+    private int report(Instant started, List<Row> rows, ServiceProcess tlsService) throws Exception {
         long passed = rows.stream().filter(Row::passed).count();
         long skipped = rows.stream().filter(Row::skipped).count();
         long failed = rows.size() - passed - skipped;
@@ -190,7 +201,8 @@ public final class ReliabilitySuite {
                         : "Quarkus's own (quarkus.tls.reload-period=1s; this build has no checked reload)")
                 .append("; file-source service ")
                 .append(unprivileged ? "as uid 65534" : "as " + System.getProperty("user.name")).append("; management interface over ")
-                .append(tlsService.managementScheme() == null ? "?" : tlsService.managementScheme()).append(".\n\n");
+                .append(tlsService == null || tlsService.managementScheme() == null ? "?" : tlsService.managementScheme())
+                .append(".\n\n");
         report.append("| scenario | expected | observed | requests | failures | result |\n|---|---|---|---:|---:|---|\n");
         for (Row row : rows) {
             report.append(row.markdown()).append('\n');
