@@ -104,6 +104,7 @@ final class SlowRequestHeads {
     private Row measure() throws Exception {
         String load = loadAverage();
         double cpuBefore = service.cpuSeconds();
+        long driverCpuBefore = driverCpuNanos();
         long rssBefore = service.rssKb() / 1024;
         AtomicLong rssPeak = new AtomicLong(rssBefore);
         Thread sampler = new Thread(() -> {
@@ -150,6 +151,7 @@ final class SlowRequestHeads {
         sampler.join(5000);
         long rssAfter = service.rssKb() / 1024;
         double cpu = service.cpuSeconds() - cpuBefore;
+        double driverCpu = (driverCpuNanos() - driverCpuBefore) / 1e9;
 
         long bound = DEADLINE.plus(GRACE).toMillis();
         long late = Arrays.stream(closeMillis).filter(m -> m > bound).count();
@@ -168,7 +170,8 @@ final class SlowRequestHeads {
                 + " from their start; later than " + seconds(bound) + ": " + late + ", not closed within " + seconds(bound + 8000)
                 + ": " + neverClosed + "; answered before closing: " + trickle.answered.get() + "; well-behaved client "
                 + seen.describe() + "; service VmRSS " + rssBefore + " MB before, " + rssPeak.get() + " MB peak, " + rssAfter
-                + " MB after; service CPU " + String.format(java.util.Locale.ROOT, "%.1f s", cpu) + "; machine load average "
+                + " MB after; CPU time: service " + String.format(java.util.Locale.ROOT, "%.1f s", cpu) + ", this driver "
+                + String.format(java.util.Locale.ROOT, "%.1f s", driverCpu) + "; machine load average "
                 + load + " before; service alive: " + alive + (seen.problems().isEmpty() ? "" : "; PROBLEMS: " + seen.problems());
         return Row.of(ROW, expected(), observed, seen.requests() + opened, failures);
     }
@@ -184,6 +187,11 @@ final class SlowRequestHeads {
         } catch (IOException e) {
             return "?";
         }
+    }
+
+    private static long driverCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0;
     }
 
     /** The driver's own limit; the service inherits the same one from run.sh. -1 when the JVM cannot tell. */
