@@ -37,9 +37,8 @@ WORK=
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [[ -n "$WORK" ]]; then rm -rf "$WORK"; fi
 }
-trap cleanup EXIT
+trap 'cleanup; if [[ -n "$WORK" ]]; then rm -rf "$WORK"; fi' EXIT
 log() { printf '[bench] %s\n' "$*" >&2; }
 
 # ---- prerequisites (idempotent) ------------------------------------------------------------------
@@ -274,7 +273,7 @@ if [[ $MODE == full ]]; then
   done
 
   # ---- 4. key propagation through the Workload API source ----------------------------------------------
-  PROPAGATION=$(bash bench/propagation.sh "$OUT" "$CP" 50) || PROPAGATION="failed: see $OUT/propagation.log"
+  PROPAGATION=$(bash bench/propagation.sh "$OUT" "$CP" 50 "$LOAD_CPU" "$WORK") || PROPAGATION="failed: see $OUT/propagation.log"
   log "propagation: $PROPAGATION"
 fi
 

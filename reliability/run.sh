@@ -4,7 +4,7 @@
 # rotation under load, agent / file / TLS faults and hostile HTTP. Prints one row per scenario and a last
 # line "N passed, M failed"; exits non-zero on any failure. Writes reliability/out/RESULTS.md.
 #
-#   reliability/run.sh [--short]   at most 3 minutes once built (what CI runs)
+#   reliability/run.sh [--short]   at most about 4 minutes once built (what CI runs)
 #   reliability/run.sh --long      about 10 minutes; also copies the results to reliability/RESULTS.md
 #   RELIABILITY_ONLY=slow-request-heads reliability/run.sh   that scenario alone, when working on it
 #
