@@ -33,10 +33,6 @@ final class Tls {
         this.shared = newContext();
     }
 
-    Path caFile() {
-        return caFile;
-    }
-
     /** A fresh context has an empty session cache, so its handshakes are full and show the current certificate. */
     SSLContext newContext() {
         try (InputStream in = Files.newInputStream(caFile)) {
