@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +31,7 @@ public final class BundlePublisher implements BundleSink {
     private final String sourceLabel;
     private final boolean markSignatureUse;
     private final Clock clock;
+    private final PublicationRules rules;
 
     private volatile PublishedBundle current;
     private volatile SourceState sourceState = SourceState.STARTING;
@@ -44,11 +46,18 @@ public final class BundlePublisher implements BundleSink {
 
     // Guarded by this: lets a source re-offer the same bytes on every poll without re-counting or re-logging.
     private byte[] lastInputDigest;
+    // Guarded by this.
+    private final SequenceRule sequenceRule = new SequenceRule();
 
     public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock) {
+        this(sourceLabel, markSignatureUse, clock, PublicationRules.DEFAULT);
+    }
+
+    public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock, PublicationRules rules) {
         this.sourceLabel = sourceLabel;
         this.markSignatureUse = markSignatureUse;
         this.clock = clock;
+        this.rules = rules;
         for (RefusalReason reason : RefusalReason.values()) {
             refused.put(reason, new AtomicLong());
         }
@@ -66,24 +75,30 @@ public final class BundlePublisher implements BundleSink {
         }
         try {
             CandidateKeys candidate = BundleParser.parse(document);
-            accept(KeyPolicy.publishable(candidate, markSignatureUse), candidate.sequence());
+            sequenceRule.check(candidate.sequence());
+            accept(KeyPolicy.publishable(candidate, markSignatureUse), candidate.sequence(), candidate.refreshHint());
         } catch (BundleRefusal refusal) {
             reject(refusal);
         }
     }
 
     @Override
-    public synchronized void offerKeys(List<JWK> keys) {
+    public synchronized void offerKeys(List<JWK> keys, OptionalLong sequence, OptionalLong refreshHint) {
         List<Map<String, Object>> entries = new ArrayList<>(keys.size());
         for (JWK key : keys) {
             entries.add(key.toJSONObject());
         }
-        if (isRepeat(digest(JSONObjectUtils.toJSONString(Map.of("keys", entries)).getBytes(StandardCharsets.UTF_8)))) {
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("keys", entries);
+        sequence.ifPresent(value -> document.put("spiffe_sequence", value));
+        refreshHint.ifPresent(value -> document.put("spiffe_refresh_hint", value));
+        if (isRepeat(digest(JSONObjectUtils.toJSONString(document).getBytes(StandardCharsets.UTF_8)))) {
             return;
         }
         try {
-            accept(KeyPolicy.publishable(new CandidateKeys(entries, OptionalLong.empty(), OptionalLong.empty()), markSignatureUse),
-                    OptionalLong.empty());
+            sequenceRule.check(sequence);
+            accept(KeyPolicy.publishable(new CandidateKeys(entries, sequence, refreshHint), markSignatureUse),
+                    sequence, refreshHint);
         } catch (BundleRefusal refusal) {
             reject(refusal);
         }
@@ -114,6 +129,9 @@ public final class BundlePublisher implements BundleSink {
     public synchronized void sourceDown(String error) {
         Instant now = clock.instant();
         lastSourceError = error;
+        // The connection is gone: the next one starts the sequence rule afresh, and may re-offer what was refused.
+        sequenceRule.reset();
+        lastInputDigest = null;
         if (sourceState == SourceState.UP && streaming && lastSync != null) {
             // A stream delivered every change up to this moment, so the keys were current until now.
             lastSync = now;
@@ -134,18 +152,63 @@ public final class BundlePublisher implements BundleSink {
         return false;
     }
 
-    private void accept(List<JWK> keys, OptionalLong sequence) {
+    private void accept(List<JWK> keys, OptionalLong sequence, OptionalLong refreshHint) {
         lastSync = clock.instant();
+        sequenceRule.accepted(sequence);
+        long maxAge = rules.cacheLifetime().maxAgeSeconds(refreshHint);
         PublishedBundle previous = current;
-        if (previous != null && previous.sameKeysAs(keys)) {
+        boolean sameKeys = previous != null && previous.sameKeysAs(keys);
+        if (sameKeys && previous.maxAgeSeconds() == maxAge) {
             return;
         }
-        PublishedBundle next = new PublishedBundle(keys, clock.instant(), sequence);
+        PublishedBundle next = new PublishedBundle(keys, sameKeys ? previous.appliedAt() : clock.instant(), sequence,
+                refreshHint, maxAge);
         current = next;
+        if (sameKeys) {
+            LOG.infof("Cache lifetime from %s now max-age=%d s%s, same keys %s", sourceLabel, maxAge, hintNote(refreshHint),
+                    next.keyIds());
+            return;
+        }
         applied.incrementAndGet();
-        LOG.infof("Bundle applied from %s: %d key(s) %s%s%s", sourceLabel, next.keyCount(), next.keyIds(),
-                sequence.isPresent() ? " (sequence " + sequence.getAsLong() + ")" : "",
+        LOG.infof("Bundle applied from %s: %d key(s) %s%s, max-age=%d s%s%s", sourceLabel, next.keyCount(), next.keyIds(),
+                sequence.isPresent() ? " (sequence " + sequence.getAsLong() + ")" : "", maxAge, hintNote(refreshHint),
                 previous == null ? "" : ", replacing " + previous.keyIds());
+        warnOnKeyCount(previous, next);
+    }
+
+    private static String hintNote(OptionalLong refreshHint) {
+        return refreshHint.isPresent() ? " (refresh hint " + refreshHint.getAsLong() + " s)" : "";
+    }
+
+    /**
+     * AWS STS reads at most 100 keys of a JWKS and ignores the rest without an error, so tokens signed by a
+     * key past that fail there while every other relying party accepts them. Once per crossing, each way.
+     */
+    private void warnOnKeyCount(PublishedBundle previous, PublishedBundle next) {
+        boolean wasOver = previous != null && isOverKeyThreshold(previous);
+        boolean over = isOverKeyThreshold(next);
+        if (over && !wasOver) {
+            LOG.warnf("Serving %d keys, more than spiffe-oidc.keys-warn-threshold=%d: relying parties that read only"
+                    + " part of a key set (AWS STS reads 100) will refuse tokens signed by the keys they drop",
+                    next.keyCount(), rules.keysWarnThreshold());
+        } else if (wasOver && !over) {
+            LOG.infof("Serving %d keys, back within spiffe-oidc.keys-warn-threshold=%d", next.keyCount(),
+                    rules.keysWarnThreshold());
+        }
+    }
+
+    private boolean isOverKeyThreshold(PublishedBundle bundle) {
+        return bundle.keyCount() > rules.keysWarnThreshold();
+    }
+
+    /** Whether the served key set has more keys than the configured warning threshold. */
+    public boolean overKeyThreshold() {
+        PublishedBundle served = current;
+        return served != null && isOverKeyThreshold(served);
+    }
+
+    public PublicationRules rules() {
+        return rules;
     }
 
     /**

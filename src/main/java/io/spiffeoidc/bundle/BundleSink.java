@@ -2,6 +2,7 @@ package io.spiffeoidc.bundle;
 
 import com.nimbusds.jose.jwk.JWK;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * What a source may do with the publisher: hand over candidates and report its own connection state.
@@ -12,8 +13,11 @@ public interface BundleSink {
     /** A JWKS or SPIFFE bundle document exactly as the source received it. */
     void offerDocument(byte[] document);
 
-    /** Public keys the source built itself (the SPIRE Server API sends DER keys, not JWKS). */
-    void offerKeys(List<JWK> keys);
+    /**
+     * Public keys the source built itself (the SPIRE Server API sends DER keys, not JWKS), with the bundle's
+     * sequence number and refresh hint (seconds) when the source has them.
+     */
+    void offerKeys(List<JWK> keys, OptionalLong sequence, OptionalLong refreshHint);
 
     /** The source received something that cannot be a candidate at all (no bundle for our trust domain). */
     void refuse(BundleRefusal refusal);

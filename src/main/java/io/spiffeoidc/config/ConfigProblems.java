@@ -1,5 +1,7 @@
 package io.spiffeoidc.config;
 
+import io.spiffeoidc.bundle.BundleParser;
+import io.spiffeoidc.bundle.CacheLifetime;
 import io.spiffeoidc.config.ProviderConfig.SourceKind;
 import io.spiffeoidc.http.HostName;
 import java.net.URI;
@@ -49,9 +51,10 @@ public final class ConfigProblems {
             problems.add("spiffe-oidc.path-prefix: \"" + config.pathPrefix()
                     + "\" must start with '/' and contain only plain path segments");
         }
-        if (config.cacheMaxAge().isNegative() || config.cacheMaxAge().compareTo(MAX_CACHE_MAX_AGE) > 0) {
-            problems.add("spiffe-oidc.cache-max-age: " + config.cacheMaxAge().toSeconds()
-                    + " s is outside 0.." + MAX_CACHE_MAX_AGE.toSeconds() + " s");
+        checkCacheLifetime(config, problems);
+        if (config.keysWarnThreshold() < 1 || config.keysWarnThreshold() > BundleParser.MAX_KEYS) {
+            problems.add("spiffe-oidc.keys-warn-threshold: " + config.keysWarnThreshold() + " is outside 1.."
+                    + BundleParser.MAX_KEYS + " (a bundle with more keys is refused anyway)");
         }
         Duration reload = config.tls().reloadPeriod();
         if (!reload.isZero()) {
@@ -81,6 +84,33 @@ public final class ConfigProblems {
                     + " certificate files and refuses broken ones");
         }
         return problems;
+    }
+
+    private static void checkCacheLifetime(ProviderConfig config, List<String> problems) {
+        boolean inRange = checkMaxAge("spiffe-oidc.cache-max-age", Optional.of(config.cacheMaxAge()), problems)
+                & checkMaxAge("spiffe-oidc.cache-max-age-min", config.cacheMaxAgeMin(), problems)
+                & checkMaxAge("spiffe-oidc.cache-max-age-max", config.cacheMaxAgeMax(), problems);
+        if (inRange) {
+            CacheLifetime lifetime = cacheLifetime(config);
+            if (lifetime.shortest().compareTo(lifetime.longest()) > 0) {
+                problems.add("spiffe-oidc.cache-max-age-min: " + lifetime.shortest().toSeconds() + " s is longer than "
+                        + (config.cacheMaxAgeMax().isPresent() ? "spiffe-oidc.cache-max-age-max" : "spiffe-oidc.cache-max-age")
+                        + " (" + lifetime.longest().toSeconds() + " s)");
+            }
+        }
+    }
+
+    private static boolean checkMaxAge(String property, Optional<Duration> value, List<String> problems) {
+        if (value.isPresent() && (value.get().isNegative() || value.get().compareTo(MAX_CACHE_MAX_AGE) > 0)) {
+            problems.add(property + ": " + value.get().toSeconds() + " s is outside 0.." + MAX_CACHE_MAX_AGE.toSeconds() + " s");
+            return false;
+        }
+        return true;
+    }
+
+    /** The cache lifetime the configuration describes, defaults filled in. */
+    public static CacheLifetime cacheLifetime(ProviderConfig config) {
+        return CacheLifetime.of(config.cacheMaxAge(), config.cacheMaxAgeMin(), config.cacheMaxAgeMax());
     }
 
     private static void checkSource(ProviderConfig config, List<String> problems) {

@@ -1,6 +1,7 @@
 package io.spiffeoidc.config;
 
 import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.bundle.PublicationRules;
 import io.spiffeoidc.config.ProviderConfig.KeyUseSetting;
 import io.spiffeoidc.http.HostPolicy;
 import io.spiffeoidc.http.IssuerResolver;
@@ -20,7 +21,8 @@ public class ProviderBeans {
     @Produces
     @Singleton
     BundlePublisher publisher(ProviderConfig config) {
-        return new BundlePublisher(config.source().label(), config.keyUse() == KeyUseSetting.SIG, Clock.systemUTC());
+        return new BundlePublisher(config.source().label(), config.keyUse() == KeyUseSetting.SIG, Clock.systemUTC(),
+                new PublicationRules(ConfigProblems.cacheLifetime(config), config.keysWarnThreshold()));
     }
 
     @Produces

@@ -53,7 +53,6 @@ public class PublicRoutes {
     private final IssuerResolver issuers;
     private final String keysPath;
     private final String discoveryPath;
-    private final CharSequence cacheControl;
     private final boolean trustForwarded;
     private final boolean allowInsecureScheme;
     private final boolean devMode;
@@ -66,7 +65,6 @@ public class PublicRoutes {
         String prefix = PathPrefix.normalise(config.pathPrefix()).orElse("");
         this.keysPath = prefix + "/keys";
         this.discoveryPath = prefix + "/.well-known/openid-configuration";
-        this.cacheControl = HttpHeaders.createOptimized("public, max-age=" + config.cacheMaxAge().toSeconds());
         this.trustForwarded = config.trustForwardedHeaders();
         this.allowInsecureScheme = config.allowInsecureScheme();
         this.devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
@@ -169,7 +167,7 @@ public class PublicRoutes {
             String scheme = scheme(request);
             document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         }
-        send(request, response, document);
+        send(request, response, document, bundle.cacheControl());
     }
 
     /**
@@ -206,7 +204,9 @@ public class PublicRoutes {
         return request.isSSL() ? "https" : "http";
     }
 
-    private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document) {
+    /** Cache-Control comes with the key set: its max-age follows that bundle's refresh hint. */
+    private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document,
+            CharSequence cacheControl) {
         MultiMap headers = response.headers();
         headers.set(HttpHeaders.ETAG, document.etagHeader());
         headers.set(HttpHeaders.CACHE_CONTROL, cacheControl);

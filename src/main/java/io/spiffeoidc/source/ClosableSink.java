@@ -4,6 +4,7 @@ import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * A sink that goes silent for good once closed. gRPC callbacks and scheduled retries can still be in
@@ -35,9 +36,9 @@ public final class ClosableSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerKeys(List<JWK> keys) {
+    public synchronized void offerKeys(List<JWK> keys, OptionalLong sequence, OptionalLong refreshHint) {
         if (!closed) {
-            delegate.offerKeys(keys);
+            delegate.offerKeys(keys, sequence, refreshHint);
         }
     }
 

@@ -141,8 +141,8 @@ public final class PushToServeBenchmark {
         }
 
         @Override
-        public void offerKeys(List<JWK> keys) {
-            publisher.offerKeys(keys);
+        public void offerKeys(List<JWK> keys, java.util.OptionalLong sequence, java.util.OptionalLong refreshHint) {
+            publisher.offerKeys(keys, sequence, refreshHint);
         }
 
         @Override

@@ -5,6 +5,7 @@ import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /** Records what a source hands over, for tests about the source itself rather than about publication. */
 public final class RecordingSink implements BundleSink {
@@ -19,7 +20,7 @@ public final class RecordingSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerKeys(List<JWK> keys) {
+    public synchronized void offerKeys(List<JWK> keys, OptionalLong sequence, OptionalLong refreshHint) {
         events.add("keys " + keys.stream().map(JWK::getKeyID).toList());
     }
 

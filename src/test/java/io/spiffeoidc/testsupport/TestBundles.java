@@ -85,6 +85,17 @@ public final class TestBundles {
         return document(entries, sequence);
     }
 
+    /** A SPIFFE bundle with a sequence number and a refresh hint (seconds), as SPIRE's spiffe format has them. */
+    public static String spiffeBundle(long sequence, long refreshHint, JWK... keys) {
+        try {
+            Map<String, Object> root = JSONObjectUtils.parse(spiffeBundle(sequence, keys));
+            root.put("spiffe_refresh_hint", refreshHint);
+            return JSONObjectUtils.toJSONString(root);
+        } catch (java.text.ParseException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A document from raw entries, for malformed and hostile inputs. */
     public static String document(List<Map<String, Object>> entries, Long sequence) {
         Map<String, Object> root = new LinkedHashMap<>();

@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -115,7 +116,9 @@ public final class ServerApiSource implements BundleSource {
                 return;
             }
         }
-        sink.offerKeys(keys);
+        // proto3 cannot tell zero from unset; SPIRE numbers its bundles from 1 and treats a zero hint as none.
+        sink.offerKeys(keys, bundle.getSequenceNumber() == 0 ? OptionalLong.empty() : OptionalLong.of(bundle.getSequenceNumber()),
+                bundle.getRefreshHint() == 0 ? OptionalLong.empty() : OptionalLong.of(bundle.getRefreshHint()));
     }
 
     private static Duration min(Duration a, Duration b) {
