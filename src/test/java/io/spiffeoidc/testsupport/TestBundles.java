@@ -25,7 +25,17 @@ import java.util.Map;
 /** Key pairs generated for the tests, and bundle documents built from them. */
 public final class TestBundles {
 
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong(100);
+
     private TestBundles() {
+    }
+
+    /**
+     * A sequence number higher than every one handed out before. The service refuses a lower sequence from
+     * the same source connection, so test classes sharing one running service only ever move forward.
+     */
+    public static long nextSequence() {
+        return SEQUENCE.incrementAndGet();
     }
 
     public static JWK rsa(String kid) {

@@ -127,6 +127,26 @@ class ServerApiSourceTest {
         await.state(SourceState.UP);
     }
 
+    @Test
+    void takesTheSequenceAndRefreshHintFromTheServerAndRefusesARollbackUntilTheConnectionBreaks() {
+        server.setBundle("example.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)), 5, 90);
+        server.start();
+        source.start(publisher);
+        await.served("k1");
+        assertEquals(90, publisher.current().maxAgeSeconds());
+        assertEquals(5, publisher.current().sequence().orElseThrow());
+
+        server.setBundle("example.org", List.of(key(TestKeys.ec("k2"), NO_EXPIRY, false)), 4, 90);
+        await.refused(RefusalReason.SEQUENCE_ROLLBACK);
+        assertEquals(List.of("k1"), publisher.current().keyIds());
+
+        server.stop();
+        await.state(SourceState.DOWN);
+        server.start();
+        await.served("k2");
+        assertEquals(1, publisher.refusedCount(RefusalReason.SEQUENCE_ROLLBACK));
+    }
+
     private static JWTKey key(JWK key, long expiresAt, boolean tainted) {
         return FakeSpireServer.jwtKey(key, expiresAt, tainted);
     }
