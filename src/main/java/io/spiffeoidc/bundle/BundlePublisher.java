@@ -207,10 +207,6 @@ public final class BundlePublisher implements BundleSink {
         return served != null && isOverKeyThreshold(served);
     }
 
-    public PublicationRules rules() {
-        return rules;
-    }
-
     /**
      * A refusal still proves the source is reachable and current: only an unreachable source makes the
      * served keys stale. Every replica receives the same bad bundle, so letting refusals age readiness
