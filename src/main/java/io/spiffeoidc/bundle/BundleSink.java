@@ -1,6 +1,5 @@
 package io.spiffeoidc.bundle;
 
-import com.nimbusds.jose.jwk.JWK;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -14,12 +13,21 @@ public interface BundleSink {
     void offerDocument(byte[] document);
 
     /**
-     * Public keys the source built itself (the SPIRE Server API sends DER keys, not JWKS), with the bundle's
-     * sequence number and refresh hint (seconds) when the source has them.
+     * Every JWT authority of a source that lists them itself (the SPIRE Server API sends DER keys with
+     * expiry and taint, not JWKS), tainted and expired ones included: the publisher decides what is served.
+     * With the bundle's sequence number and refresh hint (seconds) when the source has them.
      */
-    void offerKeys(List<JWK> keys, OptionalLong sequence, OptionalLong refreshHint);
+    void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence, OptionalLong refreshHint);
 
-    /** The source received something that cannot be a candidate at all (no bundle for our trust domain). */
+    /** Authorities of a bundle without sequence number or refresh hint. */
+    default void offerAuthorities(List<JwtAuthority> authorities) {
+        offerAuthorities(authorities, OptionalLong.empty(), OptionalLong.empty());
+    }
+
+    /**
+     * The source received something that cannot be a candidate at all (no bundle for our trust domain).
+     * The refusal's reason and detail stand for the content: the same refusal again counts once.
+     */
     void refuse(BundleRefusal refusal);
 
     /**

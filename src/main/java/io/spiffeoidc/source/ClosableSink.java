@@ -1,8 +1,8 @@
 package io.spiffeoidc.source;
 
-import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
+import io.spiffeoidc.bundle.JwtAuthority;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -36,9 +36,10 @@ public final class ClosableSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerKeys(List<JWK> keys, OptionalLong sequence, OptionalLong refreshHint) {
+    public synchronized void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence,
+            OptionalLong refreshHint) {
         if (!closed) {
-            delegate.offerKeys(keys, sequence, refreshHint);
+            delegate.offerAuthorities(authorities, sequence, refreshHint);
         }
     }
 

@@ -1,8 +1,8 @@
 package io.spiffeoidc.testsupport;
 
-import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
+import io.spiffeoidc.bundle.JwtAuthority;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
@@ -20,8 +20,9 @@ public final class RecordingSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerKeys(List<JWK> keys, OptionalLong sequence, OptionalLong refreshHint) {
-        events.add("keys " + keys.stream().map(JWK::getKeyID).toList());
+    public synchronized void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence,
+            OptionalLong refreshHint) {
+        events.add("authorities " + authorities.stream().map(JwtAuthority::keyId).toList());
     }
 
     @Override
