@@ -1,5 +1,6 @@
 package io.spiffeoidc.config;
 
+import io.spiffeoidc.bundle.PublicationRules;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -12,6 +13,7 @@ import java.util.Optional;
  * @param issuer used verbatim when present; otherwise derived from each request
  * @param jwksUri used verbatim when present; otherwise derived from each request
  * @param hosts the Host values answered: spiffe-oidc.domains, else the configured issuer's host
+ * @param cacheMaxAge max-age when the bundle has no refresh hint; publicationRules has the full cache lifetime
  * @param stalenessThreshold readiness turns DOWN when the source is silent this long
  */
 public record ProviderSettings(
@@ -23,6 +25,7 @@ public record ProviderSettings(
         PathPrefix pathPrefix,
         boolean markSignatureUse,
         Duration cacheMaxAge,
+        PublicationRules publicationRules,
         boolean trustForwardedHeaders,
         boolean allowInsecureScheme,
         Duration stalenessThreshold,

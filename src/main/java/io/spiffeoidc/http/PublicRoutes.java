@@ -52,7 +52,6 @@ public class PublicRoutes {
     private final IssuerResolver issuers;
     private final String keysPath;
     private final String discoveryPath;
-    private final CharSequence cacheControl;
     private final boolean trustForwarded;
     private final boolean allowInsecureScheme;
     private final boolean devMode;
@@ -65,7 +64,6 @@ public class PublicRoutes {
         String prefix = settings.pathPrefix().value();
         this.keysPath = prefix + "/keys";
         this.discoveryPath = prefix + "/.well-known/openid-configuration";
-        this.cacheControl = HttpHeaders.createOptimized("public, max-age=" + settings.cacheMaxAge().toSeconds());
         this.trustForwarded = settings.trustForwardedHeaders();
         this.allowInsecureScheme = settings.allowInsecureScheme();
         this.devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
@@ -168,7 +166,7 @@ public class PublicRoutes {
             String scheme = scheme(request);
             document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         }
-        send(request, response, document);
+        send(request, response, document, bundle.cacheControl());
     }
 
     /**
@@ -205,7 +203,9 @@ public class PublicRoutes {
         return request.isSSL() ? "https" : "http";
     }
 
-    private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document) {
+    /** Cache-Control comes with the key set: its max-age follows that bundle's refresh hint. */
+    private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document,
+            CharSequence cacheControl) {
         MultiMap headers = response.headers();
         headers.set(HttpHeaders.ETAG, document.etagHeader());
         headers.set(HttpHeaders.CACHE_CONTROL, cacheControl);
