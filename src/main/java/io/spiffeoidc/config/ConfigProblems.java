@@ -53,6 +53,10 @@ public final class ConfigProblems {
             problems.add("spiffe-oidc.cache-max-age: " + config.cacheMaxAge().toSeconds()
                     + " s is outside 0.." + MAX_CACHE_MAX_AGE.toSeconds() + " s");
         }
+        Duration headTimeout = config.requestHeadTimeout();
+        if (headTimeout.compareTo(Duration.ofSeconds(1)) < 0 || headTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
+            problems.add("spiffe-oidc.request-head-timeout: " + headTimeout + " is outside 1s..5m");
+        }
         Duration reload = config.tls().reloadPeriod();
         if (!reload.isZero()) {
             checkInterval("spiffe-oidc.tls.reload-period", reload, problems);
