@@ -8,7 +8,7 @@ import io.quarkus.vertx.http.DomainSocketServerStart;
 import io.quarkus.vertx.http.HttpServerStart;
 import io.quarkus.vertx.http.HttpsServerStart;
 import io.quarkus.vertx.http.ManagementInterface;
-import io.spiffeoidc.config.ProviderConfig;
+import io.spiffeoidc.config.ProviderSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.impl.HttpServerImpl;
@@ -39,7 +39,7 @@ public class RequestHeadDeadlines {
     Vertx vertx;
 
     @Inject
-    ProviderConfig config;
+    ProviderSettings settings;
 
     void onHttp(@ObservesAsync HttpServerStart started) {
         installOnListeners();
@@ -66,7 +66,7 @@ public class RequestHeadDeadlines {
      * and reports each public one once it listens, so the last report has covered them all.
      */
     void installOnListeners() {
-        AcceptedConnections interceptor = new AcceptedConnections(config.requestHeadTimeout().toNanos());
+        AcceptedConnections interceptor = new AcceptedConnections(settings.requestHeadTimeout().toNanos());
         for (HttpServerImpl server : ((VertxInternal) vertx).sharedHttpServers().values()) {
             Future<Channel> bound = bindFuture(server);
             if (bound != null) {
