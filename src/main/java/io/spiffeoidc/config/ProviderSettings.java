@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param hosts the Host values answered: spiffe-oidc.domains, else the configured issuer's host
  * @param cacheMaxAge max-age when the bundle has no refresh hint; publicationRules has the full cache lifetime
  * @param stalenessThreshold readiness turns DOWN when the source is silent this long
+ * @param requestHeadTimeout how long a connection may take to deliver a complete request head
  */
 public record ProviderSettings(
         SourceSettings source,
@@ -28,6 +29,7 @@ public record ProviderSettings(
         PublicationRules publicationRules,
         boolean trustForwardedHeaders,
         boolean allowInsecureScheme,
+        Duration requestHeadTimeout,
         Duration stalenessThreshold,
         Duration tlsReloadPeriod,
         boolean nativeTlsEngine) {
