@@ -6,14 +6,19 @@
 # Starts the packaged service (target/quarkus-app/quarkus-run.jar) over HTTPS with a CA and a localhost
 # certificate made for this run, reading keys from a fake SPIRE agent's Workload API on a Unix socket
 # (or, with INTEROP_SOURCE=file, from a bundle file), mints JWT-SVIDs with keys made for this run, and has
-# six relying parties (Java jose4j and Nimbus, Node jose and openid-client, Python PyJWT and Authlib)
-# discover the issuer, verify every case, then pick up a key rotation through their own JWKS caches.
+# seven relying parties (Java jose4j and Nimbus, Node jose and openid-client, Python PyJWT and Authlib,
+# Go go-oidc) discover the issuer, verify every case, then pick up a key rotation through their own JWKS
+# caches.
 # Prints the verifier x case matrix and ends with the line "N passed, M failed"; exits 1 on any failure.
 #
 # Environment:
 #   INTEROP_SOURCE            workload-api (default when the fake agent is built) or file
 #   INTEROP_REFRESH_LIMIT_MS  jose cooldownDuration and Nimbus rate-limit interval (default 2000);
 #                             "default" keeps both libraries' own defaults (30 s)
+#   INTEROP_CACHE_MAX_AGE     the service's spiffe-oidc.cache-max-age in seconds (default 45); go-oidc 2.x
+#                             refetches an unknown kid only from max-age - 30 s after its last fetch, so
+#                             its rotation bound here is that plus the others' bound (300, the service's
+#                             default, makes the suite about five minutes longer)
 #   INTEROP_OUT               where logs and results go (default interop/out, git-ignored)
 set -euo pipefail
 
@@ -24,12 +29,21 @@ SUITE_START=$(date +%s%N)
 OUT=${INTEROP_OUT:-$ROOT/interop/out}
 REFRESH_LIMIT_MS=${INTEROP_REFRESH_LIMIT_MS:-2000}
 if [[ $REFRESH_LIMIT_MS == default ]]; then ROTATION_BOUND_MS=45000; else ROTATION_BOUND_MS=15000; fi
+CACHE_MAX_AGE=${INTEROP_CACHE_MAX_AGE:-45}
+[[ $CACHE_MAX_AGE =~ ^[1-9][0-9]*$|^0$ ]] && ((CACHE_MAX_AGE <= 3600)) || { echo "INTEROP_CACHE_MAX_AGE must be 0..3600 (seconds)"; exit 1; }
+# go-oidc 2.x (jwks.go, keysExpiryDelta): an unknown kid is refetched only within 30 s of the cached key
+# set's expiry, fetch time + max-age.
+GO_ROTATION_BOUND_MS=$(( ROTATION_BOUND_MS + (CACHE_MAX_AGE > 30 ? CACHE_MAX_AGE - 30 : 0) * 1000 ))
+# Every process of the run is bounded by this (s): start-up, phase 1 and the longest rotation wait.
+RUN_LIMIT_S=$(( 600 + GO_ROTATION_BOUND_MS / 1000 ))
 TRUST_DOMAIN=example.org
 AUDIENCE=spiffe://example.org/ns/default/sa/server
 PY=/usr/bin/python3                   # Debian's python3-jwt, python3-authlib, python3-requests
 JAVA_OPTS_SMALL=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx192m
                  -Djava.util.logging.manager=org.jboss.logmanager.LogManager)   # the test class path has it
 AGENT_CLASS=io.spiffeoidc.testsupport.FakeWorkloadApiMain
+GO_BIN=target/interop-go/verify-go    # built from interop/go with Debian's go-oidc and go-jose sources
+DEBIAN_GOPATH=/usr/share/gocode       # where Debian's golang-*-dev packages put Go sources
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -91,6 +105,9 @@ ensure_tools() {
   command -v npm >/dev/null || missing+=(npm)
   "$PY" -c 'import jwt, authlib, requests' 2>/dev/null \
     || missing+=(python3 python3-jwt python3-authlib python3-requests python3-cryptography)
+  command -v go >/dev/null || missing+=(golang-go)
+  [[ -d $DEBIAN_GOPATH/src/github.com/coreos/go-oidc ]] || missing+=(golang-github-coreos-go-oidc-dev)
+  [[ -d $DEBIAN_GOPATH/src/gopkg.in/square/go-jose.v2 ]] || missing+=(golang-gopkg-square-go-jose.v2-dev)
   if ((${#missing[@]})); then apt_install $(printf '%s\n' "${missing[@]}" | sort -u); fi
   local node_major
   node_major=$(node -p 'process.versions.node.split(".")[0]')
@@ -105,6 +122,15 @@ ensure_node_modules() {
       || { tail -20 "$OUT/npm.log"; die "npm ci failed"; }
     echo "$want" >"$stamp"
   fi
+}
+ensure_go_verifier() { # GOPATH mode against Debian's sources: no module proxy, no download. Go's own
+  # build cache makes this a second's no-op when neither interop/go nor the Debian sources changed.
+  log "go build (interop/go)"
+  mkdir -p target/interop-go
+  (export GO111MODULE=off GOPATH="$ROOT/target/interop-go/gopath:$DEBIAN_GOPATH" GOFLAGS= GOPROXY=off \
+     GOCACHE="$ROOT/target/interop-go/cache"
+   timeout 300 go build -o "$GO_BIN" ./interop/go) >"$OUT/go-build.log" 2>&1 \
+    || { tail -20 "$OUT/go-build.log"; die "go build failed"; }
 }
 ensure_build() {
   if [[ ! -f target/quarkus-app/quarkus-run.jar ]]; then
@@ -128,16 +154,19 @@ library_versions() {
   local cp jar
   cp=$(tr ':' '\n' <target/test-classpath.txt)
   jar() { sed -n "s#.*/$1-\([0-9][^/]*\)\.jar\$#\1#p" <<<"$cp" | head -1; }
-  printf 'jose4j %s, nimbus-jose-jwt %s, oauth2-oidc-sdk %s, jose %s, openid-client %s, PyJWT %s, Authlib %s, Node.js %s' \
+  deb() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo '?'; }
+  printf 'jose4j %s, nimbus-jose-jwt %s, oauth2-oidc-sdk %s, jose %s, openid-client %s, PyJWT %s, Authlib %s, Node.js %s, go-oidc %s, go-jose %s, %s' \
     "$(jar jose4j)" "$(jar nimbus-jose-jwt)" "$(jar oauth2-oidc-sdk)" \
     "$(node -p 'require("./interop/node/node_modules/jose/package.json").version')" \
     "$(node -p 'require("./interop/node/node_modules/openid-client/package.json").version')" \
     "$("$PY" -c 'import jwt; print(jwt.__version__)')" "$("$PY" -c 'import authlib; print(authlib.__version__)')" \
-    "$(node --version)"
+    "$(node --version)" "$(deb golang-github-coreos-go-oidc-dev)" "$(deb golang-gopkg-square-go-jose.v2-dev)" \
+    "$(go version | cut -d' ' -f3)"
 }
 
 ensure_tools
 ensure_node_modules
+ensure_go_verifier
 ensure_build
 LIBRARIES=$(library_versions)
 
@@ -183,7 +212,7 @@ ISSUER=https://localhost:$HTTPS_PORT
 SOCKET=$WORK/agent.sock
 BUNDLE_FILE=$WORK/bundle/bundle.json
 log "libraries: $LIBRARIES"
-log "source=$SOURCE issuer=$ISSUER management=127.0.0.1:$MGMT_PORT refresh-limit=$REFRESH_LIMIT_MS"
+log "source=$SOURCE issuer=$ISSUER management=127.0.0.1:$MGMT_PORT refresh-limit=$REFRESH_LIMIT_MS cache-max-age=${CACHE_MAX_AGE}s"
 
 # ---- keys and tokens --------------------------------------------------------------------------------------------
 java "${JAVA_OPTS_SMALL[@]}" -cp "$TEST_CP" io.spiffeoidc.interop.InteropMint --out "$WORK/mint" \
@@ -195,7 +224,7 @@ CASES=$WORK/mint/cases.json
 # ---- the key source: fake SPIRE agent (Workload API) or bundle file ------------------------------------------
 # The one place that knows how the fake agent is launched (issue-3's FakeWorkloadApiMain).
 start_agent() {
-  start_bg 600 "$OUT/agent" java "${JAVA_OPTS_SMALL[@]}" -cp "$TEST_CP" "$AGENT_CLASS" \
+  start_bg "$RUN_LIMIT_S" "$OUT/agent" java "${JAVA_OPTS_SMALL[@]}" -cp "$TEST_CP" "$AGENT_CLASS" \
     --socket "$SOCKET" --control-port 0 --trust-domain "spiffe://$TRUST_DOMAIN"
   AGENT_PID=$LAST_PID
   timeout 60 bash -c "until grep -q '^control-port=' '$OUT/agent.out'; do kill -0 $AGENT_PID 2>/dev/null || exit 1; sleep 0.2; done" \
@@ -220,13 +249,14 @@ publish_bundle "$WORK/mint/jwks-initial.json"
 # The TLS key pair of the public listener's TLS configuration ("public"), as a deployment sets it: the
 # production profile declares these properties, so their environment variables take effect.
 start_service() {
-  start_bg 600 "$OUT/service" env \
+  start_bg "$RUN_LIMIT_S" "$OUT/service" env \
     SPIFFE_OIDC_SOURCE="$SOURCE" \
     SPIFFE_OIDC_TRUST_DOMAIN="$TRUST_DOMAIN" \
     SPIFFE_ENDPOINT_SOCKET="unix://$SOCKET" \
     SPIFFE_OIDC_FILE_PATH="$BUNDLE_FILE" \
     SPIFFE_OIDC_FILE_POLL_INTERVAL=1s \
     SPIFFE_OIDC_ISSUER="$ISSUER" \
+    SPIFFE_OIDC_CACHE_MAX_AGE="${CACHE_MAX_AGE}s" \
     QUARKUS_HTTP_HOST=127.0.0.1 \
     QUARKUS_HTTP_PORT="$HTTP_PORT" \
     QUARKUS_HTTP_SSL_PORT="$HTTPS_PORT" \
@@ -277,10 +307,10 @@ fi
 FLAG=$WORK/rotated
 COMMON=(--issuer "$ISSUER" --cases "$CASES" --rotated-flag "$FLAG" --rotation-bound-ms "$ROTATION_BOUND_MS"
         --flag-timeout-ms 120000)
-VERIFIERS=(java-jose4j java-nimbus node-jose node-openid-client python-pyjwt python-authlib)
+VERIFIERS=(java-jose4j java-nimbus node-jose node-openid-client python-pyjwt python-authlib go-oidc)
 # Every relying party trusts the run's CA and nothing else: Java a PKCS12 trust store holding only it;
 # Node (with --use-openssl-ca) and Python's urllib OpenSSL's default paths, pointed at the CA file and an
-# empty directory; requests its own CA bundle setting.
+# empty directory; requests its own CA bundle setting; Go an x509.CertPool holding only the CA file.
 JAVA_TLS=(-Djavax.net.ssl.trustStore="$PKI/truststore.p12" -Djavax.net.ssl.trustStorePassword=interop
           -Djavax.net.ssl.trustStoreType=PKCS12)
 mkdir -p "$PKI/no-other-roots"
@@ -296,6 +326,8 @@ start_verifier() {
               --library "${name#node-}" "${COMMON[@]}" --refresh-limit-ms "$REFRESH_LIMIT_MS" ;;
     python-*) start_bg 240 "$base" env "${ONLY_RUN_CA[@]}" REQUESTS_CA_BUNDLE="$PKI/ca.pem" \
                 "$PY" interop/python/verify.py --library "${name#python-}" "${COMMON[@]}" ;;
+    go-oidc) start_bg $(( 240 + GO_ROTATION_BOUND_MS / 1000 )) "$base" "$GO_BIN" --ca "$PKI/ca.pem" \
+               "${COMMON[@]}" --rotation-bound-ms "$GO_ROTATION_BOUND_MS" ;;   # the later bound wins
   esac
   VERIFIER_PID[$name]=$LAST_PID
 }
@@ -335,7 +367,7 @@ touch "$FLAG"
 log "rotation: $rotated_kid served after ${PROPAGATION_MS} ms; relying parties told"
 
 for v in "${VERIFIERS[@]}"; do
-  timeout $(( ROTATION_BOUND_MS / 1000 + 60 )) tail --pid="${VERIFIER_PID[$v]}" -f /dev/null || true
+  timeout $(( GO_ROTATION_BOUND_MS / 1000 + 60 )) tail --pid="${VERIFIER_PID[$v]}" -f /dev/null || true
 done
 
 # ---- results ------------------------------------------------------------------------------------------------------------
@@ -343,5 +375,5 @@ for v in "${VERIFIERS[@]}"; do grep '^{' "$OUT/verifier-$v.out" || true; done >"
 printf '%s\n' "${CHECKS[@]}" >"$OUT/checks.txt"
 SUITE_MS=$(( ($(date +%s%N) - SUITE_START) / 1000000 ))
 "$PY" interop/summarize.py --cases "$CASES" --results "$OUT/results.jsonl" --checks "$OUT/checks.txt" \
-  --verifiers "${VERIFIERS[*]}" --source "$SOURCE" --refresh-limit-ms "$REFRESH_LIMIT_MS" \
+  --verifiers "${VERIFIERS[*]}" --source "$SOURCE" --refresh-limit-ms "$REFRESH_LIMIT_MS" --cache-max-age "$CACHE_MAX_AGE" \
   --propagation-ms "$PROPAGATION_MS" --suite-ms "$SUITE_MS" --logs "$OUT" --libraries "$LIBRARIES" | tee "$OUT/summary.txt"

@@ -14,7 +14,7 @@ import sys
 def main():
     parser = argparse.ArgumentParser()
     for name in ("--cases", "--results", "--checks", "--verifiers", "--source", "--refresh-limit-ms",
-                 "--propagation-ms", "--suite-ms", "--logs", "--libraries"):
+                 "--cache-max-age", "--propagation-ms", "--suite-ms", "--logs", "--libraries"):
         parser.add_argument(name, required=True)
     args = parser.parse_args()
 
@@ -61,8 +61,8 @@ def main():
 
     print()
     limit = ("%s ms" % args.refresh_limit_ms) if args.refresh_limit_ms.isdigit() else "the libraries' defaults"
-    print("Rotation (the service served the new kid %s ms after the push; jose cooldown and Nimbus rate limit: %s):"
-          % (args.propagation_ms, limit))
+    print("Rotation (the service served the new kid %s ms after the push; jose cooldown and Nimbus rate limit: %s;"
+          " Cache-Control max-age %s s):" % (args.propagation_ms, limit, args.cache_max_age))
     for v in verifiers:
         r = results.get((v, "rotated-new-key"))
         if r is None:
@@ -70,6 +70,8 @@ def main():
         else:
             print("  %-20s %-7s after %5d ms, %d attempt(s)"
                   % (v, "accepted" if r["result"] == "accept" else "REJECTED", r["ms"], r["attempts"]))
+            if r.get("note"):  # a verifier whose delay follows a rule of its library says which
+                print("  %-20s %s" % ("", r["note"]))
 
     print()
     print("Service checks:")

@@ -4,8 +4,7 @@ import io.quarkus.runtime.LaunchMode;
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.PreparedDocument;
 import io.spiffeoidc.bundle.PublishedBundle;
-import io.spiffeoidc.config.PathPrefix;
-import io.spiffeoidc.config.ProviderConfig;
+import io.spiffeoidc.config.ProviderSettings;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -59,16 +58,16 @@ public class PublicRoutes {
     private final boolean devMode;
 
     @Inject
-    public PublicRoutes(BundlePublisher publisher, HostPolicy hostPolicy, IssuerResolver issuers, ProviderConfig config) {
+    public PublicRoutes(BundlePublisher publisher, HostPolicy hostPolicy, IssuerResolver issuers, ProviderSettings settings) {
         this.publisher = publisher;
         this.hostPolicy = hostPolicy;
         this.issuers = issuers;
-        String prefix = PathPrefix.normalise(config.pathPrefix()).orElse("");
+        String prefix = settings.pathPrefix().value();
         this.keysPath = prefix + "/keys";
         this.discoveryPath = prefix + "/.well-known/openid-configuration";
-        this.cacheControl = HttpHeaders.createOptimized("public, max-age=" + config.cacheMaxAge().toSeconds());
-        this.trustForwarded = config.trustForwardedHeaders();
-        this.allowInsecureScheme = config.allowInsecureScheme();
+        this.cacheControl = HttpHeaders.createOptimized("public, max-age=" + settings.cacheMaxAge().toSeconds());
+        this.trustForwarded = settings.trustForwardedHeaders();
+        this.allowInsecureScheme = settings.allowInsecureScheme();
         this.devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
     }
 

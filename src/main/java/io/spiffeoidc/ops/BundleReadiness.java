@@ -2,8 +2,8 @@ package io.spiffeoidc.ops;
 
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.PublishedBundle;
-import io.spiffeoidc.config.ProviderConfig;
-import io.spiffeoidc.config.StalenessThreshold;
+import io.spiffeoidc.config.ProviderSettings;
+import io.spiffeoidc.config.TrustDomain;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -25,22 +25,20 @@ public class BundleReadiness implements HealthCheck {
     BundlePublisher publisher;
 
     @Inject
-    StalenessThreshold staleness;
-
-    @Inject
-    ProviderConfig config;
+    ProviderSettings settings;
 
     @Override
     public HealthCheckResponse call() {
         PublishedBundle bundle = publisher.current();
         Optional<Duration> syncAge = publisher.syncAge();
-        boolean fresh = syncAge.isPresent() && syncAge.get().compareTo(staleness.value()) < 0;
+        Duration staleness = settings.stalenessThreshold();
+        boolean fresh = syncAge.isPresent() && syncAge.get().compareTo(staleness) < 0;
         HealthCheckResponseBuilder response = HealthCheckResponse.named("trust-bundle")
                 .status(bundle != null && fresh)
-                .withData("trustDomain", config.trustDomain().orElse("(any)"))
+                .withData("trustDomain", settings.trustDomain().map(TrustDomain::name).orElse("(any)"))
                 .withData("source", publisher.sourceLabel())
                 .withData("sourceState", publisher.sourceState().label())
-                .withData("stalenessThresholdSeconds", staleness.value().toSeconds());
+                .withData("stalenessThresholdSeconds", staleness.toSeconds());
         syncAge.ifPresent(age -> response.withData("secondsSinceSync", age.toSeconds()));
         if (bundle != null) {
             response.withData("keyIds", String.join(",", bundle.keyIds()))

@@ -3,31 +3,28 @@ package io.spiffeoidc.source;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.spiffeoidc.bundle.BundlePublisher;
-import io.spiffeoidc.config.ProviderConfig;
-import io.spiffeoidc.config.TrustDomain;
-import io.spiffeoidc.config.UnixSocketAddress;
+import io.spiffeoidc.config.ProviderSettings;
+import io.spiffeoidc.config.SourceSettings;
 import io.spiffeoidc.source.server.ServerApiSource;
 import io.spiffeoidc.source.workload.WorkloadApiSource;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Optional;
 import org.jboss.logging.Logger;
 
-/** Starts the configured source after the configuration check and stops it on shutdown. */
+/** Starts the configured source once the configuration is validated and stops it on shutdown. */
 @ApplicationScoped
 public class SourceLifecycle {
 
-    /** After {@link io.spiffeoidc.config.ConfigCheck}. */
+    /** After the start-up validation in {@link io.spiffeoidc.ProviderBeans}. */
     static final int START_PRIORITY = 100;
 
     private static final Logger LOG = Logger.getLogger(SourceLifecycle.class);
 
     @Inject
-    ProviderConfig config;
+    ProviderSettings settings;
 
     @Inject
     BundlePublisher publisher;
@@ -35,7 +32,7 @@ public class SourceLifecycle {
     private BundleSource source;
 
     void start(@Observes @Priority(START_PRIORITY) StartupEvent event) {
-        source = create(config);
+        source = create(settings.source());
         LOG.infof("Reading keys from %s", source.describe());
         source.start(publisher);
     }
@@ -46,21 +43,14 @@ public class SourceLifecycle {
         }
     }
 
-    static BundleSource create(ProviderConfig config) {
-        return switch (config.source()) {
-            case FILE -> new FileBundleSource(config.file().path().orElseThrow(), config.file().pollInterval());
-            case WORKLOAD_API -> new WorkloadApiSource(socket(config.workloadApi().socket()), trustDomain(config).spiffeId());
-            case SERVER_API -> new ServerApiSource(socket(config.serverApi().socket()), trustDomain(config).name(),
-                    config.serverApi().pollInterval(), Clock.systemUTC());
-        };
-    }
-
-    // ConfigCheck has already refused missing or malformed values, so these cannot fail after start-up.
-    private static Path socket(Optional<String> setting) {
-        return setting.flatMap(UnixSocketAddress::parse).orElseThrow();
-    }
-
-    private static TrustDomain trustDomain(ProviderConfig config) {
-        return config.trustDomain().flatMap(TrustDomain::parse).orElseThrow();
+    static BundleSource create(SourceSettings settings) {
+        if (settings instanceof SourceSettings.File file) {
+            return new FileBundleSource(file.path(), file.pollInterval());
+        }
+        if (settings instanceof SourceSettings.WorkloadApi agent) {
+            return new WorkloadApiSource(agent.socket(), agent.trustDomain().spiffeId());
+        }
+        SourceSettings.ServerApi server = (SourceSettings.ServerApi) settings;
+        return new ServerApiSource(server.socket(), server.trustDomain().name(), server.pollInterval(), Clock.systemUTC());
     }
 }

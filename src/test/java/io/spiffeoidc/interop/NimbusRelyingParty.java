@@ -23,9 +23,9 @@ import java.util.Set;
  * refetch on unknown kid, rate limit) and a {@link DefaultJWTProcessor} with an exact issuer, accepted
  * audience and required claims. Algorithms are those the metadata lists.
  *
- * <p>Two deviations from the builder's defaults, both stated in the README: HTTP timeouts of 5 s instead
- * of 500 ms (a cold JVM on a busy two-core CI machine can miss 500 ms), and the rate limit set by
- * --refresh-limit-ms (default 30 s per two fetches) unless it is {@code default}.
+ * <p>Two deviations from the builder's defaults, both stated in docs/interoperability.md: HTTP timeouts
+ * of 5 s instead of 500 ms (a cold JVM on a busy two-core CI machine can miss 500 ms), and the rate limit
+ * set by --refresh-limit-ms (default 30 s per two fetches) unless it is {@code default}.
  */
 public final class NimbusRelyingParty {
 
