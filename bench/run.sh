@@ -7,6 +7,8 @@
 #   bench/run.sh --smoke      at most about a minute and a half: the service and nginx, one short run each
 #   bench/run.sh --ab REV     also builds git revision REV's jar in a temporary worktree and loads it in
 #                             the same interleaved rounds (A/B table); combines with --smoke
+#   bench/run.sh --prepare    installs the tools and builds what the runs need, then stops (CI runs it
+#                             before the timed smoke run, so a fresh machine's downloads are not timed)
 #
 # The service runs as the image runs it: bin/start (bin/jvm.options, JDK 25 and its AOT cache when
 # present), with the Deployment's memory limit emulated (MEMORY_LIMIT, -XX:MaxRAM) and GC logging to
@@ -20,15 +22,16 @@ MODE=full AB_REV= COMMAND="bench/run.sh${*:+ $*}"
 while (($#)); do
   case $1 in
     --smoke) MODE=smoke ;;
+    --prepare) MODE=prepare ;;
     --ab) AB_REV=${2:?--ab needs a git revision}; shift ;;
-    *) echo "usage: bench/run.sh [--smoke] [--ab REV]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--smoke|--prepare] [--ab REV]" >&2; exit 2 ;;
   esac
   shift
 done
 OUT="$ROOT/bench/out"
 rm -rf "$OUT" && mkdir -p "$OUT"
 SERVER_CPU=0
-LOAD_CPU=1
+LOAD_CPU=$(($(nproc) > 1 ? 1 : 0)) # one core: no separate core for the load, and the report says so
 # deploy/openshift/deployment.yaml's memory limit (OpenShiftManifestsTest checks that they agree).
 MEMORY_LIMIT=512m
 JDK17=${JDK17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
@@ -41,28 +44,46 @@ if [[ $MODE == full ]]; then RUNS=3; SECONDS_PER_RUN=10; WARMUP_RUNS=6; WARMUP_S
 else RUNS=1; SECONDS_PER_RUN=3; WARMUP_RUNS=3; WARMUP_SECONDS=2; fi
 
 PIDS=()
+WORK=
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
-trap cleanup EXIT
+trap 'cleanup; if [[ -n "$WORK" ]]; then rm -rf "$WORK"; fi' EXIT
 log() { printf '[bench] %s\n' "$*" >&2; }
 
 # ---- prerequisites (idempotent) ------------------------------------------------------------------
+# Debian packages for the tools a fresh machine lacks; nginx-light where the release still has it. The
+# lock timeout waits out another apt run (an unattended upgrade on a new machine) instead of failing.
+declare -A PACKAGE=([wrk]=wrk [nginx]=nginx-light [taskset]=util-linux [openssl]=openssl [python3]=python3
+  [curl]=curl [ps]=procps [free]=procps)
 need=()
-for tool in wrk nginx taskset openssl python3; do command -v "$tool" >/dev/null || need+=("$tool"); done
+for tool in "${!PACKAGE[@]}"; do command -v "$tool" >/dev/null || need+=("${PACKAGE[$tool]}"); done
 if ((${#need[@]})); then
+  APT=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -y -qq)
+  "${APT[@]}" update >/dev/null
+  if [[ " ${need[*]} " == *" nginx-light "* ]] && ! apt-cache show nginx-light >/dev/null 2>&1; then
+    need=("${need[@]/nginx-light/nginx}")
+  fi
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   log "installing ${need[*]}"
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq wrk nginx-light util-linux openssl python3 >/dev/null
+  "${APT[@]}" install --no-install-recommends "${need[@]}" >/dev/null
 fi
 if [[ $MODE == full ]]; then
   (cd bench/node && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
 fi
 [[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -q -B -ntp -DskipTests package
 [[ -f target/test-classes/io/spiffeoidc/bench/BenchKeys.class ]] || ./mvnw -q -B -ntp test-compile
-[[ -f target/test-classpath.txt ]] || ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/test-classpath.txt
+# A class path file older than the pom names the jars of another build: resolve it again.
+if [[ ! -s target/test-classpath.txt || pom.xml -nt target/test-classpath.txt ]]; then
+  ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+  touch target/test-classpath.txt # the plugin leaves an unchanged file alone, mtime included
+fi
+[[ $MODE != prepare ]] || { log "prepared"; exit 0; }
+# nginx's worker runs as an unprivileged user, which may not traverse the checkout's parents (a home
+# directory or a mktemp -d folder is mode 0700): what it serves lives in a directory of its own under /tmp.
+WORK=$(mktemp -d /tmp/spiffe-oidc-bench.XXXXXX)
+chmod 755 "$WORK"
 CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 # The bare server gets only what it needs, so its start-up is not slowed by the test classpath.
 BARE_CP="target/test-classes:$(tr ':' '\n' <target/test-classpath.txt | grep -E '/(vertx-core|netty-|jackson-core)' | paste -sd:)"
@@ -77,7 +98,7 @@ if [[ -n $AB_REV ]]; then
   AB_DIR=$(mktemp -d /tmp/bench-ab.XXXXXX)
   AB_COMMIT=$(git rev-parse --short "$AB_REV^{commit}")
   git worktree add --detach -q "$AB_DIR" "$AB_COMMIT"
-  trap 'cleanup; git worktree remove --force "$AB_DIR" 2>/dev/null || true' EXIT
+  trap 'cleanup; rm -rf "$WORK"; git worktree remove --force "$AB_DIR" 2>/dev/null || true' EXIT
   log "building $AB_REV ($AB_COMMIT) in $AB_DIR"
   (cd "$AB_DIR" && ./mvnw -q -B -ntp -DskipTests package >"$OUT/ab-build.log" 2>&1)
 fi
@@ -127,8 +148,8 @@ start_bare() { # port -> pid in BARE_PID
 }
 
 # nginx, one worker on the server core, serving the files under its root as application/json.
-start_nginx() { # name port root -> pid in NGINX_PID
-  local dir="$OUT/nginx-$1"
+start_nginx() { # name port root (under $WORK) -> pid in NGINX_PID
+  local dir="$WORK/nginx-$1"
   mkdir -p "$dir/tmp"
   cat >"$dir/nginx.conf" <<CONF
 worker_processes 1;
@@ -152,7 +173,7 @@ http {
   }
 }
 CONF
-  chmod -R a+rX "$OUT"
+  chmod -R a+rX "$WORK"
   taskset -c $SERVER_CPU nginx -c "$dir/nginx.conf" >>"$OUT/nginx.log" 2>&1 &
   NGINX_PID=$!
   PIDS+=("$NGINX_PID")
@@ -210,11 +231,12 @@ if [[ -n $AB_REV ]]; then
   DISCOVERY_URL+=("https://localhost:$AB_PORT/.well-known/openid-configuration")
 fi
 
-mkdir -p "$OUT/nginx/root/.well-known"
-cp "$OUT/keys.json" "$OUT/nginx/root/keys"
-cp "$OUT/discovery.json" "$OUT/nginx/root/.well-known/openid-configuration"
+NGINX_ROOT="$WORK/nginx-root"
+mkdir -p "$NGINX_ROOT/.well-known"
+cp "$OUT/keys.json" "$NGINX_ROOT/keys"
+cp "$OUT/discovery.json" "$NGINX_ROOT/.well-known/openid-configuration"
 NGINX_PORT=$(free_port)
-start_nginx main "$NGINX_PORT" "$OUT/nginx/root"
+start_nginx main "$NGINX_PORT" "$NGINX_ROOT"
 wait_200 "https://localhost:$NGINX_PORT/keys" 20
 SERVERS+=(nginx) KEYS_URL+=("https://localhost:$NGINX_PORT/keys")
 DISCOVERY_URL+=("https://localhost:$NGINX_PORT/.well-known/openid-configuration")
@@ -277,7 +299,7 @@ if [[ $MODE == full ]]; then
       jdk25-aot) JVM_EXTRA="-Xlog:aot:file=$OUT/aot-start-$2.log" \
         start_service "startup-$1" "$port" "$OUT/keys-3/bundle.json" JAVA_HOME="$JDK25" SPIFFE_OIDC_AOT=require ;;
       bare-vertx) start_bare "$port"; SERVICE_PID=$BARE_PID ;;
-      nginx) start_nginx "startup-$2" "$port" "$OUT/nginx/root"; SERVICE_PID=$NGINX_PID ;;
+      nginx) start_nginx "startup-$2" "$port" "$NGINX_ROOT"; SERVICE_PID=$NGINX_PID ;;
     esac
     ms=$(python3 bench/probe.py "https://localhost:$port/keys" "$OUT/ca.pem" "$t0")
     stop "$SERVICE_PID"
@@ -293,18 +315,18 @@ if [[ $MODE == full ]]; then
   AOT_PROOF=$(grep -h -m1 'Opened AOT cache' "$OUT"/aot-start-*.log 2>/dev/null | head -1 || true)
 
   # ---- 3. cost against key-set size: the service and nginx with the same 1, 10 and 100 key documents ----
-  mkdir -p "$OUT/nginx-sizes-root"
+  mkdir -p "$WORK/nginx-sizes-root"
   SIZE_SERVERS=() SIZE_URLS=()
   for n in 1 10 100; do
     PORT=$(free_port)
     start_service "keys-$n" "$PORT" "$OUT/keys-$n/bundle.json"
     wait_200 "https://localhost:$PORT/keys" 60
-    curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" -o "$OUT/nginx-sizes-root/keys-$n"
-    echo "$n $(wc -c <"$OUT/nginx-sizes-root/keys-$n")" >>"$OUT/sizes.txt"
+    curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" -o "$WORK/nginx-sizes-root/keys-$n"
+    echo "$n $(wc -c <"$WORK/nginx-sizes-root/keys-$n")" >>"$OUT/sizes.txt"
     SIZE_SERVERS+=("service-keys-$n") SIZE_URLS+=("https://localhost:$PORT/keys")
   done
   NGINX_PORT=$(free_port)
-  start_nginx sizes "$NGINX_PORT" "$OUT/nginx-sizes-root"
+  start_nginx sizes "$NGINX_PORT" "$WORK/nginx-sizes-root"
   wait_200 "https://localhost:$NGINX_PORT/keys-1" 20
   for n in 1 10 100; do SIZE_SERVERS+=("nginx-keys-$n") SIZE_URLS+=("https://localhost:$NGINX_PORT/keys-$n"); done
   for i in "${!SIZE_SERVERS[@]}"; do warm "${SIZE_URLS[$i]}" $WARMUP_RUNS; done
@@ -316,7 +338,7 @@ if [[ $MODE == full ]]; then
   PIDS=()
 
   # ---- 4. key propagation through the Workload API source ----------------------------------------------
-  PROPAGATION=$(MEMORY_LIMIT=$MEMORY_LIMIT bash bench/propagation.sh "$OUT" "$CP" 50) || PROPAGATION="failed: see $OUT/propagation.log"
+  PROPAGATION=$(MEMORY_LIMIT=$MEMORY_LIMIT bash bench/propagation.sh "$OUT" "$CP" 50 "$LOAD_CPU" "$WORK") || PROPAGATION="failed: see $OUT/propagation.log"
   log "propagation: $PROPAGATION"
 fi
 

@@ -49,6 +49,8 @@ public class BundleReadiness implements HealthCheck {
         }
         publisher.lastSourceError().ifPresent(error -> response.withData("lastSourceError", error));
         publisher.lastRefusal().ifPresent(refusal -> response.withData("lastRefusal", refusal.toString()));
+        response.withData("latestCandidateRefused", publisher.latestRefused());
+        publisher.withdrawal().ifPresent(reason -> response.withData("notServing", reason));
         return response.build();
     }
 }

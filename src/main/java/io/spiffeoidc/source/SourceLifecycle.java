@@ -11,7 +11,6 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Clock;
 import org.jboss.logging.Logger;
 
 /** Starts the configured source once the configuration is validated and stops it on shutdown. */
@@ -51,6 +50,6 @@ public class SourceLifecycle {
             return new WorkloadApiSource(agent.socket(), agent.trustDomain().spiffeId());
         }
         SourceSettings.ServerApi server = (SourceSettings.ServerApi) settings;
-        return new ServerApiSource(server.socket(), server.trustDomain().name(), server.pollInterval(), Clock.systemUTC());
+        return new ServerApiSource(server.socket(), server.trustDomain().name(), server.pollInterval());
     }
 }
