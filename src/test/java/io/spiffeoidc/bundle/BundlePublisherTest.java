@@ -11,8 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.testsupport.TestBundles;
-import io.spiffeoidc.testsupport.TestKeys;
-import io.spiffeoidc.testsupport.Waits;
+import io.spiffeoidc.testsupport.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -177,7 +176,7 @@ class BundlePublisherTest {
         BundlePublisher real = new BundlePublisher("timer", true, Clock.systemUTC());
         real.offerAuthorities(List.of(authority(RSA, null, false), authority(EC, Instant.now().plusMillis(300), false)));
         assertEquals(List.of("ec-1", "rsa-1"), real.current().keyIds());
-        Waits.until("ec-1 expired", () -> real.current().keyIds().equals(List.of("rsa-1")));
+        Await.until("ec-1 expired", () -> real.current().keyIds().equals(List.of("rsa-1")));
     }
 
     @Test
@@ -203,7 +202,7 @@ class BundlePublisherTest {
     }
 
     static JwtAuthority authority(JWK key, Instant expiresAt, boolean tainted) {
-        return new JwtAuthority(key.getKeyID(), TestKeys.pkixDer(key), Optional.ofNullable(expiresAt), tainted);
+        return new JwtAuthority(key.getKeyID(), TestBundles.pkixDer(key), Optional.ofNullable(expiresAt), tainted);
     }
 
     @Test
