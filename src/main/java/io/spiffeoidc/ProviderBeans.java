@@ -36,7 +36,8 @@ public class ProviderBeans {
     @Produces
     @Singleton
     BundlePublisher publisher(ProviderSettings settings) {
-        return new BundlePublisher(settings.source().label(), settings.markSignatureUse(), Clock.systemUTC());
+        return new BundlePublisher(settings.source().label(), settings.markSignatureUse(), Clock.systemUTC(),
+                settings.publicationRules());
     }
 
     @Produces

@@ -1,5 +1,6 @@
 package io.spiffeoidc.config;
 
+import io.spiffeoidc.bundle.PublicationRules;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -12,7 +13,9 @@ import java.util.Optional;
  * @param issuer used verbatim when present; otherwise derived from each request
  * @param jwksUri used verbatim when present; otherwise derived from each request
  * @param hosts the Host values answered: spiffe-oidc.domains, else the configured issuer's host
+ * @param cacheMaxAge max-age when the bundle has no refresh hint; publicationRules has the full cache lifetime
  * @param stalenessThreshold readiness turns DOWN when the source is silent this long
+ * @param requestHeadTimeout how long a connection may take to deliver a complete request head
  */
 public record ProviderSettings(
         SourceSettings source,
@@ -23,8 +26,10 @@ public record ProviderSettings(
         PathPrefix pathPrefix,
         boolean markSignatureUse,
         Duration cacheMaxAge,
+        PublicationRules publicationRules,
         boolean trustForwardedHeaders,
         boolean allowInsecureScheme,
+        Duration requestHeadTimeout,
         Duration stalenessThreshold,
         Duration tlsReloadPeriod,
         boolean nativeTlsEngine) {

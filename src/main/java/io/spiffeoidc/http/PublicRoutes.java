@@ -37,23 +37,32 @@ public class PublicRoutes {
     private static final CharSequence RETRY_AFTER_SECONDS = HttpHeaders.createOptimized("5");
     private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
 
+    private static final CharSequence FORWARDED_NAMES = HttpHeaders.createOptimized(ForwardedHeaders.NAMES);
+
     /**
      * Vert.x bounds the header block's size (quarkus.http.limits.max-header-size) but not the number of
-     * headers. Browsers send about 15 and a mesh sidecar adds about 15 more; 64 leaves room for both.
+     * header lines. Browsers send about 15 and a mesh sidecar adds about 15 more; 64 leaves room for both.
      */
     static final int MAX_REQUEST_HEADERS = 64;
 
-    /** Context local the HTTP server metrics read the uri tag from. */
+    /**
+     * Context local the HTTP server metrics read the uri tag from. Every refusal gets a fixed tag: 4xx and
+     * 5xx answers without one are tagged UNKNOWN (suppress4xx-errors), and 404 is tagged NOT_FOUND.
+     */
     private static final String METRICS_PATH_TEMPLATE = "UrlPathTemplate";
     private static final String REJECTED_HOST_TEMPLATE = "HOST_NOT_ALLOWED";
+    private static final String METHOD_NOT_ALLOWED_TEMPLATE = "METHOD_NOT_ALLOWED";
+    private static final String BODY_NOT_ACCEPTED_TEMPLATE = "BODY_NOT_ACCEPTED";
+    private static final String TOO_MANY_HEADERS_TEMPLATE = "TOO_MANY_HEADERS";
+    private static final String NO_KEYS_YET_TEMPLATE = "NO_KEYS_YET";
 
     private final BundlePublisher publisher;
     private final HostPolicy hostPolicy;
     private final IssuerResolver issuers;
     private final String keysPath;
     private final String discoveryPath;
-    private final CharSequence cacheControl;
     private final boolean trustForwarded;
+    private final boolean varyOnForwarded;
     private final boolean allowInsecureScheme;
     private final boolean devMode;
 
@@ -65,8 +74,10 @@ public class PublicRoutes {
         String prefix = settings.pathPrefix().value();
         this.keysPath = prefix + "/keys";
         this.discoveryPath = prefix + "/.well-known/openid-configuration";
-        this.cacheControl = HttpHeaders.createOptimized("public, max-age=" + settings.cacheMaxAge().toSeconds());
         this.trustForwarded = settings.trustForwardedHeaders();
+        // A discovery document derived from forwarded headers differs by them, not by the URL alone: a
+        // shared cache keyed on the URL would hand one public host's issuer to another host's clients.
+        this.varyOnForwarded = trustForwarded && (settings.issuer().isEmpty() || settings.jwksUri().isEmpty());
         this.allowInsecureScheme = settings.allowInsecureScheme();
         this.devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
     }
@@ -82,6 +93,7 @@ public class PublicRoutes {
      * line per request, and apply the host rule first as on every other path.
      */
     void refusedByRouter(RoutingContext ctx) {
+        RequestHeadDeadline.requestHeadReceived(ctx);
         int status = ctx.statusCode();
         HttpServerResponse response = ctx.response();
         String path = ctx.request().path();
@@ -90,7 +102,7 @@ public class PublicRoutes {
             return;
         }
         if (status == 400 || hostPolicy.admit(ctx.request().host()) == null) {
-            Vertx.currentContext().putLocal(METRICS_PATH_TEMPLATE, REJECTED_HOST_TEMPLATE);
+            tagMetrics(REJECTED_HOST_TEMPLATE);
             error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
         } else {
             error(response, 404, ErrorBodies.NOT_FOUND);
@@ -121,6 +133,7 @@ public class PublicRoutes {
     }
 
     void handle(RoutingContext ctx) {
+        RequestHeadDeadline.requestHeadReceived(ctx);
         HttpServerRequest request = ctx.request();
         String path = request.path();
         if (devMode && path.startsWith("/q/")) {
@@ -132,15 +145,15 @@ public class PublicRoutes {
             refuseBody(request, response);
             return;
         }
-        if (request.headers().size() > MAX_REQUEST_HEADERS) {
+        if (HeaderLines.count(request.headers()) > MAX_REQUEST_HEADERS) {
+            tagMetrics(TOO_MANY_HEADERS_TEMPLATE);
             error(response, 431, ErrorBodies.TOO_MANY_HEADERS);
             return;
         }
         String forwardedHost = trustForwarded ? ForwardedHeaders.host(request) : null;
         String authority = hostPolicy.admit(forwardedHost != null ? forwardedHost : request.host());
         if (authority == null || !hostFieldsAcceptable(request)) {
-            // The metrics tag would otherwise be the request path: one series per path a client invents.
-            Vertx.currentContext().putLocal(METRICS_PATH_TEMPLATE, REJECTED_HOST_TEMPLATE);
+            tagMetrics(REJECTED_HOST_TEMPLATE);
             error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
             return;
         }
@@ -151,12 +164,14 @@ public class PublicRoutes {
         }
         HttpMethod method = request.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            tagMetrics(METHOD_NOT_ALLOWED_TEMPLATE);
             response.headers().set(HttpHeaders.ALLOW, GET_HEAD);
             error(response, 405, ErrorBodies.METHOD_NOT_ALLOWED);
             return;
         }
         PublishedBundle bundle = publisher.current();
         if (bundle == null) {
+            tagMetrics(NO_KEYS_YET_TEMPLATE);
             response.headers().set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
             error(response, 503, ErrorBodies.NO_KEYS_YET);
             return;
@@ -168,7 +183,14 @@ public class PublicRoutes {
             String scheme = scheme(request);
             document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         }
-        send(request, response, document);
+        if (!keys && varyOnForwarded) {
+            response.headers().set(HttpHeaders.VARY, FORWARDED_NAMES);
+        }
+        send(request, response, document, bundle.cacheControl());
+    }
+
+    private static void tagMetrics(String template) {
+        Vertx.currentContext().putLocal(METRICS_PATH_TEMPLATE, template);
     }
 
     /**
@@ -177,6 +199,7 @@ public class PublicRoutes {
      * header alone); over HTTP/2 only the stream ends.
      */
     private static void refuseBody(HttpServerRequest request, HttpServerResponse response) {
+        tagMetrics(BODY_NOT_ACCEPTED_TEMPLATE);
         if (request.version() == HttpVersion.HTTP_2) {
             error(response, 413, ErrorBodies.BODY_NOT_ACCEPTED);
             return;
@@ -205,7 +228,9 @@ public class PublicRoutes {
         return request.isSSL() ? "https" : "http";
     }
 
-    private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document) {
+    /** Cache-Control comes with the key set: its max-age follows that bundle's refresh hint. */
+    private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document,
+            CharSequence cacheControl) {
         MultiMap headers = response.headers();
         headers.set(HttpHeaders.ETAG, document.etagHeader());
         headers.set(HttpHeaders.CACHE_CONTROL, cacheControl);

@@ -81,6 +81,10 @@ class ConfigProblemsTest {
                 "spiffe-oidc.path-prefix", "/a/../b"));
         assertOneProblem("spiffe-oidc.cache-max-age:", concat(base, "spiffe-oidc.domains", "a.example",
                 "spiffe-oidc.cache-max-age", "2h"));
+        assertOneProblem("spiffe-oidc.request-head-timeout: PT0.5S is outside 1s..5m", concat(base,
+                "spiffe-oidc.domains", "a.example", "spiffe-oidc.request-head-timeout", "500ms"));
+        assertOneProblem("spiffe-oidc.request-head-timeout:", concat(base, "spiffe-oidc.domains", "a.example",
+                "spiffe-oidc.request-head-timeout", "1h"));
         assertOneProblem("spiffe-oidc.file.poll-interval:", concat(base, "spiffe-oidc.domains", "a.example",
                 "spiffe-oidc.file.poll-interval", "1ms"));
         assertOneProblem("spiffe-oidc.trust-domain:", concat(base, "spiffe-oidc.domains", "a.example",
@@ -88,6 +92,30 @@ class ConfigProblemsTest {
         assertOneProblem("spiffe-oidc.workload-api.socket: \"tcp://127.0.0.1:8081\" is not a Unix socket",
                 "spiffe-oidc.workload-api.socket", "tcp://127.0.0.1:8081", "spiffe-oidc.trust-domain", "example.org",
                 "spiffe-oidc.domains", "a.example");
+    }
+
+    @Test
+    void checksTheCacheLifetimeBoundsAndTheKeyThreshold() {
+        String[] base = {"spiffe-oidc.source", "file", "spiffe-oidc.file.path", "/b.json", "spiffe-oidc.domains", "a.example"};
+        assertEquals(List.of(), problems(concat(base, "spiffe-oidc.cache-max-age-min", "30s",
+                "spiffe-oidc.cache-max-age-max", "15m", "spiffe-oidc.keys-warn-threshold", "90")));
+        assertEquals(List.of(), problems(concat(base, "spiffe-oidc.cache-max-age", "30s")),
+                "a short max-age alone lowers the default minimum with it");
+        assertOneProblem("spiffe-oidc.cache-max-age-min: 120 s is longer than spiffe-oidc.cache-max-age (60 s)",
+                concat(base, "spiffe-oidc.cache-max-age", "60s", "spiffe-oidc.cache-max-age-min", "2m"));
+        assertOneProblem("spiffe-oidc.cache-max-age-min: 600 s is longer than spiffe-oidc.cache-max-age-max (300 s)",
+                concat(base, "spiffe-oidc.cache-max-age-min", "10m", "spiffe-oidc.cache-max-age-max", "5m"));
+        assertOneProblem("spiffe-oidc.cache-max-age-max: 7200 s is outside 0..3600 s",
+                concat(base, "spiffe-oidc.cache-max-age-max", "2h"));
+        assertOneProblem("spiffe-oidc.cache-max-age-min: -1 s is outside 0..3600 s",
+                concat(base, "spiffe-oidc.cache-max-age-min", "-1s"));
+        assertOneProblem("spiffe-oidc.keys-warn-threshold: 0 is outside 1..1000",
+                concat(base, "spiffe-oidc.keys-warn-threshold", "0"));
+        assertOneProblem("spiffe-oidc.keys-warn-threshold: 5000 is outside 1..1000",
+                concat(base, "spiffe-oidc.keys-warn-threshold", "5000"));
+        assertEquals(new io.spiffeoidc.bundle.CacheLifetime(Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(15)),
+                ConfigProblems.cacheLifetime(config(concat(base, "spiffe-oidc.cache-max-age-min", "30s",
+                        "spiffe-oidc.cache-max-age-max", "15m"))));
     }
 
     @Test
