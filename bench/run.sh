@@ -114,13 +114,10 @@ wait_200() { # url, seconds
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # ---- material: one CA and one localhost certificate for every server, keys of three sizes -----------
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca \
-  -keyout "$OUT/ca-key.pem" -out "$OUT/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
-  -keyout "$OUT/key.pem" -out "$OUT/leaf.csr" 2>/dev/null
-openssl x509 -req -in "$OUT/leaf.csr" -CA "$OUT/ca.pem" -CAkey "$OUT/ca-key.pem" -CAcreateserial -days 2 \
-  -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth') \
-  -out "$OUT/cert.pem" 2>/dev/null
+# shellcheck source=../src/test/sh/test-pki.sh
+source "$ROOT/src/test/sh/test-pki.sh"
+test_pki_ca "$OUT" bench-ca
+test_pki_leaf "$OUT" localhost "$OUT/cert.pem" "$OUT/key.pem"
 for n in 1 3 10 100; do java -cp "$CP" io.spiffeoidc.bench.BenchKeys "$OUT/keys-$n" "$n"; done
 
 # The service as the image starts it (bin/start), under the Deployment's memory limit, with a GC log.

@@ -182,17 +182,11 @@ esac
 # ---- PKI: a CA and a localhost server certificate for this run only ---------------------------------------
 PKI=$WORK/pki
 mkdir -p "$PKI"
+# shellcheck source=../src/test/sh/test-pki.sh
+source "$ROOT/src/test/sh/test-pki.sh"
 make_pki() {
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/ca.key" 2>/dev/null
-  openssl req -x509 -new -key "$PKI/ca.key" -sha256 -days 1 -subj "/CN=spiffe-oidc interop CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -out "$PKI/ca.pem" 2>/dev/null
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/tls.key" 2>/dev/null
-  openssl req -new -key "$PKI/tls.key" -subj "/CN=localhost" -out "$PKI/tls.csr" 2>/dev/null
-  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature" \
-    "extendedKeyUsage=serverAuth" "subjectAltName=DNS:localhost,IP:127.0.0.1" >"$PKI/tls.ext"
-  openssl x509 -req -in "$PKI/tls.csr" -CA "$PKI/ca.pem" -CAkey "$PKI/ca.key" -CAcreateserial -days 1 -sha256 \
-    -extfile "$PKI/tls.ext" -out "$PKI/tls.pem" 2>/dev/null
+  test_pki_ca "$PKI" "spiffe-oidc interop CA"
+  test_pki_leaf "$PKI" localhost "$PKI/tls.pem" "$PKI/tls.key"
   keytool -importcert -noprompt -alias interop-ca -file "$PKI/ca.pem" -keystore "$PKI/truststore.p12" \
     -storetype PKCS12 -storepass interop >/dev/null 2>&1
   cp "$PKI/ca.pem" "$OUT/ca.pem"   # public: lets a person rerun curl against a kept service

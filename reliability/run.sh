@@ -56,14 +56,11 @@ chmod 755 "$OUT"
 
 # ---- certificates: one CA, two localhost/127.0.0.1 server certificates (A served first, B later) ----------
 TLS="$OUT/tls"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=reliability-ca \
-  -keyout "$TLS/ca-key.pem" -out "$TLS/ca.pem" 2>/dev/null
+# shellcheck source=../src/test/sh/test-pki.sh
+source "$ROOT/src/test/sh/test-pki.sh"
+test_pki_ca "$TLS" reliability-ca
 for name in a b; do
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost-$name" \
-    -keyout "$TLS/$name-key.pem" -out "$TLS/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$TLS/$name.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca-key.pem" -CAcreateserial -days 2 \
-    -extfile <(printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth') \
-    -out "$TLS/$name-cert.pem" 2>/dev/null
+  test_pki_leaf "$TLS" "localhost-$name" "$TLS/$name-cert.pem" "$TLS/$name-key.pem"
 done
 
 # ---- what the services read and write at run time: a directory of their own under /tmp ----------------

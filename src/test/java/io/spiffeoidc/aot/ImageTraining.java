@@ -1,7 +1,7 @@
 package io.spiffeoidc.aot;
 
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
-import io.spiffeoidc.testsupport.TestKeys;
+import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -43,14 +43,14 @@ public final class ImageTraining {
         TestPki pki = TestPki.newCa();
         pki.issue("localhost").writeTo(dir.resolve("tls.crt"), dir.resolve("tls.key"));
         try (FakeWorkloadApi agent = new FakeWorkloadApi(dir.resolve("agent.sock"))) {
-            agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("training-key-1")));
+            agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("training-key-1")));
             agent.start();
 
             Files.deleteIfExists(cache);
             run(launcher, dir, pki, Map.of("SPIFFE_OIDC_AOT", "off", "JAVA_OPTS_EXTRA", "-XX:AOTCacheOutput=" + cache), service -> {
                 service.awaitKey("training-key-1");
                 service.serve();
-                agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("training-key-1"), TestKeys.ec("training-key-2")));
+                agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("training-key-1"), TestBundles.ec("training-key-2")));
                 service.awaitKey("training-key-2");
                 service.serve();
             });

@@ -1,6 +1,6 @@
 package io.spiffeoidc.aot;
 
-import io.spiffeoidc.testsupport.Waits;
+import io.spiffeoidc.testsupport.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -30,7 +30,7 @@ public final class TrainingWorkload {
 
     /** Waits until /keys serves {@code kid}, for at most ten seconds. */
     public void awaitKey(String kid) {
-        Waits.until("/keys to serve " + kid, () -> keys().contains(kid), this::keys);
+        Await.until("/keys to serve " + kid, () -> keys().contains(kid), this::keys);
     }
 
     /** Both documents {@value #REQUESTS} times each, plus HEAD and a 404; fails on any other status. */

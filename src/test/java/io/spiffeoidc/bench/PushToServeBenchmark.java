@@ -7,7 +7,7 @@ import io.spiffeoidc.bundle.SourceState;
 import io.spiffeoidc.source.workload.WorkloadApiSource;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
 import io.spiffeoidc.testsupport.ForwardingSink;
-import io.spiffeoidc.testsupport.TestKeys;
+import io.spiffeoidc.testsupport.TestBundles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -47,11 +47,11 @@ public final class PushToServeBenchmark {
         Probe probe = new Probe(publisher);
         List<JWK> keys = new ArrayList<>();
         for (int i = 0; i <= WARM_UP + rotations; i++) {
-            keys.add(TestKeys.ec(String.format(Locale.ROOT, "k%05d", i)));
+            keys.add(TestBundles.ec(String.format(Locale.ROOT, "k%05d", i)));
         }
         try (FakeWorkloadApi agent = new FakeWorkloadApi(socket);
                 WorkloadApiSource source = new WorkloadApiSource(socket, TRUST_DOMAIN)) {
-            agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(keys.get(0)));
+            agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(keys.get(0)));
             agent.start();
             source.start(probe);
             await(() -> serves(publisher, keys.get(0).getKeyID()));
@@ -59,7 +59,7 @@ public final class PushToServeBenchmark {
             long[] pushToServe = new long[rotations];
             for (int i = 1; i < keys.size(); i++) {
                 // A rotation as SPIRE does it: the new key joins, the oldest leaves.
-                String document = TestKeys.jwks(keys.get(i - 1), keys.get(i));
+                String document = TestBundles.jwks(keys.get(i - 1), keys.get(i));
                 String kid = keys.get(i).getKeyID();
                 probe.expect(kid);
                 long pushed = System.nanoTime();

@@ -12,8 +12,7 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.testsupport.LogCapture;
 import io.spiffeoidc.testsupport.TestBundles;
-import io.spiffeoidc.testsupport.TestKeys;
-import io.spiffeoidc.testsupport.Waits;
+import io.spiffeoidc.testsupport.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -305,7 +304,7 @@ class BundlePublisherTest {
         BundlePublisher real = new BundlePublisher("timer", true, Clock.systemUTC());
         real.offerAuthorities(List.of(authority(RSA, null, false), authority(EC, Instant.now().plusMillis(300), false)));
         assertEquals(List.of("ec-1", "rsa-1"), real.current().keyIds());
-        Waits.until("ec-1 expired", () -> real.current().keyIds().equals(List.of("rsa-1")));
+        Await.until("ec-1 expired", () -> real.current().keyIds().equals(List.of("rsa-1")));
     }
 
     @Test
@@ -331,7 +330,7 @@ class BundlePublisherTest {
     }
 
     static JwtAuthority authority(JWK key, Instant expiresAt, boolean tainted) {
-        return new JwtAuthority(key.getKeyID(), TestKeys.pkixDer(key), Optional.ofNullable(expiresAt), tainted);
+        return new JwtAuthority(key.getKeyID(), TestBundles.pkixDer(key), Optional.ofNullable(expiresAt), tainted);
     }
 
     @Test

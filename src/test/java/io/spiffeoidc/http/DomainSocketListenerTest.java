@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.spiffeoidc.testsupport.JwksFile;
+import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.RawHttp.Response;
 import java.io.IOException;
@@ -40,7 +40,7 @@ class DomainSocketListenerTest {
                 throw new UncheckedIOException(e);
             }
             return Map.of(
-                    "spiffe-oidc.file.path", JwksFile.write(Path.of("target/test-bundles/domain-socket.json")),
+                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/domain-socket.json")),
                     "spiffe-oidc.allow-insecure-scheme", "false",
                     "quarkus.http.domain-socket", SOCKET.toString(),
                     "quarkus.http.domain-socket-enabled", "true");

@@ -7,7 +7,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.spiffeoidc.testsupport.JwksFile;
+import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.RawHttp.Response;
 import java.net.URL;
@@ -28,7 +28,7 @@ class ForwardedHeadersTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of(
-                    "spiffe-oidc.file.path", JwksFile.write(Path.of("target/test-bundles/forwarded.json")),
+                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/forwarded.json")),
                     "spiffe-oidc.trust-forwarded-headers", "true",
                     "spiffe-oidc.allow-insecure-scheme", "true");
         }

@@ -8,7 +8,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
-import io.spiffeoidc.testsupport.JwksFile;
+import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.RawHttp.Response;
 import java.io.IOException;
@@ -33,7 +33,7 @@ class HardeningTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of(
-                    "spiffe-oidc.file.path", JwksFile.write(Path.of("target/test-bundles/hardening.json")),
+                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/hardening.json")),
                     // Issuers stay https although these requests arrive over plain http.
                     "spiffe-oidc.allow-insecure-scheme", "false");
         }

@@ -7,7 +7,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusIntegrationTest;
 import io.spiffeoidc.aot.TrainingWorkload;
 import io.spiffeoidc.testsupport.FakeAgentResource;
-import io.spiffeoidc.testsupport.TestKeys;
+import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
 import java.net.URI;
 import java.nio.file.Path;
@@ -60,7 +60,7 @@ class PackagedServiceIT {
         assertTrue(discovery.contains("\"jwks_uri\":\"https://localhost:" + port + "/keys\""), discovery);
         service.serve();
 
-        FakeAgentResource.pushBundle(TestKeys.jwks(TestKeys.ec(FakeAgentResource.FIRST_KID), TestKeys.ec("agent-key-2")));
+        FakeAgentResource.pushBundle(TestBundles.jwks(TestBundles.ec(FakeAgentResource.FIRST_KID), TestBundles.ec("agent-key-2")));
         service.awaitKey("agent-key-2");
         service.serve();
     }

@@ -11,7 +11,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.tls.TlsConfigurationRegistry;
 import io.spiffeoidc.testsupport.Await;
-import io.spiffeoidc.testsupport.JwksFile;
+import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.TestPki;
 import jakarta.inject.Inject;
@@ -66,7 +66,7 @@ class TlsListenerTest {
             pki.saveTo(DIR);
             pki.issue("first").writeTo(CERT, KEY);
             return Map.of(
-                    "spiffe-oidc.file.path", JwksFile.write(Path.of("target/test-bundles/tls.json")),
+                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/tls.json")),
                     "spiffe-oidc.allow-insecure-scheme", "false",
                     "spiffe-oidc.tls.reload-period", "1s",
                     "quarkus.tls.public.key-store.pem.0.cert", CERT.toString(),
@@ -209,7 +209,7 @@ class TlsListenerTest {
         logger.addHandler(capture);
         try {
             // Garbage in the certificate file.
-            TestPki.writeAtomically(CERT, "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
+            TestBundles.writeAtomically(CERT, "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
             Thread.sleep(3500); // more than three reload periods
             assertEquals("CN=second", servedSubject());
             synchronized (errors) {

@@ -271,13 +271,7 @@ final class AgentScenarios {
                 })
                 .hold(down, true)
                 .during(() -> Files.exists(socket) ? "socket file exists while it should be deleted" : null)
-                .recover((watch, version) -> {
-                    Versions.Version next = prepare(watch, version);
-                    long back = System.nanoTime();
-                    agent.control("start", "");
-                    agent.control("bundle", next.jwks());
-                    return back;
-                }, Duration.ofSeconds(6)).run(service, versions, versions.latest().number(), nextVersion++));
+                .recover(sendNext("start"), Duration.ofSeconds(6)).run(service, versions, versions.latest().number(), nextVersion++));
 
         rows.add(FaultStep.named(ROWS.get(3), "last good keys 200 throughout; readiness DOWN after >5 s; recovered within the"
                         + " 10 s first-message deadline + 6 s of the agent answering again")
@@ -287,25 +281,13 @@ final class AgentScenarios {
                     agent.control("start", "");
                 })
                 .hold(down, true)
-                .recover((watch, version) -> {
-                    Versions.Version next = prepare(watch, version);
-                    long back = System.nanoTime();
-                    agent.control("allow", "");
-                    agent.control("bundle", next.jwks());
-                    return back;
-                }, Duration.ofSeconds(16)).run(service, versions, versions.latest().number(), nextVersion++));
+                .recover(sendNext("allow"), Duration.ofSeconds(16)).run(service, versions, versions.latest().number(), nextVersion++));
 
         rows.add(FaultStep.named(ROWS.get(4), keptAndStale)
                 .inject(() -> agent.control("deny", ""))
                 .hold(down, true)
                 .during(() -> healthMentions("PERMISSION_DENIED"))
-                .recover((watch, version) -> {
-                    Versions.Version next = prepare(watch, version);
-                    long back = System.nanoTime();
-                    agent.control("allow", "");
-                    agent.control("bundle", next.jwks());
-                    return back;
-                }, Duration.ofSeconds(6)).run(service, versions, versions.latest().number(), nextVersion++));
+                .recover(sendNext("allow"), Duration.ofSeconds(6)).run(service, versions, versions.latest().number(), nextVersion++));
 
         rows.add(contentFault(ROWS.get(5), keptRefused, content, "invalid-json", () -> agent.control("garbage", "")));
         rows.add(contentFault(ROWS.get(6), keptRefused, content, "empty-key-set",
@@ -326,12 +308,20 @@ final class AgentScenarios {
                 .inject(inject)
                 .hold(hold, false)
                 .during(() -> healthMentions("\"lastRefusal\":\"" + refusal))
-                .recover((watch, version) -> {
-                    Versions.Version next = prepare(watch, version);
-                    long back = System.nanoTime();
-                    agent.control("bundle", next.jwks());
-                    return back;
-                }, Duration.ofSeconds(6)).run(service, versions, versions.latest().number(), nextVersion++);
+                .recover(sendNext(), Duration.ofSeconds(6)).run(service, versions, versions.latest().number(), nextVersion++);
+    }
+
+    /** Recovery that sends the agent its commands, then the next version's keys; the clock starts before the first. */
+    private FaultStep.Recovery sendNext(String... commands) {
+        return (watch, version) -> {
+            Versions.Version next = prepare(watch, version);
+            long back = System.nanoTime();
+            for (String command : commands) {
+                agent.control(command, "");
+            }
+            agent.control("bundle", next.jwks());
+            return back;
+        };
     }
 
     private Versions.Version prepare(Watch watch, int number) {

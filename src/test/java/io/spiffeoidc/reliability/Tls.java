@@ -1,5 +1,6 @@
 package io.spiffeoidc.reliability;
 
+import io.spiffeoidc.testsupport.TestPki;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -8,9 +9,7 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -18,7 +17,6 @@ import java.util.HexFormat;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 /** Client-side TLS trusting only the suite's test CA; every connection goes to 127.0.0.1. */
 final class Tls {
@@ -35,19 +33,7 @@ final class Tls {
 
     /** A fresh context has an empty session cache, so its handshakes are full and show the current certificate. */
     SSLContext newContext() {
-        try (InputStream in = Files.newInputStream(caFile)) {
-            Certificate ca = CertificateFactory.getInstance("X.509").generateCertificate(in);
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            store.setCertificateEntry("reliability-ca", ca);
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, factory.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot load the test CA " + caFile, e);
-        }
+        return TestPki.clientContextTrusting(certificate(caFile));
     }
 
     HttpClient client(HttpClient.Version version) {
@@ -79,8 +65,12 @@ final class Tls {
     }
 
     static String fingerprint(Path pem) {
+        return fingerprint(certificate(pem));
+    }
+
+    private static X509Certificate certificate(Path pem) {
         try (InputStream in = Files.newInputStream(pem)) {
-            return fingerprint((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot read " + pem, e);
         }

@@ -8,8 +8,8 @@ import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.RefusalReason;
 import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.PublisherWaits;
-import io.spiffeoidc.testsupport.TestKeys;
-import io.spiffeoidc.testsupport.Waits;
+import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.Await;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -50,7 +50,7 @@ class FileBundleSourceTest {
 
     @Test
     void aHundredMegabyteFileIsRefusedAfterReadingOneByteOverTheLimitAndCountedOnce() throws IOException {
-        Files.writeString(file, TestKeys.jwks(TestKeys.ec("k1")));
+        Files.writeString(file, TestBundles.jwks(TestBundles.ec("k1")));
         source.start(sink);
         await.served("k1");
 
@@ -59,7 +59,7 @@ class FileBundleSourceTest {
         }
         await.refused(RefusalReason.TOO_LARGE);
         int reads = sink.documents();
-        Waits.until("ten more polls", () -> sink.documents() >= reads + 10, await::state);
+        Await.until("ten more polls", () -> sink.documents() >= reads + 10, await::state);
         assertEquals(1, publisher.refusedCount(RefusalReason.TOO_LARGE), "an unchanged file is refused once");
         assertEquals(BundleParser.MAX_DOCUMENT_BYTES + 1, sink.largestDocument());
         assertEquals(java.util.List.of("k1"), publisher.current().keyIds());
@@ -81,11 +81,11 @@ class FileBundleSourceTest {
     @Test
     void anExceptionInThePollIsReportedAndPollingGoesOn() throws IOException {
         source.start(sink);
-        Waits.until("the missing file reported", () -> sink.downs() >= 1, await::state);
+        Await.until("the missing file reported", () -> sink.downs() >= 1, await::state);
         sink.failNextSourceDown();
         int downs = sink.downs();
-        Waits.until("polls after the failed report", () -> sink.downs() >= downs + 3, await::state);
-        Files.writeString(file, TestKeys.jwks(TestKeys.ec("k1")));
+        Await.until("polls after the failed report", () -> sink.downs() >= downs + 3, await::state);
+        Files.writeString(file, TestBundles.jwks(TestBundles.ec("k1")));
         await.served("k1");
     }
 }

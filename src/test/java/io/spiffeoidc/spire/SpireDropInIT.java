@@ -9,7 +9,7 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
 import io.spiffeoidc.testsupport.RawHttp;
-import io.spiffeoidc.testsupport.TestKeys;
+import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -129,9 +129,9 @@ class SpireDropInIT {
         assertEquals(503, get(healthz, "/ready"));
         assertEquals(200, get(healthz, "/live"));
 
-        JWK first = TestKeys.ec("first");
+        JWK first = TestBundles.ec("first");
         agent = new FakeWorkloadApi(work.resolve("agent/spire-agent.sock"));
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(first));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(first));
         agent.start();
         // The agent's socket accepts any local process, as SPIRE's does.
         Files.setPosixFilePermissions(work.resolve("agent/spire-agent.sock"), PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -152,8 +152,8 @@ class SpireDropInIT {
             assertFalse(keys.body().contains("\"use\""), "set_key_use is not in the operator's file");
         }
 
-        JWK next = TestKeys.ec("next");
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(first, next));
+        JWK next = TestBundles.ec("next");
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(first, next));
         Await.until("the rotated key served", Duration.ofSeconds(10),
                 () -> https(https, DOMAINS.get(3), "/keys").body().contains("\"kid\":\"next\""));
 

@@ -35,7 +35,7 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
             dir = Files.createTempDirectory("fake-agent");
             Path socket = dir.resolve("agent.sock");
             agent = new FakeWorkloadApi(socket);
-            agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec(FIRST_KID)));
+            agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec(FIRST_KID)));
             agent.start();
             control = FakeWorkloadApiMain.control(agent, TRUST_DOMAIN, 0);
             return Map.of(

@@ -49,7 +49,7 @@ public final class FakeSpireServer implements AutoCloseable {
     public static JWTKey jwtKey(JWK key, long expiresAt, boolean tainted) {
         return JWTKey.newBuilder()
                 .setKeyId(key.getKeyID())
-                .setPublicKey(ByteString.copyFrom(TestKeys.pkixDer(key)))
+                .setPublicKey(ByteString.copyFrom(TestBundles.pkixDer(key)))
                 .setExpiresAt(expiresAt)
                 .setTainted(tainted)
                 .build();

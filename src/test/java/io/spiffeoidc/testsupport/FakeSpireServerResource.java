@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.spiffeoidc.source.server.proto.JWTKey;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -39,8 +38,8 @@ public class FakeSpireServerResource implements QuarkusTestResourceLifecycleMana
         try {
             dir = Files.createTempDirectory("fake-spire");
             Path socket = dir.resolve("api.sock");
-            ECKey expiring = TestKeys.ec("expiring");
-            ECKey steady = TestKeys.ec("steady");
+            ECKey expiring = TestBundles.ec("expiring");
+            ECKey steady = TestBundles.ec("steady");
             server = new FakeSpireServer(socket);
             server.setBundle("example.org", List.of(FakeSpireServer.jwtKey(expiring, 0, false),
                     FakeSpireServer.jwtKey(steady, 0, false)));
@@ -73,11 +72,7 @@ public class FakeSpireServerResource implements QuarkusTestResourceLifecycleMana
                         }
                         default -> null;
                     };
-                    byte[] bytes = (answer == null ? "unknown command" : answer).getBytes(StandardCharsets.UTF_8);
-                    exchange.sendResponseHeaders(answer == null ? 404 : 200, bytes.length);
-                    try (OutputStream out = exchange.getResponseBody()) {
-                        out.write(bytes);
-                    }
+                    FakeWorkloadApiMain.reply(exchange, answer == null ? 404 : 200, answer == null ? "unknown command" : answer);
                 }
             });
             control.start();

@@ -110,7 +110,7 @@ public final class FakeWorkloadApiMain {
         }
     }
 
-    private static void reply(HttpExchange exchange, int status, String text) throws IOException {
+    static void reply(HttpExchange exchange, int status, String text) throws IOException {
         byte[] body = text.getBytes(StandardCharsets.UTF_8);
         exchange.sendResponseHeaders(status, body.length);
         try (OutputStream out = exchange.getResponseBody()) {

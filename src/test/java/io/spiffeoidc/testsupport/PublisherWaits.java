@@ -20,18 +20,18 @@ public final class PublisherWaits {
 
     public void served(String... kids) {
         List<String> expected = List.of(kids);
-        Waits.until("keys " + expected + " served", () -> {
+        Await.until("keys " + expected + " served", () -> {
             PublishedBundle current = publisher.current();
             return current != null && current.keyIds().equals(expected);
         }, this::state);
     }
 
     public void state(SourceState state) {
-        Waits.until("source " + state.label(), () -> publisher.sourceState() == state, this::state);
+        Await.until("source " + state.label(), () -> publisher.sourceState() == state, this::state);
     }
 
     public void refused(RefusalReason reason) {
-        Waits.until(reason.label() + " refusal", () -> publisher.refusedCount(reason) > 0, this::state);
+        Await.until(reason.label() + " refusal", () -> publisher.refusedCount(reason) > 0, this::state);
     }
 
     public String state() {

@@ -78,8 +78,8 @@ public final class TestPki {
 
     /** Keeps the CA in a directory, so a test can issue more certificates than its profile did. */
     public void saveTo(Path directory) {
-        writeAtomically(directory.resolve("ca.crt"), pem(caCert));
-        writeAtomically(directory.resolve("ca.key"), pem(caKeys.getPrivate()));
+        TestBundles.writeAtomically(directory.resolve("ca.crt"), pem(caCert));
+        TestBundles.writeAtomically(directory.resolve("ca.key"), pem(caKeys.getPrivate()));
     }
 
     public static TestPki loadFrom(Path directory) {
@@ -99,10 +99,15 @@ public final class TestPki {
 
     /** A client context whose only trust anchor is this CA. */
     public SSLContext clientContext() {
+        return clientContextTrusting(caCert);
+    }
+
+    /** A client context whose only trust anchor is the given CA certificate. */
+    public static SSLContext clientContextTrusting(X509Certificate ca) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
-            trust.setCertificateEntry("test-ca", caCert);
+            trust.setCertificateEntry("test-ca", ca);
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
             SSLContext context = SSLContext.getInstance("TLS");
@@ -117,23 +122,12 @@ public final class TestPki {
 
         /** tls.crt and tls.key, each replaced atomically (the files a Kubernetes secret mount holds). */
         public void writeTo(Path certFile, Path keyFile) {
-            writeAtomically(certFile, pem(certificate));
-            writeAtomically(keyFile, pem(keys.getPrivate()));
+            TestBundles.writeAtomically(certFile, pem(certificate));
+            TestBundles.writeAtomically(keyFile, pem(keys.getPrivate()));
         }
 
         public String subject() {
             return certificate.getSubjectX500Principal().getName();
-        }
-    }
-
-    public static void writeAtomically(Path file, String content) {
-        try {
-            Files.createDirectories(file.getParent());
-            Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            Files.writeString(temp, content, StandardCharsets.US_ASCII);
-            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

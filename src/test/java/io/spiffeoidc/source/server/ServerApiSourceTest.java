@@ -14,8 +14,8 @@ import io.spiffeoidc.bundle.SourceState;
 import io.spiffeoidc.source.server.proto.JWTKey;
 import io.spiffeoidc.testsupport.FakeSpireServer;
 import io.spiffeoidc.testsupport.PublisherWaits;
-import io.spiffeoidc.testsupport.TestKeys;
-import io.spiffeoidc.testsupport.Waits;
+import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.Await;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,22 +57,22 @@ class ServerApiSourceTest {
         long inAnHour = Instant.now().plusSeconds(3600).getEpochSecond();
         long anHourAgo = Instant.now().minusSeconds(3600).getEpochSecond();
         server.setBundle("example.org", List.of(
-                key(TestKeys.ec("current"), inAnHour, false),
-                key(TestKeys.ec("tainted"), inAnHour, true),
-                key(TestKeys.ec("expired"), anHourAgo, false),
-                key(TestKeys.ec("forever"), NO_EXPIRY, false)));
+                key(TestBundles.ec("current"), inAnHour, false),
+                key(TestBundles.ec("tainted"), inAnHour, true),
+                key(TestBundles.ec("expired"), anHourAgo, false),
+                key(TestBundles.ec("forever"), NO_EXPIRY, false)));
         server.start();
         source.start(publisher);
         await.served("current", "forever");
         assertEquals(SourceState.UP, publisher.sourceState());
 
-        server.setBundle("example.org", List.of(key(TestKeys.ec("next"), inAnHour, false)));
+        server.setBundle("example.org", List.of(key(TestBundles.ec("next"), inAnHour, false)));
         await.served("next");
     }
 
     @Test
     void convertsRsaEcAndEd25519KeysToTheSameJwks() {
-        List<JWK> keys = List.of(TestKeys.rsa("a-rsa"), TestKeys.ec("b-ec"), TestKeys.ed25519("c-ed"));
+        List<JWK> keys = List.of(TestBundles.rsa("a-rsa"), TestBundles.ec("b-ec"), TestBundles.ed25519("c-ed"));
         server.setBundle("example.org", keys.stream().map(k -> key(k, NO_EXPIRY, false)).toList());
         server.start();
         source.start(publisher);
@@ -88,13 +88,13 @@ class ServerApiSourceTest {
 
     @Test
     void refusesAPollWithAnUndecodableKeyAndKeepsTheLastGoodKeys() {
-        server.setBundle("example.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)));
+        server.setBundle("example.org", List.of(key(TestBundles.ec("k1"), NO_EXPIRY, false)));
         server.start();
         source.start(publisher);
         await.served("k1");
 
         JWTKey broken = JWTKey.newBuilder().setKeyId("broken").setPublicKey(ByteString.copyFromUtf8("not DER")).build();
-        server.setBundle("example.org", List.of(key(TestKeys.ec("k2"), NO_EXPIRY, false), broken));
+        server.setBundle("example.org", List.of(key(TestBundles.ec("k2"), NO_EXPIRY, false), broken));
         await.refused(RefusalReason.MALFORMED_KEY);
         assertEquals("kid \"broken\" is not a PKIX-encoded RSA, EC or Ed25519 public key (7 bytes)",
                 publisher.lastRefusal().orElseThrow().detail());
@@ -103,7 +103,7 @@ class ServerApiSourceTest {
 
     @Test
     void refusesTheBundleOfAnotherTrustDomain() {
-        server.setBundle("other.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)));
+        server.setBundle("other.org", List.of(key(TestBundles.ec("k1"), NO_EXPIRY, false)));
         server.start();
         source.start(publisher);
         await.refused(RefusalReason.TRUST_DOMAIN_MISSING);
@@ -116,7 +116,7 @@ class ServerApiSourceTest {
         await.state(SourceState.DOWN);
         assertTrue(publisher.lastSourceError().orElseThrow().startsWith("UNAVAILABLE"), await.state());
 
-        ECKey key = TestKeys.ec("k1");
+        ECKey key = TestBundles.ec("k1");
         server.setBundle("example.org", List.of(key(key, NO_EXPIRY, false)));
         server.start();
         await.served("k1");
@@ -130,14 +130,14 @@ class ServerApiSourceTest {
 
     @Test
     void takesTheSequenceAndRefreshHintFromTheServerAndRefusesARollbackUntilTheConnectionBreaks() {
-        server.setBundle("example.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)), 5, 90);
+        server.setBundle("example.org", List.of(key(TestBundles.ec("k1"), NO_EXPIRY, false)), 5, 90);
         server.start();
         source.start(publisher);
         await.served("k1");
         assertEquals(90, publisher.current().maxAgeSeconds());
         assertEquals(5, publisher.current().sequence().orElseThrow());
 
-        server.setBundle("example.org", List.of(key(TestKeys.ec("k2"), NO_EXPIRY, false)), 4, 90);
+        server.setBundle("example.org", List.of(key(TestBundles.ec("k2"), NO_EXPIRY, false)), 4, 90);
         await.refused(RefusalReason.SEQUENCE_ROLLBACK);
         assertEquals(List.of("k1"), publisher.current().keyIds());
 
@@ -151,8 +151,8 @@ class ServerApiSourceTest {
     @Test
     void aKeyLeavesWhenItExpiresAlthoughTheServerNoLongerAnswers() {
         long expiresAt = Instant.now().plusSeconds(2).getEpochSecond();
-        server.setBundle("example.org", List.of(key(TestKeys.ec("expiring"), expiresAt, false),
-                key(TestKeys.ec("steady"), NO_EXPIRY, false)));
+        server.setBundle("example.org", List.of(key(TestBundles.ec("expiring"), expiresAt, false),
+                key(TestBundles.ec("steady"), NO_EXPIRY, false)));
         server.start();
         source.start(publisher);
         await.served("expiring", "steady");
@@ -166,31 +166,31 @@ class ServerApiSourceTest {
 
     @Test
     void servesNothingWhenEveryAuthorityIsTainted() {
-        ECKey ec = TestKeys.ec("t-ec");
-        JWK rsa = TestKeys.rsa("t-rsa");
+        ECKey ec = TestBundles.ec("t-ec");
+        JWK rsa = TestBundles.rsa("t-rsa");
         server.setBundle("example.org", List.of(key(ec, NO_EXPIRY, false), key(rsa, NO_EXPIRY, false)));
         server.start();
         source.start(publisher);
         await.served("t-ec", "t-rsa");
 
         server.setBundle("example.org", List.of(key(ec, NO_EXPIRY, true), key(rsa, NO_EXPIRY, true)));
-        Waits.until("nothing served", () -> publisher.current() == null, await::state);
+        Await.until("nothing served", () -> publisher.current() == null, await::state);
         assertEquals("every JWT authority is tainted [t-ec, t-rsa]", publisher.withdrawal().orElseThrow());
         assertEquals(0, publisher.refusedCount(RefusalReason.EMPTY_KEY_SET));
     }
 
     @Test
     void theSameRefusalOnEveryPollCountsOnce() {
-        server.setBundle("other.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)));
+        server.setBundle("other.org", List.of(key(TestBundles.ec("k1"), NO_EXPIRY, false)));
         server.start();
         source.start(publisher);
         await.refused(RefusalReason.TRUST_DOMAIN_MISSING);
         int calls = server.calls();
-        Waits.until("five more polls", () -> server.calls() >= calls + 5, await::state);
+        Await.until("five more polls", () -> server.calls() >= calls + 5, await::state);
         assertEquals(1, publisher.refusedCount(RefusalReason.TRUST_DOMAIN_MISSING));
         assertTrue(publisher.latestRefused());
 
-        server.setBundle("example.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)));
+        server.setBundle("example.org", List.of(key(TestBundles.ec("k1"), NO_EXPIRY, false)));
         await.served("k1");
         assertFalse(publisher.latestRefused());
     }

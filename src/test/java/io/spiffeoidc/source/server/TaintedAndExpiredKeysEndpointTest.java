@@ -21,7 +21,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.spiffeoidc.testsupport.FakeSpireServerResource;
-import io.spiffeoidc.testsupport.Waits;
+import io.spiffeoidc.testsupport.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
@@ -62,19 +62,19 @@ class TaintedAndExpiredKeysEndpointTest {
     void expiredAndTaintedKeysStopVerifying() throws Exception {
         String expiringToken = token(key(FakeSpireServerResource.EXPIRING_KEY));
         String steadyToken = token(key(FakeSpireServerResource.STEADY_KEY));
-        Waits.until("both keys served", () -> verifiesAgainstKeys(expiringToken) && verifiesAgainstKeys(steadyToken));
+        Await.until("both keys served", () -> verifiesAgainstKeys(expiringToken) && verifiesAgainstKeys(steadyToken));
 
         long expiresAt = Long.parseLong(control("/expire-soon", "2"));
         int calls = Integer.parseInt(control("/calls", ""));
-        Waits.until("the expiry polled", () -> Integer.parseInt(control("/calls", "")) >= calls + 2);
+        Await.until("the expiry polled", () -> Integer.parseInt(control("/calls", "")) >= calls + 2);
         control("/stop", "");
-        Waits.until("the expired key withdrawn", () -> !verifiesAgainstKeys(expiringToken));
+        Await.until("the expired key withdrawn", () -> !verifiesAgainstKeys(expiringToken));
         assertTrue(Instant.now().getEpochSecond() >= expiresAt, "withdrawn no earlier than its expiry");
         assertTrue(verifiesAgainstKeys(steadyToken), "the other key stays");
 
         control("/start", "");
         control("/taint-all", "");
-        Waits.until("nothing served", () -> given().get("/keys").statusCode() == 503);
+        Await.until("nothing served", () -> given().get("/keys").statusCode() == 503);
         assertFalse(verifiesAgainstKeys(steadyToken));
         RestAssured.given().get(ready).then().statusCode(503)
                 .body("checks[0].data.notServing", equalTo("every JWT authority is tainted [expiring, steady]"));

@@ -7,8 +7,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.spiffeoidc.testsupport.FakeAgentResource;
-import io.spiffeoidc.testsupport.TestKeys;
-import io.spiffeoidc.testsupport.Waits;
+import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.Await;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,11 +35,11 @@ class WorkloadApiKeysEndpointTest {
 
     @Test
     void servesTheAgentsKeysAndFollowsARotation() throws Exception {
-        Waits.until("the agent's first key served", () -> servedKids().equals(List.of(FakeAgentResource.FIRST_KID)),
+        Await.until("the agent's first key served", () -> servedKids().equals(List.of(FakeAgentResource.FIRST_KID)),
                 () -> servedKids().toString());
 
-        FakeAgentResource.pushBundle(TestKeys.jwks(TestKeys.ec("agent-key-1"), TestKeys.ec("agent-key-2")));
-        Waits.until("the rotated keys served", () -> servedKids().equals(List.of("agent-key-1", "agent-key-2")),
+        FakeAgentResource.pushBundle(TestBundles.jwks(TestBundles.ec("agent-key-1"), TestBundles.ec("agent-key-2")));
+        Await.until("the rotated keys served", () -> servedKids().equals(List.of("agent-key-1", "agent-key-2")),
                 () -> servedKids().toString());
         given().get("/keys").then().statusCode(200).body("keys.use", contains("sig", "sig"));
     }

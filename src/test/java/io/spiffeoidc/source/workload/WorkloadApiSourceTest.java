@@ -19,8 +19,8 @@ import io.spiffeoidc.testsupport.FakeWorkloadApi;
 import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.RecordingSink;
 import io.spiffeoidc.testsupport.PublisherWaits;
-import io.spiffeoidc.testsupport.TestKeys;
-import io.spiffeoidc.testsupport.Waits;
+import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -68,15 +68,15 @@ class WorkloadApiSourceTest {
 
     @Test
     void servesTheFirstBundleAndEachPushedRotation() {
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
         source.start(publisher);
         await.served("k1");
         assertEquals(SourceState.UP, publisher.sourceState());
 
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1"), TestKeys.ec("k2")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1"), TestBundles.ec("k2")));
         await.served("k1", "k2");
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k2")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k2")));
         await.served("k2");
         assertEquals(1, agent.calls(), "one stream carries every update");
     }
@@ -88,7 +88,7 @@ class WorkloadApiSourceTest {
         assertTrue(publisher.lastSourceError().orElseThrow().startsWith("UNAVAILABLE"), await.state());
         assertNull(publisher.current());
 
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
         await.served("k1");
         assertEquals(SourceState.UP, publisher.sourceState());
@@ -96,7 +96,7 @@ class WorkloadApiSourceTest {
 
     @Test
     void recoversWhenTheAgentRestartsOnTheSamePath() {
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
         source.start(publisher);
         await.served("k1");
@@ -105,7 +105,7 @@ class WorkloadApiSourceTest {
         await.state(SourceState.DOWN);
         assertEquals(List.of("k1"), publisher.current().keyIds(), "the last good keys stay served");
 
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k2")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k2")));
         agent.start();
         await.served("k2");
         assertEquals(SourceState.UP, publisher.sourceState());
@@ -113,11 +113,11 @@ class WorkloadApiSourceTest {
 
     @Test
     void detectsAnAgentThatAcceptsTheCallButNeverAnswersAndRetries() {
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.stall();
         agent.start();
         source.start(publisher);
-        Waits.until("a second call after the first-message deadline", () -> agent.calls() >= 2, await::state);
+        Await.until("a second call after the first-message deadline", () -> agent.calls() >= 2, await::state);
         assertEquals(SourceState.DOWN, publisher.sourceState());
         assertTrue(publisher.lastSourceError().orElseThrow().startsWith("DEADLINE_EXCEEDED"), await.state());
 
@@ -127,11 +127,11 @@ class WorkloadApiSourceTest {
 
     @Test
     void waitsThroughPermissionDeniedUntilTheRegistrationExists() {
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.deny();
         agent.start();
         source.start(publisher);
-        Waits.until("denied and retried", () -> agent.calls() >= 2 && publisher.sourceState() == SourceState.DOWN, await::state);
+        Await.until("denied and retried", () -> agent.calls() >= 2 && publisher.sourceState() == SourceState.DOWN, await::state);
         assertEquals("PERMISSION_DENIED: no identity issued", publisher.lastSourceError().orElseThrow());
         assertNull(publisher.current());
 
@@ -141,28 +141,28 @@ class WorkloadApiSourceTest {
 
     @Test
     void refusesUnusableUpdatesAndKeepsServingTheLastGoodKeys() {
-        ECKey good = TestKeys.ec("k1");
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(good));
+        ECKey good = TestBundles.ec("k1");
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(good));
         agent.start();
         source.start(publisher);
         await.served("k1");
 
-        agent.setBundles(Map.of("spiffe://other.org", bytes(TestKeys.jwks(TestKeys.ec("k2")))));
+        agent.setBundles(Map.of("spiffe://other.org", bytes(TestBundles.jwks(TestBundles.ec("k2")))));
         await.refused(RefusalReason.TRUST_DOMAIN_MISSING);
         agent.setBundles(Map.of(TRUST_DOMAIN, new byte[] {0, (byte) 0xff, '{'}));
         await.refused(RefusalReason.INVALID_JSON);
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwksWithPrivateParts(TestKeys.rsa("leaked")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwksWithPrivateParts(TestBundles.rsa("leaked")));
         await.refused(RefusalReason.PRIVATE_KEY_MATERIAL);
         assertEquals(List.of("k1"), publisher.current().keyIds());
         assertEquals(1, agent.calls(), "a refused bundle is not a stream failure");
 
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k3")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k3")));
         await.served("k3");
     }
 
     @Test
     void anExceptionWhileOpeningTheStreamIsReportedAndRetried() {
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
         AtomicInteger attempts = new AtomicInteger();
         source.close();
@@ -182,15 +182,15 @@ class WorkloadApiSourceTest {
     @Test
     void anExceptionWhileHandlingTheEndOfTheStreamDoesNotEndReconnection() {
         ForwardingSink sink = new ForwardingSink(publisher);
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
         source.start(sink);
         await.served("k1");
 
         sink.failNextSourceDown();
         agent.stop();
-        Waits.until("the stream's end reported", () -> sink.downs() >= 2, await::state);
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k2")));
+        Await.until("the stream's end reported", () -> sink.downs() >= 2, await::state);
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k2")));
         agent.start();
         await.served("k2");
     }
@@ -203,7 +203,7 @@ class WorkloadApiSourceTest {
         source.close();
         source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, slowBackoff);
         ForwardingSink sink = new ForwardingSink(publisher);
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
         source.start(sink);
         await.served("k1");
@@ -212,9 +212,9 @@ class WorkloadApiSourceTest {
         long outageStart = System.nanoTime();
         await.state(SourceState.DOWN);
         // Outlast the backoff cap, and come back just after a failed retry, when the next one is furthest away.
-        Waits.until("a failed retry after more than the backoff cap", () -> sink.downs() >= 2
+        Await.until("a failed retry after more than the backoff cap", () -> sink.downs() >= 2
                 && System.nanoTime() - outageStart > Duration.ofSeconds(5).toNanos(), await::state);
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k2")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k2")));
         long back = System.nanoTime();
         agent.start();
         await.served("k2");
@@ -243,18 +243,18 @@ class WorkloadApiSourceTest {
     void deliversNothingAfterCloseAndStopsItsThreads() {
         Set<Thread> before = sourceThreads();
         RecordingSink sink = new RecordingSink();
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
         source.start(sink);
-        Waits.until("first document", () -> sink.documents() == 1, sink::toString);
+        Await.until("first document", () -> sink.documents() == 1, sink::toString);
 
         source.close();
         int events = sink.events();
-        Waits.until("the agent sees the stream end", () -> agent.openStreams() == 0);
-        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k2")));
+        Await.until("the agent sees the stream end", () -> agent.openStreams() == 0);
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k2")));
         agent.stop();
         assertEquals(events, sink.events(), sink.toString());
-        Waits.until("worker and event-loop threads end", () -> before.containsAll(sourceThreads()),
+        Await.until("worker and event-loop threads end", () -> before.containsAll(sourceThreads()),
                 () -> sourceThreads().toString());
     }
 
