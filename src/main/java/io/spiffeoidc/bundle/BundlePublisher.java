@@ -28,10 +28,16 @@ public final class BundlePublisher implements BundleSink {
     private static final Logger LOG = Logger.getLogger(BundlePublisher.class);
 
     private final String sourceLabel;
+    private final String trustDomain;
     private final boolean markSignatureUse;
     private final Clock clock;
 
     private volatile PublishedBundle current;
+    // What HTTP answers with: the current keys, or null before the first ones and once a trust domain that
+    // left the source has been gone longer than its grace period. One volatile read per request.
+    private volatile PublishedBundle served;
+    private volatile Instant absentSince;
+    private volatile boolean withdrawn;
     private volatile SourceState sourceState = SourceState.STARTING;
     private volatile boolean streaming;
     private volatile String lastSourceError;
@@ -46,7 +52,13 @@ public final class BundlePublisher implements BundleSink {
     private byte[] lastInputDigest;
 
     public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock) {
+        this(sourceLabel, "", markSignatureUse, clock);
+    }
+
+    /** @param trustDomain named in every log line; empty when the service publishes one trust domain */
+    public BundlePublisher(String sourceLabel, String trustDomain, boolean markSignatureUse, Clock clock) {
         this.sourceLabel = sourceLabel;
+        this.trustDomain = trustDomain;
         this.markSignatureUse = markSignatureUse;
         this.clock = clock;
         for (RefusalReason reason : RefusalReason.values()) {
@@ -54,9 +66,17 @@ public final class BundlePublisher implements BundleSink {
         }
     }
 
-    /** The key set being served, or null before the first valid bundle. */
+    /** The last good key set, or null before the first valid bundle. */
     public PublishedBundle current() {
         return current;
+    }
+
+    /**
+     * The key set to answer requests with: {@link #current()}, except after a trust domain has been missing
+     * from the source for longer than its grace period, when it is null.
+     */
+    public PublishedBundle served() {
+        return served;
     }
 
     @Override
@@ -95,15 +115,54 @@ public final class BundlePublisher implements BundleSink {
         reject(refusal);
     }
 
+    /**
+     * The source answered but holds no bundle for this trust domain. Counted and logged as a refusal; the
+     * last good keys stay served until {@link #withdrawIfAbsentFor(Duration)} ends the grace period.
+     */
+    @Override
+    public synchronized void absent(String detail) {
+        lastInputDigest = null;
+        reject(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING, detail));
+        if (absentSince == null) {
+            absentSince = clock.instant();
+        }
+    }
+
+    /**
+     * Stops serving the keys of a trust domain that has been missing from the source for {@code grace} or
+     * longer (HTTP then answers 503); called periodically. The keys come back with the trust domain.
+     */
+    public synchronized void withdrawIfAbsentFor(Duration grace) {
+        Instant since = absentSince;
+        if (since == null || withdrawn || Duration.between(since, clock.instant()).compareTo(grace) < 0) {
+            return;
+        }
+        withdrawn = true;
+        served = null;
+        LOG.warnf("Trust domain %s missing from %s for %d s, longer than the grace period of %d s: no longer serving %s",
+                trustDomainLabel(), sourceLabel, Duration.between(since, clock.instant()).toSeconds(), grace.toSeconds(),
+                current == null ? "any keys" : current.keyIds());
+    }
+
+    /** When the source last stopped delivering this trust domain's bundle, if it has not delivered one since. */
+    public Optional<Instant> absentSince() {
+        return Optional.ofNullable(absentSince);
+    }
+
+    /** True once a missing trust domain outlived its grace period and its keys are no longer served. */
+    public boolean withdrawn() {
+        return withdrawn;
+    }
+
     @Override
     public synchronized void sourceUp(boolean streaming) {
         this.streaming = streaming;
         if (sourceState != SourceState.UP) {
             if (sourceState == SourceState.DOWN && sourceDownSince != null) {
-                LOG.infof("Key source %s recovered after %d ms", sourceLabel,
+                LOG.infof("Key source %s recovered after %d ms", from(),
                         Duration.between(sourceDownSince, clock.instant()).toMillis());
             } else {
-                LOG.infof("Key source %s connected", sourceLabel);
+                LOG.infof("Key source %s connected", from());
             }
             sourceState = SourceState.UP;
             sourceDownSince = null;
@@ -119,7 +178,7 @@ public final class BundlePublisher implements BundleSink {
             lastSync = now;
         }
         if (sourceState != SourceState.DOWN) {
-            LOG.warnf("Key source %s down: %s; %s", sourceLabel, error, servingSummary());
+            LOG.warnf("Key source %s down: %s; %s", from(), error, servingSummary());
             sourceState = SourceState.DOWN;
             sourceDownSince = now;
         }
@@ -136,16 +195,39 @@ public final class BundlePublisher implements BundleSink {
 
     private void accept(List<JWK> keys, OptionalLong sequence) {
         lastSync = clock.instant();
+        returned();
         PublishedBundle previous = current;
         if (previous != null && previous.sameKeysAs(keys)) {
+            served = previous;
             return;
         }
         PublishedBundle next = new PublishedBundle(keys, clock.instant(), sequence);
         current = next;
+        served = next;
         applied.incrementAndGet();
-        LOG.infof("Bundle applied from %s: %d key(s) %s%s%s", sourceLabel, next.keyCount(), next.keyIds(),
+        LOG.infof("Bundle applied from %s: %d key(s) %s%s%s", from(), next.keyCount(), next.keyIds(),
                 sequence.isPresent() ? " (sequence " + sequence.getAsLong() + ")" : "",
                 previous == null ? "" : ", replacing " + previous.keyIds());
+    }
+
+    /** A valid bundle for a trust domain that had gone missing ends its absence (and a withdrawal). */
+    private void returned() {
+        Instant since = absentSince;
+        if (since == null) {
+            return;
+        }
+        LOG.infof("Trust domain %s is back in %s after %d s%s", trustDomainLabel(), sourceLabel,
+                Duration.between(since, clock.instant()).toSeconds(), withdrawn ? "; serving its keys again" : "");
+        absentSince = null;
+        withdrawn = false;
+    }
+
+    private String from() {
+        return trustDomain.isEmpty() ? sourceLabel : sourceLabel + " for " + trustDomain;
+    }
+
+    private String trustDomainLabel() {
+        return trustDomain.isEmpty() ? "(configured)" : trustDomain;
     }
 
     /**
@@ -160,7 +242,7 @@ public final class BundlePublisher implements BundleSink {
         BundleRefusal previous = lastRefusal;
         lastRefusal = refusal;
         if (previous == null || previous.reason() != refusal.reason() || !previous.detail().equals(refusal.detail())) {
-            LOG.warnf("Bundle update from %s refused (%s): %s; %s", sourceLabel, refusal.reason().label(),
+            LOG.warnf("Bundle update from %s refused (%s): %s; %s", from(), refusal.reason().label(),
                     refusal.detail(), servingSummary());
         }
     }
@@ -184,6 +266,11 @@ public final class BundlePublisher implements BundleSink {
 
     public String sourceLabel() {
         return sourceLabel;
+    }
+
+    /** The trust domain named in logs; empty for a service that publishes one. */
+    public String trustDomain() {
+        return trustDomain;
     }
 
     public SourceState sourceState() {

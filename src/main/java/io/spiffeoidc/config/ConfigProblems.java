@@ -34,13 +34,7 @@ public final class ConfigProblems {
         });
         config.issuer().ifPresent(issuer -> checkUrl("spiffe-oidc.issuer", issuer, config.allowInsecureScheme(), problems));
         config.jwksUri().ifPresent(uri -> checkUrl("spiffe-oidc.jwks-uri", uri, config.allowInsecureScheme(), problems));
-        for (String domain : config.domains().orElse(List.of())) {
-            if (!HostName.isAscii(domain)) {
-                problems.add("spiffe-oidc.domains: \"" + domain + "\" must be written in punycode (xn--...)");
-            } else if (!HostName.isValid(domain)) {
-                problems.add("spiffe-oidc.domains: \"" + domain + "\" is not a host name (no scheme, port or path)");
-            }
-        }
+        checkDomains("spiffe-oidc.domains", config.domains().orElse(List.of()), problems);
         if (config.issuer().isEmpty() && config.domains().orElse(List.of()).isEmpty()) {
             problems.add("spiffe-oidc.domains: required when spiffe-oidc.issuer is not set"
                     + " (the host names the issuer may be derived from)");
@@ -57,6 +51,10 @@ public final class ConfigProblems {
         if (!reload.isZero()) {
             checkInterval("spiffe-oidc.tls.reload-period", reload, problems);
         }
+        if (config.missingTrustDomainGracePeriod().isNegative()) {
+            problems.add("spiffe-oidc.missing-trust-domain-grace-period: must not be negative");
+        }
+        FederationProblems.check(config, problems);
         config.stalenessThreshold().ifPresent(threshold -> {
             if (threshold.isNegative() || threshold.isZero()) {
                 problems.add("spiffe-oidc.staleness-threshold: must be positive");
@@ -127,7 +125,17 @@ public final class ConfigProblems {
         }
     }
 
-    private static void checkUrl(String property, String value, boolean insecureAllowed, List<String> problems) {
+    static void checkDomains(String property, List<String> domains, List<String> problems) {
+        for (String domain : domains) {
+            if (!HostName.isAscii(domain)) {
+                problems.add(property + ": \"" + domain + "\" must be written in punycode (xn--...)");
+            } else if (!HostName.isValid(domain)) {
+                problems.add(property + ": \"" + domain + "\" is not a host name (no scheme, port or path)");
+            }
+        }
+    }
+
+    static void checkUrl(String property, String value, boolean insecureAllowed, List<String> problems) {
         URI uri;
         try {
             uri = new URI(value);

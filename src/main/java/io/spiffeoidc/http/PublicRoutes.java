@@ -1,10 +1,8 @@
 package io.spiffeoidc.http;
 
 import io.quarkus.runtime.LaunchMode;
-import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.PreparedDocument;
 import io.spiffeoidc.bundle.PublishedBundle;
-import io.spiffeoidc.config.PathPrefix;
 import io.spiffeoidc.config.ProviderConfig;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -48,24 +46,17 @@ public class PublicRoutes {
     private static final String METRICS_PATH_TEMPLATE = "UrlPathTemplate";
     private static final String REJECTED_HOST_TEMPLATE = "HOST_NOT_ALLOWED";
 
-    private final BundlePublisher publisher;
     private final HostPolicy hostPolicy;
-    private final IssuerResolver issuers;
-    private final String keysPath;
-    private final String discoveryPath;
+    private final IssuerRoutes routes;
     private final CharSequence cacheControl;
     private final boolean trustForwarded;
     private final boolean allowInsecureScheme;
     private final boolean devMode;
 
     @Inject
-    public PublicRoutes(BundlePublisher publisher, HostPolicy hostPolicy, IssuerResolver issuers, ProviderConfig config) {
-        this.publisher = publisher;
+    public PublicRoutes(HostPolicy hostPolicy, IssuerRoutes routes, ProviderConfig config) {
         this.hostPolicy = hostPolicy;
-        this.issuers = issuers;
-        String prefix = PathPrefix.normalise(config.pathPrefix()).orElse("");
-        this.keysPath = prefix + "/keys";
-        this.discoveryPath = prefix + "/.well-known/openid-configuration";
+        this.routes = routes;
         this.cacheControl = HttpHeaders.createOptimized("public, max-age=" + config.cacheMaxAge().toSeconds());
         this.trustForwarded = config.trustForwardedHeaders();
         this.allowInsecureScheme = config.allowInsecureScheme();
@@ -145,21 +136,23 @@ public class PublicRoutes {
             error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
             return;
         }
-        boolean keys = path.equals(keysPath);
-        if (!keys && !path.equals(discoveryPath)) {
+        // The issuer is chosen from host and path before anything else: only its own snapshot can answer.
+        IssuerRoute route = routes.find(authority, path);
+        if (route == null) {
             error(response, 404, ErrorBodies.NOT_FOUND);
             return;
         }
+        boolean keys = path.equals(route.keysPath());
         HttpMethod method = request.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             response.headers().set(HttpHeaders.ALLOW, GET_HEAD);
             error(response, 405, ErrorBodies.METHOD_NOT_ALLOWED);
             return;
         }
-        PublishedBundle bundle = publisher.current();
+        PublishedBundle bundle = route.publisher().served();
         if (bundle == null) {
             response.headers().set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            error(response, 503, ErrorBodies.NO_KEYS_YET);
+            error(response, 503, route.publisher().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET);
             return;
         }
         PreparedDocument document;
@@ -167,6 +160,7 @@ public class PublicRoutes {
             document = bundle.jwks();
         } else {
             String scheme = scheme(request);
+            IssuerResolver issuers = route.issuers();
             document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         }
         send(request, response, document);

@@ -1,12 +1,17 @@
 package io.spiffeoidc.ops;
 
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.health.api.HealthRegistry;
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.PublishedBundle;
+import io.spiffeoidc.bundle.TrustDomainPublishers;
 import io.spiffeoidc.config.ProviderConfig;
 import io.spiffeoidc.config.StalenessThreshold;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -16,13 +21,18 @@ import org.eclipse.microprofile.health.Readiness;
 /**
  * Ready while keys are being served and the source confirmed them recently. A replica whose source has
  * been silent too long leaves the load balancer, so relying parties reach one whose keys are current.
+ *
+ * <p>Each federated trust domain gets its own entry ("trust-bundle partner.example") with the same data,
+ * but that entry never takes the replica out: every replica reads the same agent map, so they would all
+ * leave together and take the healthy issuers with them. A federated trust domain's trouble shows in its
+ * entry's data and in its metrics, and its own endpoints answer 503 once its keys are withdrawn.
  */
 @Readiness
 @ApplicationScoped
 public class BundleReadiness implements HealthCheck {
 
     @Inject
-    BundlePublisher publisher;
+    TrustDomainPublishers publishers;
 
     @Inject
     StalenessThreshold staleness;
@@ -30,14 +40,31 @@ public class BundleReadiness implements HealthCheck {
     @Inject
     ProviderConfig config;
 
+    @Inject
+    @Readiness
+    HealthRegistry readiness;
+
+    void registerFederated(@Observes StartupEvent event) {
+        for (Map.Entry<String, BundlePublisher> entry : publishers.federated().entrySet()) {
+            String name = "trust-bundle " + entry.getKey();
+            readiness.register(name, () -> describe(name, entry.getKey(), entry.getValue()).up().build());
+        }
+    }
+
     @Override
     public HealthCheckResponse call() {
-        PublishedBundle bundle = publisher.current();
+        BundlePublisher publisher = publishers.primary();
+        HealthCheckResponseBuilder response = describe("trust-bundle", config.trustDomain().orElse("(any)"), publisher);
         Optional<Duration> syncAge = publisher.syncAge();
         boolean fresh = syncAge.isPresent() && syncAge.get().compareTo(staleness.value()) < 0;
-        HealthCheckResponseBuilder response = HealthCheckResponse.named("trust-bundle")
-                .status(bundle != null && fresh)
-                .withData("trustDomain", config.trustDomain().orElse("(any)"))
+        return response.status(publisher.served() != null && fresh).build();
+    }
+
+    private HealthCheckResponseBuilder describe(String name, String trustDomain, BundlePublisher publisher) {
+        PublishedBundle bundle = publisher.served();
+        Optional<Duration> syncAge = publisher.syncAge();
+        HealthCheckResponseBuilder response = HealthCheckResponse.named(name)
+                .withData("trustDomain", trustDomain)
                 .withData("source", publisher.sourceLabel())
                 .withData("sourceState", publisher.sourceState().label())
                 .withData("stalenessThresholdSeconds", staleness.value().toSeconds());
@@ -49,8 +76,11 @@ public class BundleReadiness implements HealthCheck {
         } else {
             response.withData("keyIds", "");
         }
+        publisher.absentSince().ifPresent(since -> response
+                .withData("missingFromSourceSeconds", Duration.between(since, publisher.clock().instant()).toSeconds())
+                .withData("withdrawn", publisher.withdrawn()));
         publisher.lastSourceError().ifPresent(error -> response.withData("lastSourceError", error));
         publisher.lastRefusal().ifPresent(refusal -> response.withData("lastRefusal", refusal.toString()));
-        return response.build();
+        return response;
     }
 }

@@ -151,6 +151,11 @@ public final class PushToServeBenchmark {
         }
 
         @Override
+        public void absent(String detail) {
+            publisher.absent(detail);
+        }
+
+        @Override
         public void sourceUp(boolean streaming) {
             publisher.sourceUp(streaming);
             if (upAt == 0) {

@@ -7,9 +7,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
-import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
-import io.spiffeoidc.bundle.RefusalReason;
 import io.spiffeoidc.source.Backoff;
 import io.spiffeoidc.source.BundleSource;
 import io.spiffeoidc.source.ClosableSink;
@@ -20,6 +18,9 @@ import io.spiffeoidc.source.workload.proto.JWTBundlesResponse;
 import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -61,7 +62,8 @@ public final class WorkloadApiSource implements BundleSource {
     private final ScheduledThreadPoolExecutor worker = SourceThreads.worker("workload-api-source");
     private final UnixSocketChannels channels = new UnixSocketChannels("workload-api-io");
     private final Metadata headers = new Metadata();
-    private volatile ClosableSink sink;
+    // Trust domain ID -> sink, the primary first. One stream carries every trust domain's bundle.
+    private volatile Map<String, ClosableSink> sinks = Map.of();
 
     // Worker thread only.
     private Stream current;
@@ -81,12 +83,25 @@ public final class WorkloadApiSource implements BundleSource {
 
     @Override
     public String describe() {
-        return "workload API unix://" + socket + " (bundle of " + trustDomainId + ")";
+        Map<String, ClosableSink> known = sinks;
+        return "workload API unix://" + socket + " (bundle" + (known.size() > 1 ? "s of " + String.join(", ", known.keySet())
+                : " of " + trustDomainId) + ")";
     }
 
     @Override
     public void start(BundleSink target) {
-        this.sink = new ClosableSink(target);
+        start(target, Map.of());
+    }
+
+    /**
+     * Publishes the primary trust domain to {@code target} and each federated trust domain ID of
+     * {@code federated} ("spiffe://partner.example") to its own sink, all from the one stream.
+     */
+    public void start(BundleSink target, Map<String, BundleSink> federated) {
+        Map<String, ClosableSink> all = new LinkedHashMap<>();
+        all.put(trustDomainId, new ClosableSink(target));
+        federated.forEach((id, federatedSink) -> all.put(id, new ClosableSink(federatedSink)));
+        this.sinks = Collections.unmodifiableMap(all);
         worker.execute(this::connect);
     }
 
@@ -110,15 +125,17 @@ public final class WorkloadApiSource implements BundleSource {
                 timings.firstMessageDeadline().toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** Each trust domain's entry goes to its own sink only, so one bad or missing entry touches no other. */
     private void deliver(JWTBundlesResponse response) {
-        ByteString bundle = response.getBundlesMap().get(trustDomainId);
-        if (bundle == null) {
-            sink.refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING,
-                    "the agent sent no bundle for " + trustDomainId + " (it sent " + trustDomains(response) + ")"));
-            return;
-        }
-        sink.sourceUp(true);
-        sink.offerDocument(bundle.toByteArray());
+        sinks.forEach((id, target) -> {
+            ByteString bundle = response.getBundlesMap().get(id);
+            if (bundle == null) {
+                target.absent("the agent sent no bundle for " + id + " (it sent " + trustDomains(response) + ")");
+                return;
+            }
+            target.sourceUp(true);
+            target.offerDocument(bundle.toByteArray());
+        });
     }
 
     private static String trustDomains(JWTBundlesResponse response) {
@@ -187,10 +204,11 @@ public final class WorkloadApiSource implements BundleSource {
             current = null;
             firstMessageTimer.cancel(false);
             channel.shutdownNow();
-            sink.sourceDown(overdue
+            String error = overdue
                     ? "DEADLINE_EXCEEDED: the agent accepted the call but sent no bundle within "
                             + timings.firstMessageDeadline().toMillis() + " ms"
-                    : UnixSocketChannels.describe(status));
+                    : UnixSocketChannels.describe(status);
+            sinks.values().forEach(target -> target.sourceDown(error));
             Duration delay = backoff.next();
             LOG.debugf("Workload API stream ended (%s); reconnecting in %d ms", status.getCode(), delay.toMillis());
             worker.schedule(WorkloadApiSource.this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -199,10 +217,7 @@ public final class WorkloadApiSource implements BundleSource {
 
     @Override
     public void close() {
-        ClosableSink target = sink;
-        if (target != null) {
-            target.close();
-        }
+        sinks.values().forEach(ClosableSink::close);
         ManagedChannel open = null;
         try {
             open = worker.submit(() -> {
