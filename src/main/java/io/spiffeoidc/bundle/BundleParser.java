@@ -24,10 +24,13 @@ public final class BundleParser {
     private BundleParser() {
     }
 
+    /**
+     * @param document the whole document, or its first {@link #MAX_DOCUMENT_BYTES} + 1 bytes: a source that
+     *                 reads no further than that still gets the {@code too-large} refusal
+     */
     public static CandidateKeys parse(byte[] document) throws BundleRefusal {
         if (document.length > MAX_DOCUMENT_BYTES) {
-            throw new BundleRefusal(RefusalReason.TOO_LARGE,
-                    "document has " + document.length + " bytes, the limit is " + MAX_DOCUMENT_BYTES);
+            throw new BundleRefusal(RefusalReason.TOO_LARGE, "document is larger than the limit of " + MAX_DOCUMENT_BYTES + " bytes");
         }
         Map<String, Object> root;
         try {

@@ -1,7 +1,8 @@
 package io.spiffeoidc.bundle;
 
 import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.util.JSONObjectUtils;
+import io.spiffeoidc.logging.LogSanitiser;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,18 +11,30 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
  * The one place where candidate bundles become the served key set. Validates every candidate, swaps the
  * published snapshot atomically, keeps the last good one on any refusal, and records the state that
  * health checks, metrics and logs report. Writers are serialised; readers only read volatile fields.
+ *
+ * <p>Two things take keys away without a new candidate: a key's expiry (a timer re-publishes the set
+ * without it at that instant, whether or not the source still answers) and a source that declares every
+ * authority tainted (nothing is served rather than keys the operator declared compromised).
  */
 public final class BundlePublisher implements BundleSink {
 
@@ -33,23 +46,25 @@ public final class BundlePublisher implements BundleSink {
     private final Clock clock;
 
     private volatile PublishedBundle current;
-    // What HTTP answers with: the current keys, or null before the first ones and once a trust domain that
-    // left the source has been gone longer than its grace period. One volatile read per request.
-    private volatile PublishedBundle served;
-    private volatile Instant absentSince;
-    private volatile boolean withdrawn;
     private volatile SourceState sourceState = SourceState.STARTING;
     private volatile boolean streaming;
     private volatile String lastSourceError;
     private volatile Instant lastSync;
     private volatile BundleRefusal lastRefusal;
+    private volatile boolean latestRefused;
+    private volatile String withdrawal;
     private volatile Instant sourceDownSince;
+    // A trust domain the source stopped delivering: its keys stay served until the grace period ends.
+    private volatile Instant absentSince;
+    private volatile boolean withdrawn;
 
     private final AtomicLong applied = new AtomicLong();
     private final Map<RefusalReason, AtomicLong> refused = new EnumMap<>(RefusalReason.class);
 
-    // Guarded by this: lets a source re-offer the same bytes on every poll without re-counting or re-logging.
+    // Guarded by this. The digest of the latest candidate, whatever stage judged it: a source may re-offer
+    // the same content on every poll without it being re-counted or re-logged.
     private byte[] lastInputDigest;
+    private ScheduledFuture<?> expiryTimer;
 
     public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock) {
         this(sourceLabel, "", markSignatureUse, clock);
@@ -66,17 +81,9 @@ public final class BundlePublisher implements BundleSink {
         }
     }
 
-    /** The last good key set, or null before the first valid bundle. */
+    /** The key set being served, or null before the first valid bundle and while nothing may be served. */
     public PublishedBundle current() {
         return current;
-    }
-
-    /**
-     * The key set to answer requests with: {@link #current()}, except after a trust domain has been missing
-     * from the source for longer than its grace period, when it is null.
-     */
-    public PublishedBundle served() {
-        return served;
     }
 
     @Override
@@ -86,33 +93,62 @@ public final class BundlePublisher implements BundleSink {
         }
         try {
             CandidateKeys candidate = BundleParser.parse(document);
-            accept(KeyPolicy.publishable(candidate, markSignatureUse), candidate.sequence());
+            accept(KeyPolicy.publishable(candidate, markSignatureUse), Map.of(), candidate.sequence());
         } catch (BundleRefusal refusal) {
             reject(refusal);
         }
     }
 
     @Override
-    public synchronized void offerKeys(List<JWK> keys) {
-        List<Map<String, Object>> entries = new ArrayList<>(keys.size());
-        for (JWK key : keys) {
-            entries.add(key.toJSONObject());
-        }
-        if (isRepeat(digest(JSONObjectUtils.toJSONString(Map.of("keys", entries)).getBytes(StandardCharsets.UTF_8)))) {
+    public synchronized void offerAuthorities(List<JwtAuthority> authorities) {
+        if (isRepeat(digest(authorities))) {
             return;
         }
+        Set<String> tainted = authorities.stream().filter(JwtAuthority::tainted).map(JwtAuthority::keyId)
+                .collect(Collectors.toCollection(TreeSet::new));
         try {
-            accept(KeyPolicy.publishable(new CandidateKeys(entries, OptionalLong.empty(), OptionalLong.empty()), markSignatureUse),
-                    OptionalLong.empty());
+            List<Map<String, Object>> entries = new ArrayList<>(authorities.size());
+            Map<String, Instant> expiries = new HashMap<>();
+            for (JwtAuthority authority : authorities) {
+                if (!authority.tainted()) {
+                    entries.add(PkixKeys.toJwk(authority).toJSONObject());
+                    authority.expiresAt().ifPresent(at -> expiries.put(authority.keyId(), at));
+                }
+            }
+            if (entries.isEmpty() && !tainted.isEmpty()) {
+                withdraw("every JWT authority is tainted " + kidList(tainted));
+                return;
+            }
+            List<JWK> keys = KeyPolicy.publishable(new CandidateKeys(entries, OptionalLong.empty(), OptionalLong.empty()),
+                    markSignatureUse);
+            Instant now = clock.instant();
+            List<JWK> live = keys.stream().filter(key -> !expired(expiries.get(key.getKeyID()), now)).toList();
+            if (live.isEmpty()) {
+                withdraw("every JWT authority has expired " + kidList(keys.stream().map(JWK::getKeyID).toList()));
+                return;
+            }
+            accept(live, expiries, OptionalLong.empty());
         } catch (BundleRefusal refusal) {
+            // A taint is the operator's word on one key: it holds even when the rest of the bundle is unusable.
+            dropServed(tainted, "tainted");
             reject(refusal);
         }
     }
 
     @Override
     public synchronized void refuse(BundleRefusal refusal) {
-        lastInputDigest = null;
+        if (isRepeat(digest(("refusal\n" + refusal.reason().label() + "\n" + refusal.detail()).getBytes(StandardCharsets.UTF_8)))) {
+            return;
+        }
         reject(refusal);
+    }
+
+    /**
+     * The key set to answer requests with: {@link #current()}, except after the trust domain has been
+     * missing from the source for longer than its grace period, when it is null.
+     */
+    public PublishedBundle served() {
+        return withdrawn ? null : current;
     }
 
     /**
@@ -121,11 +157,10 @@ public final class BundlePublisher implements BundleSink {
      */
     @Override
     public synchronized void absent(String detail) {
-        lastInputDigest = null;
-        reject(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING, detail));
         if (absentSince == null) {
             absentSince = clock.instant();
         }
+        refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING, detail));
     }
 
     /**
@@ -138,10 +173,10 @@ public final class BundlePublisher implements BundleSink {
             return;
         }
         withdrawn = true;
-        served = null;
+        PublishedBundle kept = current;
         LOG.warnf("Trust domain %s missing from %s for %d s, longer than the grace period of %d s: no longer serving %s",
                 trustDomainLabel(), sourceLabel, Duration.between(since, clock.instant()).toSeconds(), grace.toSeconds(),
-                current == null ? "any keys" : current.keyIds());
+                kept == null ? "any keys" : kidList(kept.keyIds()));
     }
 
     /** When the source last stopped delivering this trust domain's bundle, if it has not delivered one since. */
@@ -154,60 +189,9 @@ public final class BundlePublisher implements BundleSink {
         return withdrawn;
     }
 
-    @Override
-    public synchronized void sourceUp(boolean streaming) {
-        this.streaming = streaming;
-        if (sourceState != SourceState.UP) {
-            if (sourceState == SourceState.DOWN && sourceDownSince != null) {
-                LOG.infof("Key source %s recovered after %d ms", from(),
-                        Duration.between(sourceDownSince, clock.instant()).toMillis());
-            } else {
-                LOG.infof("Key source %s connected", from());
-            }
-            sourceState = SourceState.UP;
-            sourceDownSince = null;
-        }
-    }
-
-    @Override
-    public synchronized void sourceDown(String error) {
-        Instant now = clock.instant();
-        lastSourceError = error;
-        if (sourceState == SourceState.UP && streaming && lastSync != null) {
-            // A stream delivered every change up to this moment, so the keys were current until now.
-            lastSync = now;
-        }
-        if (sourceState != SourceState.DOWN) {
-            LOG.warnf("Key source %s down: %s; %s", from(), error, servingSummary());
-            sourceState = SourceState.DOWN;
-            sourceDownSince = now;
-        }
-    }
-
-    private boolean isRepeat(byte[] inputDigest) {
-        if (lastInputDigest != null && Arrays.equals(lastInputDigest, inputDigest)) {
-            lastSync = clock.instant();
-            return true;
-        }
-        lastInputDigest = inputDigest;
-        return false;
-    }
-
-    private void accept(List<JWK> keys, OptionalLong sequence) {
-        lastSync = clock.instant();
-        returned();
-        PublishedBundle previous = current;
-        if (previous != null && previous.sameKeysAs(keys)) {
-            served = previous;
-            return;
-        }
-        PublishedBundle next = new PublishedBundle(keys, clock.instant(), sequence);
-        current = next;
-        served = next;
-        applied.incrementAndGet();
-        LOG.infof("Bundle applied from %s: %d key(s) %s%s%s", from(), next.keyCount(), next.keyIds(),
-                sequence.isPresent() ? " (sequence " + sequence.getAsLong() + ")" : "",
-                previous == null ? "" : ", replacing " + previous.keyIds());
+    /** The trust domain named in logs; empty for a service that publishes one. */
+    public String trustDomain() {
+        return trustDomain;
     }
 
     /** A valid bundle for a trust domain that had gone missing ends its absence (and a withdrawal). */
@@ -230,26 +214,171 @@ public final class BundlePublisher implements BundleSink {
         return trustDomain.isEmpty() ? "(configured)" : trustDomain;
     }
 
+    @Override
+    public synchronized void sourceUp(boolean streaming) {
+        this.streaming = streaming;
+        if (sourceState != SourceState.UP) {
+            if (sourceState == SourceState.DOWN && sourceDownSince != null) {
+                LOG.infof("Key source %s recovered after %d ms", from(),
+                        Duration.between(sourceDownSince, clock.instant()).toMillis());
+            } else {
+                LOG.infof("Key source %s connected", from());
+            }
+            sourceState = SourceState.UP;
+            sourceDownSince = null;
+        }
+    }
+
+    @Override
+    public synchronized void sourceDown(String error) {
+        Instant now = clock.instant();
+        String line = LogSanitiser.clean(error);
+        lastSourceError = line;
+        if (sourceState == SourceState.UP && streaming && lastSync != null) {
+            // A stream delivered every change up to this moment, so the keys were current until now.
+            lastSync = now;
+        }
+        if (sourceState != SourceState.DOWN) {
+            LOG.warnf("Key source %s down: %s; %s", from(), line, servingSummary());
+            sourceState = SourceState.DOWN;
+            sourceDownSince = now;
+        }
+    }
+
+    private boolean isRepeat(byte[] inputDigest) {
+        if (lastInputDigest != null && Arrays.equals(lastInputDigest, inputDigest)) {
+            lastSync = clock.instant();
+            return true;
+        }
+        lastInputDigest = inputDigest;
+        return false;
+    }
+
+    private void accept(List<JWK> keys, Map<String, Instant> expiries, OptionalLong sequence) {
+        lastSync = clock.instant();
+        latestRefused = false;
+        returned();
+        Map<String, Instant> served = new HashMap<>();
+        for (JWK key : keys) {
+            Instant expiry = expiries.get(key.getKeyID());
+            if (expiry != null) {
+                served.put(key.getKeyID(), expiry);
+            }
+        }
+        PublishedBundle previous = current;
+        if (previous != null && previous.sameKeysAs(keys)) {
+            if (!previous.expiries().equals(served)) {
+                // Same keys and bytes, new expiry dates: not a change anyone sees until a key expires.
+                publish(new PublishedBundle(keys, served, previous.appliedAt(), previous.sequence()));
+            }
+            return;
+        }
+        PublishedBundle next = new PublishedBundle(keys, served, clock.instant(), sequence);
+        publish(next);
+        applied.incrementAndGet();
+        LOG.infof("Bundle applied from %s: %d key(s) %s%s%s", from(), next.keyCount(), kidList(next.keyIds()),
+                sequence.isPresent() ? " (sequence " + sequence.getAsLong() + ")" : "",
+                previous == null ? "" : ", replacing " + kidList(previous.keyIds()));
+    }
+
     /**
      * A refusal still proves the source is reachable and current: only an unreachable source makes the
      * served keys stale. Every replica receives the same bad bundle, so letting refusals age readiness
      * would take all of them out of the load balancer together, while the last good keys are still right
-     * to serve. Refusals are alerted on through their counter and the health data instead.
+     * to serve. Refusals are alerted on through their counter, the latest-refused gauge and health data.
      */
     private void reject(BundleRefusal refusal) {
         lastSync = clock.instant();
+        latestRefused = true;
         refused.get(refusal.reason()).incrementAndGet();
-        BundleRefusal previous = lastRefusal;
         lastRefusal = refusal;
-        if (previous == null || previous.reason() != refusal.reason() || !previous.detail().equals(refusal.detail())) {
-            LOG.warnf("Bundle update from %s refused (%s): %s; %s", from(), refusal.reason().label(),
-                    refusal.detail(), servingSummary());
+        LOG.warnf("Bundle update from %s refused (%s): %s; %s", from(), refusal.reason().label(),
+                refusal.detail(), servingSummary());
+    }
+
+    /** The source answered, and what it said is that none of its keys may be served any more. */
+    private void withdraw(String reason) {
+        lastSync = clock.instant();
+        latestRefused = false;
+        stopServing(reason);
+    }
+
+    private void stopServing(String reason) {
+        PublishedBundle previous = current;
+        current = null;
+        cancelExpiryTimer();
+        if (!reason.equals(withdrawal) || previous != null) {
+            LOG.warnf("Serving no keys from %s: %s%s", from(), reason,
+                    previous == null ? "" : "; withdrew " + kidList(previous.keyIds()));
         }
+        withdrawal = reason;
+    }
+
+    /** Takes {@code kids} out of the served set at once; serves nothing if no key is left. */
+    private void dropServed(Collection<String> kids, String why) {
+        PublishedBundle served = current;
+        if (served == null || kids.isEmpty() || served.keyIds().stream().noneMatch(kids::contains)) {
+            return;
+        }
+        List<JWK> kept = served.keys().stream().filter(key -> !kids.contains(key.getKeyID())).toList();
+        List<String> dropped = served.keyIds().stream().filter(kids::contains).toList();
+        if (kept.isEmpty()) {
+            stopServing("every served key is " + why + " " + kidList(dropped));
+            return;
+        }
+        Map<String, Instant> expiries = new HashMap<>(served.expiries());
+        expiries.keySet().removeAll(kids);
+        PublishedBundle next = new PublishedBundle(kept, expiries, clock.instant(), served.sequence());
+        publish(next);
+        LOG.warnf("Key(s) %s from %s %s: no longer served; serving %s", kidList(dropped), from(), why,
+                kidList(next.keyIds()));
+    }
+
+    private void publish(PublishedBundle next) {
+        current = next;
+        withdrawal = null;
+        cancelExpiryTimer();
+        next.nextExpiry().ifPresent(at -> {
+            long delay = Math.max(0, Duration.between(clock.instant(), at).toNanos());
+            expiryTimer = ExpiryTimer.INSTANCE.schedule(this::expireDue, delay, TimeUnit.NANOSECONDS);
+        });
+    }
+
+    private void cancelExpiryTimer() {
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
+            expiryTimer = null;
+        }
+    }
+
+    /** Runs when the first served key expires (and from tests with a hand-moved clock). */
+    synchronized void expireDue() {
+        PublishedBundle served = current;
+        if (served == null) {
+            return;
+        }
+        Instant now = clock.instant();
+        List<String> due = served.expiries().entrySet().stream().filter(e -> expired(e.getValue(), now))
+                .map(Map.Entry::getKey).sorted().toList();
+        if (due.isEmpty()) {
+            publish(served); // woke a little early: wait for the same instant again
+            return;
+        }
+        dropServed(due, "expired");
+    }
+
+    private static boolean expired(Instant expiry, Instant now) {
+        return expiry != null && !expiry.isAfter(now);
     }
 
     private String servingSummary() {
         PublishedBundle served = current;
-        return served == null ? "no keys served yet" : "still serving " + served.keyIds();
+        return served == null ? "no keys served" + (withdrawal == null ? " yet" : "")
+                : "still serving " + kidList(served.keyIds());
+    }
+
+    private static String kidList(Collection<String> kids) {
+        return kids.stream().map(LogSanitiser::clean).collect(Collectors.joining(", ", "[", "]"));
     }
 
     /**
@@ -268,11 +397,6 @@ public final class BundlePublisher implements BundleSink {
         return sourceLabel;
     }
 
-    /** The trust domain named in logs; empty for a service that publishes one. */
-    public String trustDomain() {
-        return trustDomain;
-    }
-
     public SourceState sourceState() {
         return sourceState;
     }
@@ -283,6 +407,16 @@ public final class BundlePublisher implements BundleSink {
 
     public Optional<BundleRefusal> lastRefusal() {
         return Optional.ofNullable(lastRefusal);
+    }
+
+    /** Whether the latest candidate the source handed over was refused; cleared by the next good one. */
+    public boolean latestRefused() {
+        return latestRefused;
+    }
+
+    /** Why nothing is served although keys were received (every authority tainted or expired), if so. */
+    public Optional<String> withdrawal() {
+        return Optional.ofNullable(withdrawal);
     }
 
     public long appliedCount() {
@@ -298,10 +432,45 @@ public final class BundlePublisher implements BundleSink {
     }
 
     private static byte[] digest(byte[] input) {
+        return sha256().digest(input);
+    }
+
+    private static byte[] digest(List<JwtAuthority> authorities) {
+        MessageDigest sha = sha256();
+        for (JwtAuthority authority : authorities) {
+            byte[] kid = authority.keyId().getBytes(StandardCharsets.UTF_8);
+            byte[] der = authority.publicKey();
+            sha.update(ByteBuffer.allocate(Integer.BYTES * 2 + Long.BYTES + 1)
+                    .putInt(kid.length).putInt(der.length)
+                    .putLong(authority.expiresAt().map(Instant::getEpochSecond).orElse(Long.MIN_VALUE))
+                    .put((byte) (authority.tainted() ? 1 : 0))
+                    .array());
+            sha.update(kid);
+            sha.update(der);
+        }
+        return sha.digest();
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(input);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
+        }
+    }
+
+    /** One daemon thread for every publisher's expiry timer: it only takes the publisher's lock and swaps a reference. */
+    private static final class ExpiryTimer {
+        static final ScheduledThreadPoolExecutor INSTANCE = create();
+
+        private static ScheduledThreadPoolExecutor create() {
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+                Thread thread = new Thread(runnable, "bundle-key-expiry");
+                thread.setDaemon(true);
+                return thread;
+            });
+            timer.setRemoveOnCancelPolicy(true);
+            return timer;
         }
     }
 }

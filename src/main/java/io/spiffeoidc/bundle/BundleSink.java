@@ -1,6 +1,5 @@
 package io.spiffeoidc.bundle;
 
-import com.nimbusds.jose.jwk.JWK;
 import java.util.List;
 
 /**
@@ -12,10 +11,16 @@ public interface BundleSink {
     /** A JWKS or SPIFFE bundle document exactly as the source received it. */
     void offerDocument(byte[] document);
 
-    /** Public keys the source built itself (the SPIRE Server API sends DER keys, not JWKS). */
-    void offerKeys(List<JWK> keys);
+    /**
+     * Every JWT authority of a source that lists them itself (the SPIRE Server API sends DER keys with
+     * expiry and taint, not JWKS), tainted and expired ones included: the publisher decides what is served.
+     */
+    void offerAuthorities(List<JwtAuthority> authorities);
 
-    /** The source received something that cannot be a candidate at all (no bundle for our trust domain). */
+    /**
+     * The source received something that cannot be a candidate at all (no bundle for our trust domain).
+     * The refusal's reason and detail stand for the content: the same refusal again counts once.
+     */
     void refuse(BundleRefusal refusal);
 
     /**

@@ -6,6 +6,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
+import io.spiffeoidc.logging.LogSanitiser;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,7 +40,7 @@ public final class KeyPolicy {
         Set<String> kids = new HashSet<>();
         for (Map<String, Object> entry : candidate.entries()) {
             String kid = stringMember(entry, "kid");
-            String label = kid == null ? "(no kid)" : "kid \"" + printable(kid) + "\"";
+            String label = kid == null ? "(no kid)" : "kid \"" + LogSanitiser.clean(kid) + "\"";
             if ("oct".equals(entry.get("kty"))) {
                 throw new BundleRefusal(RefusalReason.SYMMETRIC_KEY, label + " is a symmetric key");
             }
@@ -64,7 +65,7 @@ public final class KeyPolicy {
             }
             if (key.getAlgorithm() != null && !alg.getName().equals(key.getAlgorithm().getName())) {
                 throw new BundleRefusal(RefusalReason.ALGORITHM_MISMATCH,
-                        label + " declares alg \"" + printable(key.getAlgorithm().getName()) + "\" but its key implies " + alg);
+                        label + " declares alg \"" + LogSanitiser.clean(key.getAlgorithm().getName()) + "\" but its key implies " + alg);
             }
             if (!kids.add(kid)) {
                 throw new BundleRefusal(RefusalReason.DUPLICATE_KID, label + " appears more than once");
@@ -87,14 +88,14 @@ public final class KeyPolicy {
         Object kty = entry.get("kty");
         if (!"RSA".equals(kty) && !"EC".equals(kty) && !"OKP".equals(kty)) {
             throw new BundleRefusal(RefusalReason.UNSUPPORTED_KEY,
-                    label + " has unsupported key type " + (kty instanceof String s ? "\"" + printable(s) + "\"" : "(none)"));
+                    label + " has unsupported key type " + (kty instanceof String s ? "\"" + LogSanitiser.clean(s) + "\"" : "(none)"));
         }
         Object crv = entry.get("crv");
         boolean supportedCurve = "RSA".equals(kty) || ("EC".equals(kty) && crv instanceof String name && EC_CURVES.contains(name))
                 || ("OKP".equals(kty) && "Ed25519".equals(crv));
         if (!supportedCurve) {
             throw new BundleRefusal(RefusalReason.UNSUPPORTED_KEY, label + " uses unsupported curve "
-                    + (crv instanceof String s ? "\"" + printable(s) + "\"" : "(none)"));
+                    + (crv instanceof String s ? "\"" + LogSanitiser.clean(s) + "\"" : "(none)"));
         }
         try {
             // Nimbus checks the encoding and, for EC keys, that the point lies on the curve.
@@ -126,18 +127,5 @@ public final class KeyPolicy {
 
     private static String stringMember(Map<String, Object> entry, String name) {
         return entry.get(name) instanceof String s ? s : null;
-    }
-
-    /** Key ids come from outside: keep log lines to one line of printable ASCII. */
-    public static String printable(String value) {
-        StringBuilder out = new StringBuilder(Math.min(value.length(), 80));
-        for (int i = 0; i < value.length() && i < 80; i++) {
-            char c = value.charAt(i);
-            out.append(c >= 0x20 && c < 0x7f && c != '"' ? c : '?');
-        }
-        if (value.length() > 80) {
-            out.append("...");
-        }
-        return out.toString();
     }
 }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -29,10 +30,13 @@ public final class PublishedBundle {
     private final PreparedDocument jwks;
     private final Instant appliedAt;
     private final OptionalLong sequence;
+    /** Key id to the instant the key stops being publishable; keys without an expiry are absent. */
+    private final Map<String, Instant> expiries;
     private final Map<String, PreparedDocument> discoveryByIssuer = new ConcurrentHashMap<>();
 
-    PublishedBundle(List<JWK> keys, Instant appliedAt, OptionalLong sequence) {
+    PublishedBundle(List<JWK> keys, Map<String, Instant> expiries, Instant appliedAt, OptionalLong sequence) {
         this.keys = List.copyOf(keys);
+        this.expiries = Map.copyOf(expiries);
         this.keyIds = this.keys.stream().map(JWK::getKeyID).toList();
         this.jwks = PreparedDocument.of(jwksJson(this.keys));
         this.appliedAt = appliedAt;
@@ -86,6 +90,19 @@ public final class PublishedBundle {
 
     boolean sameKeysAs(List<JWK> other) {
         return keys.equals(other);
+    }
+
+    List<JWK> keys() {
+        return keys;
+    }
+
+    Map<String, Instant> expiries() {
+        return expiries;
+    }
+
+    /** When the first of the served keys expires, if any does. */
+    Optional<Instant> nextExpiry() {
+        return expiries.values().stream().min(Instant::compareTo);
     }
 
     private static String jwksJson(List<JWK> keys) {

@@ -1,45 +1,59 @@
 package io.spiffeoidc.config;
 
-import io.spiffeoidc.config.ProviderConfig.SourceKind;
-import io.spiffeoidc.http.HostName;
-import java.net.URI;
-import java.net.URISyntaxException;
+import io.spiffeoidc.config.ProviderConfig.KeyUseSetting;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
- * Finds invalid and contradictory settings. Each problem is one line that starts with the property
- * name, so the operator knows what to change without reading code.
+ * The one place where configuration is parsed and checked. Each value is converted once into its typed
+ * form and every rule between values runs here, before any component is built. Each problem is one line
+ * that starts with the property name, so the operator knows what to change without reading code. It
+ * works on the mapped values only, so a value is checked the same way whichever source supplied it.
  */
 public final class ConfigProblems {
 
     /** Longer than this and relying parties may keep verifying with keys SPIRE has already retired. */
     static final Duration MAX_CACHE_MAX_AGE = Duration.ofHours(1);
 
-    private ConfigProblems() {
+    /** A short source blip must not take every replica out of the load balancer. */
+    private static final Duration MIN_STALENESS = Duration.ofMinutes(3);
+
+    private final ProviderConfig config;
+    private final List<String> problems = new ArrayList<>();
+
+    private ConfigProblems(ProviderConfig config) {
+        this.config = config;
+    }
+
+    /** The validated settings, or every problem found. */
+    public record Validation(Optional<ProviderSettings> settings, List<String> problems) {
     }
 
     public static List<String> of(ProviderConfig config) {
-        List<String> problems = new ArrayList<>();
-        checkSource(config, problems);
-        config.trustDomain().ifPresent(td -> {
-            if (TrustDomain.parse(td).isEmpty()) {
-                problems.add("spiffe-oidc.trust-domain: \"" + td
-                        + "\" is not a trust domain name (lowercase letters, digits, '.', '-', '_'; optionally spiffe://)");
-            }
-        });
-        config.issuer().ifPresent(issuer -> checkUrl("spiffe-oidc.issuer", issuer, config.allowInsecureScheme(), problems));
-        config.jwksUri().ifPresent(uri -> checkUrl("spiffe-oidc.jwks-uri", uri, config.allowInsecureScheme(), problems));
-        checkDomains("spiffe-oidc.domains", config.domains().orElse(List.of()), problems);
-        if (config.issuer().isEmpty() && config.domains().orElse(List.of()).isEmpty()) {
-            problems.add("spiffe-oidc.domains: required when spiffe-oidc.issuer is not set"
-                    + " (the host names the issuer may be derived from)");
-        }
-        if (PathPrefix.normalise(config.pathPrefix()).isEmpty()) {
+        return validate(config).problems();
+    }
+
+    public static Validation validate(ProviderConfig config) {
+        return new ConfigProblems(config).run();
+    }
+
+    private Validation run() {
+        Optional<TrustDomain> trustDomain = trustDomain();
+        Optional<SourceSettings> source = source(trustDomain);
+        boolean insecure = config.allowInsecureScheme();
+        Optional<ConfiguredUrl> issuer = config.issuer().flatMap(v -> url("spiffe-oidc.issuer", v, insecure));
+        Optional<ConfiguredUrl> jwksUri = config.jwksUri().flatMap(v -> url("spiffe-oidc.jwks-uri", v, insecure));
+        Optional<HostSet> hosts = hosts(issuer);
+        Optional<PathPrefix> prefix = PathPrefix.parse(config.pathPrefix());
+        if (prefix.isEmpty()) {
             problems.add("spiffe-oidc.path-prefix: \"" + config.pathPrefix()
                     + "\" must start with '/' and contain only plain path segments");
         }
@@ -49,7 +63,7 @@ public final class ConfigProblems {
         }
         Duration reload = config.tls().reloadPeriod();
         if (!reload.isZero()) {
-            checkInterval("spiffe-oidc.tls.reload-period", reload, problems);
+            checkInterval("spiffe-oidc.tls.reload-period", reload);
         }
         if (config.missingTrustDomainGracePeriod().isNegative()) {
             problems.add("spiffe-oidc.missing-trust-domain-grace-period: must not be negative");
@@ -60,7 +74,31 @@ public final class ConfigProblems {
                 problems.add("spiffe-oidc.staleness-threshold: must be positive");
             }
         });
-        return problems;
+        if (!problems.isEmpty()) {
+            return new Validation(Optional.empty(), List.copyOf(problems));
+        }
+        SourceSettings validSource = source.orElseThrow();
+        ProviderSettings settings = new ProviderSettings(validSource, trustDomain, issuer, jwksUri, hosts.orElseThrow(),
+                prefix.orElseThrow(), config.keyUse() == KeyUseSetting.SIG, config.cacheMaxAge(),
+                config.trustForwardedHeaders(), insecure,
+                config.stalenessThreshold().orElseGet(() -> defaultThreshold(validSource.pollInterval())),
+                reload, config.tls().nativeEngine(), IssuerSettings.all(config), config.missingTrustDomainGracePeriod());
+        return new Validation(Optional.of(settings), List.of());
+    }
+
+    /** Five missed polls, but never less than three minutes. */
+    static Duration defaultThreshold(Duration pollInterval) {
+        Duration fivePolls = pollInterval.multipliedBy(5);
+        return fivePolls.compareTo(MIN_STALENESS) > 0 ? fivePolls : MIN_STALENESS;
+    }
+
+    /** The threshold used when spiffe-oidc.staleness-threshold is not set. */
+    static Duration defaultThreshold(ProviderConfig config) {
+        return defaultThreshold(switch (config.source()) {
+            case FILE -> config.file().pollInterval();
+            case SERVER_API -> config.serverApi().pollInterval();
+            case WORKLOAD_API -> Duration.ZERO;
+        });
     }
 
     /**
@@ -81,75 +119,112 @@ public final class ConfigProblems {
         return problems;
     }
 
-    private static void checkSource(ProviderConfig config, List<String> problems) {
-        SourceKind source = config.source();
-        switch (source) {
-            case FILE -> {
-                if (config.file().path().isEmpty()) {
-                    problems.add("spiffe-oidc.file.path: required when spiffe-oidc.source=file");
-                }
-                checkInterval("spiffe-oidc.file.poll-interval", config.file().pollInterval(), problems);
-            }
-            case WORKLOAD_API -> {
-                checkSocket("spiffe-oidc.workload-api.socket", config.workloadApi().socket(),
-                        "required when spiffe-oidc.source=workload-api (or set SPIFFE_ENDPOINT_SOCKET)", problems);
-                requireTrustDomain(config, problems);
-            }
-            case SERVER_API -> {
-                checkSocket("spiffe-oidc.server-api.socket", config.serverApi().socket(),
-                        "required when spiffe-oidc.source=server-api", problems);
-                checkInterval("spiffe-oidc.server-api.poll-interval", config.serverApi().pollInterval(), problems);
-                requireTrustDomain(config, problems);
-            }
+    private Optional<TrustDomain> trustDomain() {
+        Optional<String> configured = config.trustDomain();
+        Optional<TrustDomain> parsed = configured.flatMap(TrustDomain::parse);
+        if (configured.isPresent() && parsed.isEmpty()) {
+            problems.add("spiffe-oidc.trust-domain: \"" + configured.get()
+                    + "\" is not a trust domain name (lowercase letters, digits, '.', '-', '_'; optionally spiffe://)");
         }
+        return parsed;
     }
 
-    private static void requireTrustDomain(ProviderConfig config, List<String> problems) {
+    private Optional<SourceSettings> source(Optional<TrustDomain> trustDomain) {
+        return switch (config.source()) {
+            case FILE -> {
+                Optional<Path> path = config.file().path();
+                if (path.isEmpty()) {
+                    problems.add("spiffe-oidc.file.path: required when spiffe-oidc.source=file");
+                }
+                boolean pollOk = checkInterval("spiffe-oidc.file.poll-interval", config.file().pollInterval());
+                yield path.filter(p -> pollOk).map(p -> new SourceSettings.File(p, config.file().pollInterval()));
+            }
+            case WORKLOAD_API -> {
+                Optional<Path> socket = socket("spiffe-oidc.workload-api.socket", config.workloadApi().socket(),
+                        "required when spiffe-oidc.source=workload-api (or set SPIFFE_ENDPOINT_SOCKET)");
+                Optional<TrustDomain> td = requireTrustDomain(trustDomain);
+                yield socket.flatMap(s -> td.map(t -> new SourceSettings.WorkloadApi(s, t)));
+            }
+            case SERVER_API -> {
+                Optional<Path> socket = socket("spiffe-oidc.server-api.socket", config.serverApi().socket(),
+                        "required when spiffe-oidc.source=server-api");
+                boolean pollOk = checkInterval("spiffe-oidc.server-api.poll-interval", config.serverApi().pollInterval());
+                Optional<TrustDomain> td = requireTrustDomain(trustDomain);
+                yield socket.filter(s -> pollOk)
+                        .flatMap(s -> td.map(t -> new SourceSettings.ServerApi(s, t, config.serverApi().pollInterval())));
+            }
+        };
+    }
+
+    private Optional<TrustDomain> requireTrustDomain(Optional<TrustDomain> trustDomain) {
         if (config.trustDomain().isEmpty()) {
             problems.add("spiffe-oidc.trust-domain: required when spiffe-oidc.source="
                     + config.source().label() + " (selects the bundle to publish)");
         }
+        return trustDomain;
     }
 
-    private static void checkSocket(String property, Optional<String> socket, String whenMissing, List<String> problems) {
+    private Optional<Path> socket(String property, Optional<String> socket, String whenMissing) {
         if (socket.isEmpty() || socket.get().isBlank()) {
             problems.add(property + ": " + whenMissing);
-        } else if (UnixSocketAddress.parse(socket.get()).isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Path> path = UnixSocketAddress.parse(socket.get());
+        if (path.isEmpty()) {
             problems.add(property + ": \"" + socket.get() + "\" is not a Unix socket (unix:///path, unix:/path or /path)");
         }
+        return path;
     }
 
-    private static void checkInterval(String property, Duration interval, List<String> problems) {
-        if (interval.toMillis() < 100 || interval.compareTo(Duration.ofHours(1)) > 0) {
-            problems.add(property + ": " + interval + " is outside 100ms..1h");
+    private Optional<ConfiguredUrl> url(String property, String value, boolean insecureAllowed) {
+        ConfiguredUrl.Parsed parsed = ConfiguredUrl.parse(property, value, insecureAllowed);
+        if (parsed.problem() != null) {
+            problems.add(parsed.problem());
         }
+        return Optional.ofNullable(parsed.url());
     }
 
-    static void checkDomains(String property, List<String> domains, List<String> problems) {
+    /**
+     * spiffe-oidc.domains when set, else the configured issuer's host. A listed issuer host that is not
+     * among the domains would be answered "host not allowed" on every request, so that is refused here.
+     */
+    private Optional<HostSet> hosts(Optional<ConfiguredUrl> issuer) {
+        List<String> domains = config.domains().orElse(List.of());
+        if (domains.isEmpty()) {
+            if (config.issuer().isEmpty()) {
+                problems.add("spiffe-oidc.domains: required when spiffe-oidc.issuer is not set"
+                        + " (the host names the issuer may be derived from)");
+                return Optional.empty();
+            }
+            return issuer.map(url -> HostSet.of(List.of(url.host())));
+        }
+        int before = problems.size();
+        Set<String> seen = new HashSet<>();
+        Set<String> repeated = new TreeSet<>();
         for (String domain : domains) {
             if (!HostName.isAscii(domain)) {
-                problems.add(property + ": \"" + domain + "\" must be written in punycode (xn--...)");
+                problems.add("spiffe-oidc.domains: \"" + domain + "\" must be written in punycode (xn--...)");
             } else if (!HostName.isValid(domain)) {
-                problems.add(property + ": \"" + domain + "\" is not a host name (no scheme, port or path)");
+                problems.add("spiffe-oidc.domains: \"" + domain + "\" is not a host name (no scheme, port or path)");
+            } else if (!seen.add(domain.toLowerCase(Locale.ROOT))) {
+                repeated.add(domain.toLowerCase(Locale.ROOT));
             }
         }
+        for (String domain : repeated) {
+            problems.add("spiffe-oidc.domains: \"" + domain + "\" is listed more than once");
+        }
+        HostSet hosts = HostSet.of(domains);
+        issuer.filter(url -> !hosts.contains(url.host())).ifPresent(url -> problems.add("spiffe-oidc.issuer: host \""
+                + url.host() + "\" is not in spiffe-oidc.domains (" + String.join(",", domains)
+                + "); every request for it would be refused"));
+        return problems.size() == before ? Optional.of(hosts) : Optional.empty();
     }
 
-    static void checkUrl(String property, String value, boolean insecureAllowed, List<String> problems) {
-        URI uri;
-        try {
-            uri = new URI(value);
-        } catch (URISyntaxException e) {
-            problems.add(property + ": \"" + value + "\" is not a URL");
-            return;
+    private boolean checkInterval(String property, Duration interval) {
+        if (interval.toMillis() < 100 || interval.compareTo(Duration.ofHours(1)) > 0) {
+            problems.add(property + ": " + interval + " is outside 100ms..1h");
+            return false;
         }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("https") && !(scheme.equals("http") && insecureAllowed)) {
-            problems.add(property + ": \"" + value + "\" must be an https URL"
-                    + (scheme.equals("http") ? " (http needs spiffe-oidc.allow-insecure-scheme=true)" : ""));
-        } else if (uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null
-                || uri.getRawUserInfo() != null) {
-            problems.add(property + ": \"" + value + "\" must be an absolute URL with a host and no query, fragment or user info");
-        }
+        return true;
     }
 }

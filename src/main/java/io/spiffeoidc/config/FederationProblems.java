@@ -34,9 +34,15 @@ final class FederationProblems {
                 }
             }, () -> problems.add(property + ": \"" + entry.getKey()
                     + "\" is not a trust domain name (lowercase letters, digits, '.', '-', '_')"));
-            td.issuer().ifPresent(url -> ConfigProblems.checkUrl(property + ".issuer", url, config.allowInsecureScheme(), problems));
-            td.jwksUri().ifPresent(url -> ConfigProblems.checkUrl(property + ".jwks-uri", url, config.allowInsecureScheme(), problems));
-            ConfigProblems.checkDomains(property + ".domains", td.domains().orElse(List.of()), problems);
+            td.issuer().ifPresent(url -> checkUrl(property + ".issuer", url, config.allowInsecureScheme(), problems));
+            td.jwksUri().ifPresent(url -> checkUrl(property + ".jwks-uri", url, config.allowInsecureScheme(), problems));
+            for (String domain : td.domains().orElse(List.of())) {
+                if (!HostName.isAscii(domain)) {
+                    problems.add(property + ".domains: \"" + domain + "\" must be written in punycode (xn--...)");
+                } else if (!HostName.isValid(domain)) {
+                    problems.add(property + ".domains: \"" + domain + "\" is not a host name (no scheme, port or path)");
+                }
+            }
             if (config.source() == SourceKind.FILE && td.file().path().isEmpty()) {
                 problems.add(property + ".file.path: required when spiffe-oidc.source=file (one bundle file per trust domain)");
             } else if (config.source() != SourceKind.FILE && td.file().path().isPresent()) {
@@ -45,6 +51,13 @@ final class FederationProblems {
             }
         }
         checkDistinctEndpoints(IssuerSettings.all(config), problems);
+    }
+
+    private static void checkUrl(String property, String value, boolean insecureAllowed, List<String> problems) {
+        ConfiguredUrl.Parsed parsed = ConfiguredUrl.parse(property, value, insecureAllowed);
+        if (parsed.problem() != null) {
+            problems.add(parsed.problem());
+        }
     }
 
     /**

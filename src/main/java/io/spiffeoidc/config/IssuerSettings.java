@@ -48,6 +48,23 @@ public record IssuerSettings(String trustDomain, String property, boolean primar
         return all;
     }
 
+    /** The issuer as validated; the configuration check has refused a value that does not parse. */
+    public Optional<ConfiguredUrl> issuerUrl() {
+        return issuer.map(value -> ConfiguredUrl.parse("issuer", value, true).url());
+    }
+
+    public Optional<ConfiguredUrl> jwksUrl() {
+        return jwksUri.map(value -> ConfiguredUrl.parse("jwks-uri", value, true).url());
+    }
+
+    public HostSet hostSet() {
+        return HostSet.of(hosts);
+    }
+
+    public PathPrefix prefix() {
+        return pathPrefix.map(PathPrefix::new).orElse(PathPrefix.ROOT);
+    }
+
     /** The SPIFFE ID of the trust domain, the key of its bundle in a Workload API bundle map. */
     public String spiffeId() {
         return "spiffe://" + trustDomain;

@@ -7,11 +7,14 @@ import java.util.regex.Pattern;
  * The normalised path prefix: empty for the root, otherwise "/segment[/segment...]" with no trailing
  * slash, so "{prefix}/keys" is never "//keys".
  */
-public final class PathPrefix {
+public record PathPrefix(String value) {
 
     private static final Pattern SEGMENTS = Pattern.compile("(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)*");
 
-    private PathPrefix() {
+    public static final PathPrefix ROOT = new PathPrefix("");
+
+    public static Optional<PathPrefix> parse(String configured) {
+        return normalise(configured).map(PathPrefix::new);
     }
 
     public static Optional<String> normalise(String configured) {

@@ -1,8 +1,8 @@
 package io.spiffeoidc.http;
 
+import io.spiffeoidc.config.HostSet;
 import java.util.Locale;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Which Host values the service answers for. A derived issuer comes from the Host header, so without
@@ -10,17 +10,15 @@ import java.util.stream.Collectors;
  */
 public final class HostPolicy {
 
-    private final Set<String> allowed;
+    private final HostSet allowed;
 
-    public HostPolicy(Set<String> allowedHosts) {
-        // A name that is not a valid host can never be admitted; dropping it here keeps the syntax check
-        // off the request path.
-        this.allowed = allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).filter(HostName::isValid)
-                .collect(Collectors.toUnmodifiableSet());
+    /** The hosts are lower case and valid already, which keeps the syntax check off the request path. */
+    public HostPolicy(HostSet allowed) {
+        this.allowed = allowed;
     }
 
     public Set<String> allowed() {
-        return allowed;
+        return allowed.names();
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.spiffeoidc.http;
 
+import io.spiffeoidc.config.ConfiguredUrl;
+import io.spiffeoidc.config.PathPrefix;
 import java.util.Optional;
 
 /**
@@ -12,11 +14,10 @@ public final class IssuerResolver {
     private final Optional<String> jwksUri;
     private final String prefix;
 
-    /** @param prefix the normalised path prefix: "" for the root, else "/a[/b...]" */
-    public IssuerResolver(Optional<String> issuer, Optional<String> jwksUri, String prefix) {
-        this.issuer = issuer;
-        this.jwksUri = jwksUri;
-        this.prefix = prefix;
+    public IssuerResolver(Optional<ConfiguredUrl> issuer, Optional<ConfiguredUrl> jwksUri, PathPrefix prefix) {
+        this.issuer = issuer.map(ConfiguredUrl::text);
+        this.jwksUri = jwksUri.map(ConfiguredUrl::text);
+        this.prefix = prefix.value();
     }
 
     public String issuer(String scheme, String authority) {

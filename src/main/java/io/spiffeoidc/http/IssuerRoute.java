@@ -1,6 +1,7 @@
 package io.spiffeoidc.http;
 
 import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.config.PathPrefix;
 
 /**
  * Where one trust domain's issuer is served and what it advertises: its host names, its two paths and
@@ -9,11 +10,10 @@ import io.spiffeoidc.bundle.BundlePublisher;
 public record IssuerRoute(String trustDomain, BundlePublisher publisher, HostPolicy hosts, IssuerResolver issuers,
         String keysPath, String discoveryPath) {
 
-    /** @param prefix the normalised path prefix: "" for the root, else "/a[/b...]" */
     public static IssuerRoute of(String trustDomain, BundlePublisher publisher, HostPolicy hosts, IssuerResolver issuers,
-            String prefix) {
-        return new IssuerRoute(trustDomain, publisher, hosts, issuers, prefix + "/keys",
-                prefix + "/.well-known/openid-configuration");
+            PathPrefix prefix) {
+        return new IssuerRoute(trustDomain, publisher, hosts, issuers, prefix.value() + "/keys",
+                prefix.value() + "/.well-known/openid-configuration");
     }
 
     boolean serves(String path) {

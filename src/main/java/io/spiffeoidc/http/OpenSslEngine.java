@@ -5,7 +5,7 @@ import io.quarkus.vertx.http.HttpServerOptionsCustomizer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import jakarta.enterprise.context.ApplicationScoped;
-import io.spiffeoidc.config.ProviderConfig;
+import io.spiffeoidc.config.ProviderSettings;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -21,11 +21,11 @@ public class OpenSslEngine implements HttpServerOptionsCustomizer {
     private static final Logger LOG = Logger.getLogger(OpenSslEngine.class);
 
     @Inject
-    ProviderConfig config;
+    ProviderSettings settings;
 
     @Override
     public void customizeHttpsServer(HttpServerOptions options) {
-        if (!config.tls().nativeEngine()) {
+        if (!settings.nativeTlsEngine()) {
             return;
         }
         if (OpenSsl.isAvailable()) {

@@ -3,7 +3,7 @@ package io.spiffeoidc.http;
 import io.quarkus.runtime.LaunchMode;
 import io.spiffeoidc.bundle.PreparedDocument;
 import io.spiffeoidc.bundle.PublishedBundle;
-import io.spiffeoidc.config.ProviderConfig;
+import io.spiffeoidc.config.ProviderSettings;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -54,7 +54,7 @@ public class PublicRoutes {
     private final boolean devMode;
 
     @Inject
-    public PublicRoutes(HostPolicy hostPolicy, IssuerRoutes routes, ProviderConfig config) {
+    public PublicRoutes(HostPolicy hostPolicy, IssuerRoutes routes, ProviderSettings config) {
         this.hostPolicy = hostPolicy;
         this.routes = routes;
         this.cacheControl = HttpHeaders.createOptimized("public, max-age=" + config.cacheMaxAge().toSeconds());

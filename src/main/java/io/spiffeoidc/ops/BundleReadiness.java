@@ -5,8 +5,8 @@ import io.smallrye.health.api.HealthRegistry;
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.bundle.TrustDomainPublishers;
-import io.spiffeoidc.config.ProviderConfig;
-import io.spiffeoidc.config.StalenessThreshold;
+import io.spiffeoidc.config.ProviderSettings;
+import io.spiffeoidc.config.TrustDomain;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -35,10 +35,7 @@ public class BundleReadiness implements HealthCheck {
     TrustDomainPublishers publishers;
 
     @Inject
-    StalenessThreshold staleness;
-
-    @Inject
-    ProviderConfig config;
+    ProviderSettings settings;
 
     @Inject
     @Readiness
@@ -54,10 +51,11 @@ public class BundleReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         BundlePublisher publisher = publishers.primary();
-        HealthCheckResponseBuilder response = describe("trust-bundle", config.trustDomain().orElse("(any)"), publisher);
         Optional<Duration> syncAge = publisher.syncAge();
-        boolean fresh = syncAge.isPresent() && syncAge.get().compareTo(staleness.value()) < 0;
-        return response.status(publisher.served() != null && fresh).build();
+        boolean fresh = syncAge.isPresent() && syncAge.get().compareTo(settings.stalenessThreshold()) < 0;
+        return describe("trust-bundle", settings.trustDomain().map(TrustDomain::name).orElse("(any)"), publisher)
+                .status(publisher.served() != null && fresh)
+                .build();
     }
 
     private HealthCheckResponseBuilder describe(String name, String trustDomain, BundlePublisher publisher) {
@@ -67,7 +65,7 @@ public class BundleReadiness implements HealthCheck {
                 .withData("trustDomain", trustDomain)
                 .withData("source", publisher.sourceLabel())
                 .withData("sourceState", publisher.sourceState().label())
-                .withData("stalenessThresholdSeconds", staleness.value().toSeconds());
+                .withData("stalenessThresholdSeconds", settings.stalenessThreshold().toSeconds());
         syncAge.ifPresent(age -> response.withData("secondsSinceSync", age.toSeconds()));
         if (bundle != null) {
             response.withData("keyIds", String.join(",", bundle.keyIds()))
@@ -76,11 +74,13 @@ public class BundleReadiness implements HealthCheck {
         } else {
             response.withData("keyIds", "");
         }
+        publisher.lastSourceError().ifPresent(error -> response.withData("lastSourceError", error));
+        publisher.lastRefusal().ifPresent(refusal -> response.withData("lastRefusal", refusal.toString()));
+        response.withData("latestCandidateRefused", publisher.latestRefused());
+        publisher.withdrawal().ifPresent(reason -> response.withData("notServing", reason));
         publisher.absentSince().ifPresent(since -> response
                 .withData("missingFromSourceSeconds", Duration.between(since, publisher.clock().instant()).toSeconds())
                 .withData("withdrawn", publisher.withdrawn()));
-        publisher.lastSourceError().ifPresent(error -> response.withData("lastSourceError", error));
-        publisher.lastRefusal().ifPresent(refusal -> response.withData("lastRefusal", refusal.toString()));
         return response;
     }
 }

@@ -49,11 +49,14 @@ public class ProviderMetrics {
                 .register(registry);
         for (RefusalReason reason : RefusalReason.values()) {
             FunctionCounter.builder("spiffe.oidc.bundle.updates.refused", publisher, p -> p.refusedCount(reason))
-                    .description("Candidate bundles refused, by reason; the last good key set stays served")
+                    .description("Distinct candidate bundles refused, by reason; the last good key set stays served")
                     .tag("reason", reason.label())
                     .tags(trustDomain)
                     .register(registry);
         }
+        Gauge.builder("spiffe.oidc.bundle.latest.refused", publisher, p -> p.latestRefused() ? 1 : 0)
+                .description("1 while the latest candidate from the source was refused; 0 once a good one is applied")
+                .register(registry);
         Gauge.builder("spiffe.oidc.keys.served", publisher, p -> {
                     PublishedBundle bundle = p.served();
                     return bundle == null ? 0 : bundle.keyCount();

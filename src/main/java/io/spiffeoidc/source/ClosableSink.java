@@ -1,8 +1,8 @@
 package io.spiffeoidc.source;
 
-import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
+import io.spiffeoidc.bundle.JwtAuthority;
 import java.util.List;
 
 /**
@@ -35,9 +35,9 @@ public final class ClosableSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerKeys(List<JWK> keys) {
+    public synchronized void offerAuthorities(List<JwtAuthority> authorities) {
         if (!closed) {
-            delegate.offerKeys(keys);
+            delegate.offerAuthorities(authorities);
         }
     }
 

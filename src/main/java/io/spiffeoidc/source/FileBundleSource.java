@@ -1,24 +1,17 @@
 package io.spiffeoidc.source;
 
 import io.spiffeoidc.bundle.BundleParser;
-import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
-import io.spiffeoidc.bundle.RefusalReason;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.ClosedWatchServiceException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchKey;
-import java.nio.file.WatchService;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.jboss.logging.Logger;
 
 /**
  * Reads a bundle file at start, whenever its directory changes, and every poll interval. The watch makes
@@ -27,13 +20,13 @@ import org.jboss.logging.Logger;
  */
 public final class FileBundleSource implements BundleSource {
 
-    private static final Logger LOG = Logger.getLogger(FileBundleSource.class);
+    /** One byte over the limit is enough for the publisher to refuse the file as too large. */
+    static final int READ_LIMIT = BundleParser.MAX_DOCUMENT_BYTES + 1;
 
     private final Path path;
     private final Duration pollInterval;
-    private final ScheduledExecutorService reader = Executors.newSingleThreadScheduledExecutor(
-            daemon("bundle-file-reader"));
-    private volatile WatchService watcher;
+    private final ScheduledThreadPoolExecutor reader = SourceThreads.worker("bundle-file-reader");
+    private volatile DirectoryWatch watch;
     private volatile BundleSink sink;
 
     public FileBundleSource(Path path, Duration pollInterval) {
@@ -51,80 +44,55 @@ public final class FileBundleSource implements BundleSource {
         this.sink = sink;
         reader.execute(this::read);
         reader.scheduleWithFixedDelay(this::read, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
-        startWatch();
+        watch = DirectoryWatch.start(path.getParent(), "bundle-file-watch", name -> true, this::changed,
+                "relying on the " + pollInterval.toMillis() + " ms poll");
     }
 
-    /** Runs only on the reader thread, so reads never overlap. */
+    /** Writers usually truncate and then write: read once things settle rather than mid-write. */
+    private void changed() {
+        try {
+            reader.schedule(this::read, 50, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException closing) {
+            // closed meanwhile
+        }
+    }
+
+    /**
+     * Runs only on the reader thread, so reads never overlap. It never throws: an exception would end the
+     * periodic poll silently.
+     */
     private void read() {
         try {
-            long size = Files.size(path);
-            if (size > BundleParser.MAX_DOCUMENT_BYTES) {
-                sink.sourceUp(false);
-                sink.refuse(new BundleRefusal(RefusalReason.TOO_LARGE,
-                        "file has " + size + " bytes, the limit is " + BundleParser.MAX_DOCUMENT_BYTES));
-                return;
-            }
-            byte[] document = Files.readAllBytes(path);
+            byte[] document = readBounded();
             sink.sourceUp(false);
             sink.offerDocument(document);
         } catch (NoSuchFileException e) {
-            sink.sourceDown("file " + path + " does not exist");
+            SourceThreads.report(sink, "file " + path + " does not exist", null);
         } catch (AccessDeniedException e) {
-            sink.sourceDown("file " + path + " is not readable (permission denied)");
+            SourceThreads.report(sink, "file " + path + " is not readable (permission denied)", null);
         } catch (IOException e) {
-            sink.sourceDown("file " + path + " cannot be read: "
-                    + (Files.isDirectory(path) ? "it is a directory" : e.getClass().getSimpleName()));
+            SourceThreads.report(sink, "file " + path + " cannot be read: "
+                    + (Files.isDirectory(path) ? "it is a directory" : e.getClass().getSimpleName()), null);
         } catch (RuntimeException e) {
-            sink.sourceDown("file " + path + " cannot be read: " + e);
+            SourceThreads.report(sink, "file " + path + " cannot be read", e);
         }
     }
 
-    private void startWatch() {
-        Path directory = path.getParent();
-        try {
-            WatchService service = FileSystems.getDefault().newWatchService();
-            directory.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
-                    StandardWatchEventKinds.ENTRY_DELETE);
-            watcher = service;
-            Thread thread = daemon("bundle-file-watch").newThread(() -> watch(service));
-            thread.start();
-        } catch (IOException | RuntimeException e) {
-            LOG.infof("Not watching %s for changes (%s); relying on the %d ms poll", directory, e.getMessage(),
-                    pollInterval.toMillis());
-        }
-    }
-
-    private void watch(WatchService service) {
-        try {
-            while (true) {
-                WatchKey key = service.take();
-                key.pollEvents();
-                // Writers usually truncate and then write: read once things settle rather than mid-write.
-                try {
-                    reader.schedule(this::read, 50, TimeUnit.MILLISECONDS);
-                } catch (java.util.concurrent.RejectedExecutionException closing) {
-                    return;
-                }
-                if (!key.reset()) {
-                    LOG.infof("Directory of %s is no longer watchable; relying on the %d ms poll", path,
-                            pollInterval.toMillis());
-                    return;
-                }
-            }
-        } catch (InterruptedException | ClosedWatchServiceException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * At most {@link #READ_LIMIT} bytes, whatever the file's size says and whatever it does meanwhile: a
+     * file that grows during the read, or a device without end, costs one bounded read.
+     */
+    private byte[] readBounded() throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            return in.readNBytes(READ_LIMIT);
         }
     }
 
     @Override
     public void close() {
-        WatchService service = watcher;
-        if (service != null) {
-            try {
-                service.close();
-            } catch (IOException e) {
-                LOG.debug("Closing the file watch failed", e);
-            }
+        DirectoryWatch open = watch;
+        if (open != null) {
+            open.close();
         }
         reader.shutdownNow();
         try {
@@ -132,13 +100,5 @@ public final class FileBundleSource implements BundleSource {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    static java.util.concurrent.ThreadFactory daemon(String name) {
-        return runnable -> {
-            Thread thread = new Thread(runnable, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

@@ -6,64 +6,62 @@ import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.bundle.TrustDomainPublishers;
 import io.spiffeoidc.config.IssuerSettings;
-import io.spiffeoidc.config.ProviderConfig;
-import io.spiffeoidc.config.TrustDomain;
-import io.spiffeoidc.config.UnixSocketAddress;
+import io.spiffeoidc.config.ProviderSettings;
+import io.spiffeoidc.config.SourceSettings;
 import io.spiffeoidc.source.server.ServerApiSource;
 import io.spiffeoidc.source.workload.WorkloadApiSource;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
-/** Starts the configured source after the configuration check and stops it on shutdown. */
+/**
+ * Starts the configured source once the configuration is validated and stops it on shutdown. Federated
+ * trust domains ride on the same source (the agent's one stream, the server's own socket) or, with the
+ * file source, get one file source each.
+ */
 @ApplicationScoped
 public class SourceLifecycle {
 
-    /** After {@link io.spiffeoidc.config.ConfigCheck}. */
+    /** After the configuration is validated. */
     static final int START_PRIORITY = 100;
+
+    /** How often the grace period of missing trust domains is checked: the period is minutes to hours. */
+    static final Duration GRACE_CHECK_INTERVAL = Duration.ofSeconds(1);
 
     private static final Logger LOG = Logger.getLogger(SourceLifecycle.class);
 
     @Inject
-    ProviderConfig config;
-
-    /** How often the grace period of missing trust domains is checked: the period is minutes to hours. */
-    static final Duration GRACE_CHECK_INTERVAL = Duration.ofSeconds(1);
+    ProviderSettings settings;
 
     @Inject
     TrustDomainPublishers publishers;
 
     private final List<BundleSource> sources = new ArrayList<>();
-    private ScheduledExecutorService graceCheck;
+    private ScheduledThreadPoolExecutor graceCheck;
 
     void start(@Observes @Priority(START_PRIORITY) StartupEvent event) {
-        BundleSource source = create(config);
+        BundleSource source = create(settings.source());
         Map<String, BundleSink> federated = new LinkedHashMap<>();
-        List<IssuerSettings> issuers = IssuerSettings.all(config);
-        for (IssuerSettings issuer : issuers.subList(1, issuers.size())) {
+        for (IssuerSettings issuer : settings.federated()) {
             BundlePublisher publisher = publishers.federated().get(issuer.trustDomain());
-            switch (config.source()) {
-                case WORKLOAD_API -> federated.put(issuer.spiffeId(), publisher);
-                case SERVER_API -> federated.put(issuer.trustDomain(), publisher);
-                case FILE -> {
-                    FileBundleSource file = new FileBundleSource(issuer.file().orElseThrow(), config.file().pollInterval());
-                    sources.add(file);
-                    LOG.infof("Reading keys of %s from %s", issuer.trustDomain(), file.describe());
-                    file.start(publisher);
-                }
+            if (source instanceof WorkloadApiSource) {
+                federated.put(issuer.spiffeId(), publisher);
+            } else if (source instanceof ServerApiSource) {
+                federated.put(issuer.trustDomain(), publisher);
+            } else {
+                FileBundleSource file = new FileBundleSource(issuer.file().orElseThrow(), settings.source().pollInterval());
+                sources.add(file);
+                LOG.infof("Reading keys of %s from %s", issuer.trustDomain(), file.describe());
+                file.start(publisher);
             }
         }
         if (source instanceof WorkloadApiSource workload) {
@@ -75,8 +73,8 @@ public class SourceLifecycle {
         }
         LOG.infof("Reading keys from %s", source.describe());
         sources.add(0, source);
-        graceCheck = Executors.newSingleThreadScheduledExecutor(FileBundleSource.daemon("trust-domain-grace"));
-        Duration grace = config.missingTrustDomainGracePeriod();
+        graceCheck = SourceThreads.worker("trust-domain-grace");
+        Duration grace = settings.missingTrustDomainGracePeriod();
         graceCheck.scheduleWithFixedDelay(() -> publishers.withdrawAbsent(grace), GRACE_CHECK_INTERVAL.toMillis(),
                 GRACE_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -88,21 +86,14 @@ public class SourceLifecycle {
         sources.forEach(BundleSource::close);
     }
 
-    static BundleSource create(ProviderConfig config) {
-        return switch (config.source()) {
-            case FILE -> new FileBundleSource(config.file().path().orElseThrow(), config.file().pollInterval());
-            case WORKLOAD_API -> new WorkloadApiSource(socket(config.workloadApi().socket()), trustDomain(config).spiffeId());
-            case SERVER_API -> new ServerApiSource(socket(config.serverApi().socket()), trustDomain(config).name(),
-                    config.serverApi().pollInterval(), Clock.systemUTC());
-        };
-    }
-
-    // ConfigCheck has already refused missing or malformed values, so these cannot fail after start-up.
-    private static Path socket(Optional<String> setting) {
-        return setting.flatMap(UnixSocketAddress::parse).orElseThrow();
-    }
-
-    private static TrustDomain trustDomain(ProviderConfig config) {
-        return config.trustDomain().flatMap(TrustDomain::parse).orElseThrow();
+    static BundleSource create(SourceSettings settings) {
+        if (settings instanceof SourceSettings.File file) {
+            return new FileBundleSource(file.path(), file.pollInterval());
+        }
+        if (settings instanceof SourceSettings.WorkloadApi agent) {
+            return new WorkloadApiSource(agent.socket(), agent.trustDomain().spiffeId());
+        }
+        SourceSettings.ServerApi server = (SourceSettings.ServerApi) settings;
+        return new ServerApiSource(server.socket(), server.trustDomain().name(), server.pollInterval());
     }
 }

@@ -46,6 +46,7 @@ public final class UnixSocketChannels implements AutoCloseable {
     /**
      * One line for logs and health data, e.g. "UNAVAILABLE: io exception (FileNotFoundException)" when the
      * socket does not exist: gRPC's own description alone does not tell a missing socket from a refused one.
+     * The publisher passes it through {@link io.spiffeoidc.logging.LogSanitiser} like every outside value.
      */
     public static String describe(Status status) {
         StringBuilder text = new StringBuilder(status.getCode().name());
@@ -56,6 +57,6 @@ public final class UnixSocketChannels implements AutoCloseable {
         if (cause != null) {
             text.append(" (").append(cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName()).append(')');
         }
-        return text.toString().replace('\n', ' ');
+        return text.toString();
     }
 }

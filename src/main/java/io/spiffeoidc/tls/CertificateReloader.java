@@ -5,7 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.tls.CertificateUpdatedEvent;
 import io.quarkus.tls.TlsConfiguration;
 import io.quarkus.tls.TlsConfigurationRegistry;
-import io.spiffeoidc.config.ProviderConfig;
+import io.spiffeoidc.config.ProviderSettings;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -45,13 +45,13 @@ public class CertificateReloader {
     Event<CertificateUpdatedEvent> certificateUpdates;
 
     @Inject
-    ProviderConfig config;
+    ProviderSettings settings;
 
     // The public listener's PEM pair: the one the deployment points at its secret mount.
-    @ConfigProperty(name = "quarkus.tls." + PUBLIC_TLS + ".key-store.pem.0.cert")
+    @ConfigProperty(name = StartupCertificates.CERT_PROPERTY)
     Optional<Path> certFile;
 
-    @ConfigProperty(name = "quarkus.tls." + PUBLIC_TLS + ".key-store.pem.0.key")
+    @ConfigProperty(name = StartupCertificates.KEY_PROPERTY)
     Optional<Path> keyFile;
 
     private TlsConfiguration tls;
@@ -61,7 +61,7 @@ public class CertificateReloader {
     private long timer = -1;
 
     void start(@Observes StartupEvent event) {
-        Duration period = config.tls().reloadPeriod();
+        Duration period = settings.tlsReloadPeriod();
         Optional<TlsConfiguration> configured = registry.get(PUBLIC_TLS);
         if (period.isZero() || configured.isEmpty() || configured.get().getKeyStore() == null
                 || certFile.isEmpty() || keyFile.isEmpty()) {
@@ -106,7 +106,7 @@ public class CertificateReloader {
             LOG.infof("TLS certificate files %s and %s again hold the certificate being served", files.cert(), files.key());
             return;
         }
-        KeyCertCheck.Result result = KeyCertCheck.check(vertx, contents, Instant.now());
+        KeyCertCheck.Result result = KeyCertCheck.check(contents, Instant.now());
         if (!result.isUsable()) {
             refuse(fingerprint, result.problem());
             return;

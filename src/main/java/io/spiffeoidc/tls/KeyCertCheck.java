@@ -29,15 +29,18 @@ final class KeyCertCheck {
     }
 
     /** The leaf certificate when the pair is usable, else the reason it is not. */
-    static Result check(Vertx vertx, KeyCertFiles.Contents contents, Instant now) {
+    static Result check(KeyCertFiles.Contents contents, Instant now) {
         X509KeyManager keyManager;
         KeyStore keyStore;
         try {
             PemKeyCertOptions options = new PemKeyCertOptions()
                     .setCertValue(Buffer.buffer(contents.cert()))
                     .setKeyValue(Buffer.buffer(contents.key()));
-            keyStore = options.loadKeyStore(vertx);
-            keyManager = x509(options.getKeyManagerFactory(vertx).getKeyManagers());
+            // Vert.x only needs its instance to read paths; given the bytes, it parses them as the listener
+            // will, which lets the first check run while the configuration is built, before Vert.x exists.
+            Vertx noFileSystem = null;
+            keyStore = options.loadKeyStore(noFileSystem);
+            keyManager = x509(options.getKeyManagerFactory(noFileSystem).getKeyManagers());
         } catch (Exception | LinkageError e) {
             return Result.refused("not a PEM certificate and private key (" + describe(e) + ")");
         }
@@ -58,6 +61,10 @@ final class KeyCertCheck {
                 if (leaf.getNotAfter().before(Date.from(now))) {
                     return Result.refused("certificate " + leaf.getSubjectX500Principal().getName() + " expired on "
                             + leaf.getNotAfter().toInstant());
+                }
+                if (leaf.getNotBefore().after(Date.from(now))) {
+                    return Result.refused("certificate " + leaf.getSubjectX500Principal().getName() + " is not valid before "
+                            + leaf.getNotBefore().toInstant());
                 }
                 return Result.usable(leaf);
             }
@@ -104,7 +111,8 @@ final class KeyCertCheck {
 
     private static String describe(Throwable e) {
         String message = e.getMessage();
-        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+        // Refusals are single log and start-up lines: a parser's multi-line message must not break them.
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message.replaceAll("\\s+", " ").trim();
     }
 
     record Result(Optional<X509Certificate> leaf, String problem) {

@@ -2,12 +2,11 @@ package io.spiffeoidc.bench;
 
 import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.bundle.BundlePublisher;
-import io.spiffeoidc.bundle.BundleRefusal;
-import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.bundle.SourceState;
 import io.spiffeoidc.source.workload.WorkloadApiSource;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
+import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.TestKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +71,7 @@ public final class PushToServeBenchmark {
             }
             report("push-to-serve over " + rotations + " rotations", pushToServe);
 
-            for (long downMillis : new long[] {0, 1000, 5000}) {
+            for (long downMillis : new long[] {0, 1000, 5000, 25000}) {
                 long[] reconnect = new long[restarts];
                 for (int r = 0; r < restarts; r++) {
                     agent.stop();
@@ -117,13 +116,14 @@ public final class PushToServeBenchmark {
     }
 
     /** Notes the instant the publisher starts serving an expected key, and when the source reports up. */
-    private static final class Probe implements BundleSink {
+    private static final class Probe extends ForwardingSink {
         private final BundlePublisher publisher;
         private volatile String expected;
         volatile long servedAt;
         volatile long upAt;
 
         Probe(BundlePublisher publisher) {
+            super(publisher);
             this.publisher = publisher;
         }
 
@@ -134,38 +134,18 @@ public final class PushToServeBenchmark {
 
         @Override
         public void offerDocument(byte[] document) {
-            publisher.offerDocument(document);
+            super.offerDocument(document);
             if (expected != null && serves(publisher, expected)) {
                 servedAt = System.nanoTime();
             }
         }
 
         @Override
-        public void offerKeys(List<JWK> keys) {
-            publisher.offerKeys(keys);
-        }
-
-        @Override
-        public void refuse(BundleRefusal refusal) {
-            publisher.refuse(refusal);
-        }
-
-        @Override
-        public void absent(String detail) {
-            publisher.absent(detail);
-        }
-
-        @Override
         public void sourceUp(boolean streaming) {
-            publisher.sourceUp(streaming);
+            super.sourceUp(streaming);
             if (upAt == 0) {
                 upAt = System.nanoTime();
             }
-        }
-
-        @Override
-        public void sourceDown(String error) {
-            publisher.sourceDown(error);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.spiffeoidc.bundle;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -10,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestKeys;
+import io.spiffeoidc.testsupport.Waits;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +20,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class BundlePublisherTest {
@@ -104,13 +108,102 @@ class BundlePublisherTest {
 
     @Test
     void publishedKeysNeverCarryPrivateParameters() {
-        publisher.offerKeys(List.of(RSA.toPublicJWK(), EC.toPublicJWK()));
+        publisher.offerAuthorities(List.of(authority(RSA, null, false), authority(EC, null, false)));
         String jwks = new String(publisher.current().jwks().body(), StandardCharsets.UTF_8);
         for (String member : List.of("\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "\"k\"")) {
             assertTrue(!jwks.contains(member), member);
         }
-        publisher.offerKeys(List.of(RSA));
+        publisher.offerDocument(bytes(TestBundles.document(List.of(TestBundles.members(RSA)), null)));
         assertEquals(1, publisher.refusedCount(RefusalReason.PRIVATE_KEY_MATERIAL));
+    }
+
+    @Test
+    void aSourceStageRefusalCountsOncePerDistinctContentAndTheGaugeClearsOnAGoodBundle() {
+        BundleRefusal otherDomain = new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING, "bundle is for \"other.org\"");
+        for (int poll = 0; poll < 5; poll++) {
+            publisher.refuse(otherDomain);
+        }
+        assertEquals(1, publisher.refusedCount(RefusalReason.TRUST_DOMAIN_MISSING));
+        assertTrue(publisher.latestRefused());
+        publisher.refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING, "bundle is for \"third.org\""));
+        assertEquals(2, publisher.refusedCount(RefusalReason.TRUST_DOMAIN_MISSING), "new content counts again");
+
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA)));
+        assertFalse(publisher.latestRefused());
+        byte[] tooLarge = new byte[BundleParser.MAX_DOCUMENT_BYTES + 1];
+        for (int poll = 0; poll < 5; poll++) {
+            publisher.offerDocument(tooLarge);
+        }
+        assertEquals(1, publisher.refusedCount(RefusalReason.TOO_LARGE));
+        assertTrue(publisher.latestRefused());
+        publisher.offerDocument(bytes(TestBundles.jwks(RSA)));
+        assertFalse(publisher.latestRefused(), "the same good keys again clear it too");
+        assertEquals(1, publisher.appliedCount());
+    }
+
+    @Test
+    void aKeyLeavesTheServedSetWhenItsExpiryPasses() {
+        Instant soon = clock.instant().plusSeconds(60);
+        publisher.offerAuthorities(List.of(authority(RSA, null, false), authority(EC, soon, false)));
+        assertEquals(List.of("ec-1", "rsa-1"), publisher.current().keyIds());
+
+        clock.advance(Duration.ofSeconds(59));
+        publisher.expireDue();
+        assertEquals(List.of("ec-1", "rsa-1"), publisher.current().keyIds(), "not before its time");
+        clock.advance(Duration.ofSeconds(1));
+        publisher.expireDue();
+        assertEquals(List.of("rsa-1"), publisher.current().keyIds());
+        assertFalse(new String(publisher.current().jwks().body(), StandardCharsets.UTF_8).contains("ec-1"));
+    }
+
+    @Test
+    void whenEveryServedKeyExpiresNothingIsServed() {
+        publisher.offerAuthorities(List.of(authority(EC, clock.instant().plusSeconds(5), false)));
+        clock.advance(Duration.ofSeconds(5));
+        publisher.expireDue();
+        assertNull(publisher.current());
+        assertEquals("every served key is expired [ec-1]", publisher.withdrawal().orElseThrow());
+
+        publisher.offerAuthorities(List.of(authority(EC2, clock.instant().minusSeconds(1), false)));
+        assertNull(publisher.current(), "a key that arrives expired is not served either");
+        assertEquals("every JWT authority has expired [ec-2]", publisher.withdrawal().orElseThrow());
+        publisher.offerAuthorities(List.of(authority(RSA, null, false)));
+        assertEquals(List.of("rsa-1"), publisher.current().keyIds());
+        assertTrue(publisher.withdrawal().isEmpty());
+    }
+
+    @Test
+    void theExpiryTimerRepublishesByItself() {
+        BundlePublisher real = new BundlePublisher("timer", true, Clock.systemUTC());
+        real.offerAuthorities(List.of(authority(RSA, null, false), authority(EC, Instant.now().plusMillis(300), false)));
+        assertEquals(List.of("ec-1", "rsa-1"), real.current().keyIds());
+        Waits.until("ec-1 expired", () -> real.current().keyIds().equals(List.of("rsa-1")));
+    }
+
+    @Test
+    void whenEveryAuthorityIsTaintedNothingIsServed() {
+        publisher.offerAuthorities(List.of(authority(RSA, null, false), authority(EC, null, false)));
+        publisher.offerAuthorities(List.of(authority(RSA, null, true), authority(EC, null, true)));
+        assertNull(publisher.current());
+        assertEquals("every JWT authority is tainted [ec-1, rsa-1]", publisher.withdrawal().orElseThrow());
+        assertFalse(publisher.latestRefused(), "a taint is not a refused bundle");
+        assertEquals(0, publisher.refusedCount(RefusalReason.EMPTY_KEY_SET));
+
+        publisher.offerAuthorities(List.of(authority(RSA, null, true), authority(EC2, null, false)));
+        assertEquals(List.of("ec-2"), publisher.current().keyIds());
+    }
+
+    @Test
+    void aTaintHoldsEvenWhenTheRestOfTheBundleIsRefused() {
+        publisher.offerAuthorities(List.of(authority(RSA, null, false), authority(EC, null, false)));
+        JwtAuthority broken = new JwtAuthority("broken", new byte[] {1, 2, 3}, Optional.empty(), false);
+        publisher.offerAuthorities(List.of(authority(RSA, null, false), authority(EC, null, true), broken));
+        assertEquals(1, publisher.refusedCount(RefusalReason.MALFORMED_KEY));
+        assertEquals(List.of("rsa-1"), publisher.current().keyIds());
+    }
+
+    static JwtAuthority authority(JWK key, Instant expiresAt, boolean tainted) {
+        return new JwtAuthority(key.getKeyID(), TestKeys.pkixDer(key), Optional.ofNullable(expiresAt), tainted);
     }
 
     @Test

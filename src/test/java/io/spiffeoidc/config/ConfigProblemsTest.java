@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** The configuration check on real mapped configuration, built the way Quarkus builds it. */
 class ConfigProblemsTest {
 
-    private static ProviderConfig config(String... keyValues) {
+    static ProviderConfig config(String... keyValues) {
         Map<String, String> values = new HashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {
             values.put(keyValues[i], keyValues[i + 1]);
@@ -98,8 +98,8 @@ class ConfigProblemsTest {
 
     @Test
     void derivesTheStalenessThresholdFromThePollInterval() {
-        assertEquals(Duration.ofMinutes(3), ProviderBeans.defaultThreshold(config()));
-        assertEquals(Duration.ofMinutes(5), ProviderBeans.defaultThreshold(config("spiffe-oidc.source", "file",
+        assertEquals(Duration.ofMinutes(3), ConfigProblems.defaultThreshold(config()));
+        assertEquals(Duration.ofMinutes(5), ConfigProblems.defaultThreshold(config("spiffe-oidc.source", "file",
                 "spiffe-oidc.file.poll-interval", "1m")));
     }
 
@@ -112,7 +112,7 @@ class ConfigProblemsTest {
         assertTrue(PathPrefix.normalise("/a b").isEmpty());
     }
 
-    private static String[] concat(String[] base, String... more) {
+    static String[] concat(String[] base, String... more) {
         String[] all = new String[base.length + more.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(more, 0, all, base.length, more.length);

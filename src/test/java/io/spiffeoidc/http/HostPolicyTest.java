@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import io.spiffeoidc.config.HostSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class HostPolicyTest {
 
-    private final HostPolicy policy = new HostPolicy(Set.of("OIDC.example.test", "[::1]", "not a host", "under_score"));
+    private final HostPolicy policy = new HostPolicy(HostSet.of(Set.of("OIDC.example.test", "[::1]", "not a host", "under_score")));
 
     @Test
     void admitsAnAllowedHostWithOrWithoutPort() {

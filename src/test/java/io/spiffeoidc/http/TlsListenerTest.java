@@ -10,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.tls.TlsConfigurationRegistry;
+import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.JwksFile;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.TestPki;
@@ -24,7 +25,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -201,24 +204,7 @@ class TlsListenerTest {
     void brokenFilesKeepTheServedCertificateAndAreLoggedOnce() throws Exception {
         assertEquals("CN=second", awaitServedSubject("CN=second"));
         List<LogRecord> errors = new ArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
-                    synchronized (errors) {
-                        errors.add(record);
-                    }
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        Handler capture = errorsInto(errors);
         Logger logger = Logger.getLogger("io.spiffeoidc.tls.CertificateReloader");
         logger.addHandler(capture);
         try {
@@ -258,5 +244,56 @@ class TlsListenerTest {
             logger.removeHandler(capture);
         }
         assertNotEquals(0, Files.size(CERT));
+    }
+
+    @Test
+    @Order(5)
+    void aCertificateNotYetValidIsRefusedWithOneLine() throws Exception {
+        assertEquals("CN=fourth", awaitServedSubject("CN=fourth"));
+        List<LogRecord> refusals = new ArrayList<>();
+        Handler capture = errorsInto(refusals);
+        Logger logger = Logger.getLogger("io.spiffeoidc.tls.CertificateReloader");
+        logger.addHandler(capture);
+        try {
+            Instant notBefore = Instant.now().plus(Duration.ofHours(1));
+            pki.issue("future", notBefore, notBefore.plus(Duration.ofDays(1))).writeTo(CERT, KEY);
+            Await.until("the reload refuses the certificate that is not valid yet", () -> {
+                synchronized (refusals) {
+                    return refusals.stream().anyMatch(record -> (record.getMessage() + Arrays.toString(record.getParameters()))
+                            .contains("is not valid before"));
+                }
+            });
+            assertEquals("CN=fourth", servedSubject());
+
+            pki.issue("fifth").writeTo(CERT, KEY);
+            assertEquals("CN=fifth", awaitServedSubject("CN=fifth"));
+            synchronized (refusals) {
+                assertEquals(1, refusals.size(), refusals.toString());
+            }
+        } finally {
+            logger.removeHandler(capture);
+        }
+    }
+
+    /** Collects the error records of the logger it is added to. */
+    private static Handler errorsInto(List<LogRecord> errors) {
+        return new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                    synchronized (errors) {
+                        errors.add(record);
+                    }
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 }

@@ -74,17 +74,26 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        stopAll(control, agent, dir, "agent.sock");
+    }
+
+    /** Stops a fake and its control interface and removes its socket directory; any of them may be null. */
+    static void stopAll(HttpServer control, AutoCloseable fake, Path dir, String socketName) {
         if (control != null) {
             control.stop(0);
         }
-        if (agent != null) {
-            agent.close();
-        }
         try {
-            Files.deleteIfExists(dir.resolve("agent.sock"));
-            Files.deleteIfExists(dir);
+            if (fake != null) {
+                fake.close();
+            }
+            if (dir != null) {
+                Files.deleteIfExists(dir.resolve(socketName));
+                Files.deleteIfExists(dir);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 }

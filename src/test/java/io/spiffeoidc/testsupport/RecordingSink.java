@@ -1,8 +1,8 @@
 package io.spiffeoidc.testsupport;
 
-import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
+import io.spiffeoidc.bundle.JwtAuthority;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,8 +19,8 @@ public final class RecordingSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerKeys(List<JWK> keys) {
-        events.add("keys " + keys.stream().map(JWK::getKeyID).toList());
+    public synchronized void offerAuthorities(List<JwtAuthority> authorities) {
+        events.add("authorities " + authorities.stream().map(JwtAuthority::keyId).toList());
     }
 
     @Override

@@ -54,15 +54,23 @@ public final class TestPki {
     public static TestPki newCa() {
         KeyPair keys = rsa();
         X500Principal name = new X500Principal("CN=spiffe-oidc test CA");
-        X509Certificate cert = sign(name, keys, name, keys, true, null);
+        Instant now = Instant.now();
+        X509Certificate cert = sign(name, keys, name, keys, true, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(1)),
+                null);
         return new TestPki(keys, cert);
     }
 
-    /** A leaf for localhost and 127.0.0.1 with its own key. */
+    /** A leaf for localhost and 127.0.0.1 with its own key, valid from five minutes ago for a day. */
     public Leaf issue(String commonName) {
+        Instant now = Instant.now();
+        return issue(commonName, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(1)));
+    }
+
+    /** A leaf valid only between the two instants, for expired and not-yet-valid certificates. */
+    public Leaf issue(String commonName, Instant notBefore, Instant notAfter) {
         KeyPair keys = rsa();
         X509Certificate cert = sign(new X500Principal("CN=" + commonName), keys, caCert.getSubjectX500Principal(), caKeys,
-                false, new GeneralNames(new GeneralName[] {
+                false, notBefore, notAfter, new GeneralNames(new GeneralName[] {
                         new GeneralName(GeneralName.dNSName, "localhost"),
                         new GeneralName(GeneralName.iPAddress, "127.0.0.1") }));
         return new Leaf(cert, keys);
@@ -151,12 +159,11 @@ public final class TestPki {
     }
 
     private static X509Certificate sign(X500Principal subject, KeyPair subjectKeys, X500Principal issuer, KeyPair issuerKeys,
-            boolean ca, GeneralNames altNames) {
+            boolean ca, Instant notBefore, Instant notAfter, GeneralNames altNames) {
         try {
-            Instant now = Instant.now();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer,
-                    BigInteger.valueOf(SERIALS.incrementAndGet()), Date.from(now.minus(Duration.ofMinutes(5))),
-                    Date.from(now.plus(Duration.ofDays(1))), subject, subjectKeys.getPublic());
+                    BigInteger.valueOf(SERIALS.incrementAndGet()), Date.from(notBefore), Date.from(notAfter), subject,
+                    subjectKeys.getPublic());
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
             if (ca) {
                 builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));

@@ -1,13 +1,13 @@
 package io.spiffeoidc.source.server;
 
-import com.nimbusds.jose.jwk.JWK;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
-import io.spiffeoidc.bundle.KeyPolicy;
+import io.spiffeoidc.bundle.JwtAuthority;
 import io.spiffeoidc.bundle.RefusalReason;
+import io.spiffeoidc.logging.LogSanitiser;
 import io.spiffeoidc.source.Backoff;
 import io.spiffeoidc.source.BundleSource;
 import io.spiffeoidc.source.ClosableSink;
@@ -20,21 +20,22 @@ import io.spiffeoidc.source.server.proto.GetBundleRequest;
 import io.spiffeoidc.source.server.proto.GetFederatedBundleRequest;
 import io.spiffeoidc.source.server.proto.JWTKey;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Polls the SPIRE server's GetBundle on its local API socket. SPIRE authenticates local callers by the
- * socket alone and GetBundle needs no authorisation, so no credentials or headers are sent. Tainted and
- * expired JWT authorities are dropped here: relying parties must stop accepting them even though SPIRE
- * still lists them.
+ * socket alone and GetBundle needs no authorisation, so no credentials or headers are sent. Every JWT
+ * authority goes to the publisher with its expiry and taint, which keeps tainted and expired ones off
+ * {@code /keys} (also when an expiry passes between polls) although SPIRE still lists them.
  */
 public final class ServerApiSource implements BundleSource {
 
@@ -47,7 +48,6 @@ public final class ServerApiSource implements BundleSource {
     private final Path socket;
     private final String trustDomain;
     private final Duration pollInterval;
-    private final Clock clock;
     private final Backoff backoff;
     private final ScheduledThreadPoolExecutor worker = SourceThreads.worker("server-api-source");
     private final UnixSocketChannels channels = new UnixSocketChannels("server-api-io");
@@ -57,11 +57,10 @@ public final class ServerApiSource implements BundleSource {
     private volatile Map<String, ClosableSink> federatedSinks = Map.of();
 
     /** @param trustDomain the trust domain name as SPIRE reports it, e.g. "example.org" */
-    public ServerApiSource(Path socket, String trustDomain, Duration pollInterval, Clock clock) {
+    public ServerApiSource(Path socket, String trustDomain, Duration pollInterval) {
         this.socket = socket;
         this.trustDomain = trustDomain;
         this.pollInterval = pollInterval;
-        this.clock = clock;
         // Retry sooner than the poll interval after a failure, so a server restart is noticed quickly.
         this.backoff = new Backoff(Duration.ofMillis(100), min(Duration.ofSeconds(5), pollInterval));
     }
@@ -110,12 +109,13 @@ public final class ServerApiSource implements BundleSource {
             channel.resetConnectBackoff();
             next = min(backoff.next(), pollInterval);
         } catch (RuntimeException e) {
-            // Keep polling whatever happened; a lost schedule would freeze the keys silently.
-            sink.sourceDown("GetBundle failed: " + e);
             next = min(backoff.next(), pollInterval);
-        }
-        if (!sink.isClosed()) {
-            worker.schedule(this::poll, next.toMillis(), TimeUnit.MILLISECONDS);
+            SourceThreads.report(sink, "GetBundle failed", e);
+        } finally {
+            // Keep polling whatever happened above; a lost schedule would freeze the keys silently.
+            if (!sink.isClosed()) {
+                worker.schedule(this::poll, next.toMillis(), TimeUnit.MILLISECONDS);
+            }
         }
     }
 
@@ -145,7 +145,7 @@ public final class ServerApiSource implements BundleSource {
                 }
             } catch (RuntimeException e) {
                 allAnswered = false;
-                target.sourceDown("GetFederatedBundle failed: " + e);
+                SourceThreads.report(target, "GetFederatedBundle failed", e);
             }
         }
         return allAnswered;
@@ -154,24 +154,17 @@ public final class ServerApiSource implements BundleSource {
     private void publish(Bundle bundle, String trustDomain, ClosableSink sink) {
         if (!trustDomain.equals(bundle.getTrustDomain())) {
             sink.refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING,
-                    "the server's bundle is for trust domain \"" + KeyPolicy.printable(bundle.getTrustDomain())
+                    "the server's bundle is for trust domain \"" + LogSanitiser.clean(bundle.getTrustDomain())
                             + "\", not " + trustDomain));
             return;
         }
-        long now = clock.instant().getEpochSecond();
-        List<JWK> keys = new ArrayList<>(bundle.getJwtAuthoritiesCount());
+        List<JwtAuthority> authorities = new ArrayList<>(bundle.getJwtAuthoritiesCount());
         for (JWTKey key : bundle.getJwtAuthoritiesList()) {
-            if (key.getTainted() || (key.getExpiresAt() != 0 && key.getExpiresAt() <= now)) {
-                continue;
-            }
-            try {
-                keys.add(SpireKeys.toJwk(key));
-            } catch (BundleRefusal refusal) {
-                sink.refuse(refusal);
-                return;
-            }
+            authorities.add(new JwtAuthority(key.getKeyId(), key.getPublicKey().toByteArray(),
+                    key.getExpiresAt() == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(key.getExpiresAt())),
+                    key.getTainted()));
         }
-        sink.offerKeys(keys);
+        sink.offerAuthorities(authorities);
     }
 
     private static Duration min(Duration a, Duration b) {

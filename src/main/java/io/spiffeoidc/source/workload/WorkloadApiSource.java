@@ -4,24 +4,29 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
 import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.source.Backoff;
 import io.spiffeoidc.source.BundleSource;
+import io.spiffeoidc.logging.LogSanitiser;
 import io.spiffeoidc.source.ClosableSink;
+import io.spiffeoidc.source.DirectoryWatch;
 import io.spiffeoidc.source.SourceThreads;
 import io.spiffeoidc.source.UnixSocketChannels;
 import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
 import io.spiffeoidc.source.workload.proto.JWTBundlesResponse;
 import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +38,9 @@ import org.jboss.logging.Logger;
  * Follows the SPIRE agent's JWT bundle stream. One FetchJWTBundles call stays open; the agent sends the
  * bundles at once and again on every change, so whatever arrived last is current while the call lives.
  * When the call ends for any reason the source reports the status and opens a new channel after a
- * backoff. All state lives on one worker thread, which also runs the gRPC callbacks.
+ * backoff, or at once when the agent's socket reappears in its directory: an agent back after a long
+ * outage is not kept waiting for the backoff cap. All state lives on one worker thread, which also runs
+ * the gRPC callbacks.
  */
 public final class WorkloadApiSource implements BundleSource {
 
@@ -55,9 +62,15 @@ public final class WorkloadApiSource implements BundleSource {
                 Duration.ofSeconds(20), Duration.ofMillis(100), Duration.ofSeconds(5));
     }
 
+    /** Opens the channel of one attempt; a seam for tests that make an attempt fail unexpectedly. */
+    interface ChannelOpener {
+        ManagedChannel open(NettyChannelBuilder builder);
+    }
+
     private final Path socket;
     private final String trustDomainId;
     private final Timings timings;
+    private final ChannelOpener opener;
     private final Backoff backoff;
     private final ScheduledThreadPoolExecutor worker = SourceThreads.worker("workload-api-source");
     private final UnixSocketChannels channels = new UnixSocketChannels("workload-api-io");
@@ -65,8 +78,11 @@ public final class WorkloadApiSource implements BundleSource {
     // Trust domain ID -> sink, the primary first. One stream carries every trust domain's bundle.
     private volatile Map<String, ClosableSink> sinks = Map.of();
 
+    private volatile DirectoryWatch watch;
+
     // Worker thread only.
     private Stream current;
+    private ScheduledFuture<?> reconnect;
     private boolean closing;
 
     public WorkloadApiSource(Path socket, String trustDomainId) {
@@ -74,9 +90,14 @@ public final class WorkloadApiSource implements BundleSource {
     }
 
     public WorkloadApiSource(Path socket, String trustDomainId, Timings timings) {
+        this(socket, trustDomainId, timings, NettyChannelBuilder::build);
+    }
+
+    WorkloadApiSource(Path socket, String trustDomainId, Timings timings, ChannelOpener opener) {
         this.socket = socket;
         this.trustDomainId = trustDomainId;
         this.timings = timings;
+        this.opener = opener;
         this.backoff = new Backoff(timings.backoffInitial(), timings.backoffMax());
         headers.put(SECURITY_HEADER, "true");
     }
@@ -102,27 +123,89 @@ public final class WorkloadApiSource implements BundleSource {
         all.put(trustDomainId, new ClosableSink(target));
         federated.forEach((id, federatedSink) -> all.put(id, new ClosableSink(federatedSink)));
         this.sinks = Collections.unmodifiableMap(all);
+        Path name = socket.getFileName();
+        watch = DirectoryWatch.start(socket.getParent(), "workload-api-watch", name::equals, this::socketChanged,
+                "reconnecting on the backoff alone");
         worker.execute(this::connect);
     }
 
+    /**
+     * Opens one stream. It never throws: whatever goes wrong is reported and retried, because an exception
+     * escaping a scheduled task would end the reconnection silently.
+     */
     private void connect() {
+        reconnect = null;
         if (closing) {
             return;
         }
-        // A fresh channel per attempt: a reused one would hold its own reconnect backoff (up to two minutes)
-        // on top of ours and fail calls fast in between, delaying recovery after an agent restart.
-        ManagedChannel channel = channels.builder(socket, worker)
-                .keepAliveTime(timings.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
-                .keepAliveTimeout(timings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .keepAliveWithoutCalls(true)
-                .build();
-        Stream stream = new Stream(channel);
-        current = stream;
-        SpiffeWorkloadAPIGrpc.newStub(channel)
-                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .fetchJWTBundles(JWTBundlesRequest.getDefaultInstance(), stream);
-        stream.firstMessageTimer = worker.schedule(stream::firstMessageOverdue,
-                timings.firstMessageDeadline().toMillis(), TimeUnit.MILLISECONDS);
+        ManagedChannel channel = null;
+        try {
+            // A fresh channel per attempt: a reused one would hold its own reconnect backoff (up to two minutes)
+            // on top of ours and fail calls fast in between, delaying recovery after an agent restart.
+            channel = opener.open(channels.builder(socket, worker)
+                    .keepAliveTime(timings.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+                    .keepAliveTimeout(timings.keepAliveTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .keepAliveWithoutCalls(true));
+            Stream stream = new Stream(channel);
+            current = stream;
+            stream.firstMessageTimer = worker.schedule(stream::firstMessageOverdue,
+                    timings.firstMessageDeadline().toMillis(), TimeUnit.MILLISECONDS);
+            SpiffeWorkloadAPIGrpc.newStub(channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .fetchJWTBundles(JWTBundlesRequest.getDefaultInstance(), stream);
+        } catch (RuntimeException e) {
+            Stream failed = current;
+            current = null;
+            if (failed != null && failed.firstMessageTimer != null) {
+                failed.firstMessageTimer.cancel(false);
+            }
+            if (channel != null) {
+                channel.shutdownNow();
+            }
+            reportToAll("the bundle stream could not be opened", e);
+            scheduleReconnect();
+        }
+    }
+
+    private void scheduleReconnect() {
+        if (closing) {
+            return;
+        }
+        Duration delay = backoff.next();
+        LOG.debugf("Reconnecting to the Workload API in %d ms", delay.toMillis());
+        try {
+            reconnect = worker.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            // close() is under way
+        }
+    }
+
+    /** From the watch thread: the socket's directory entry changed. */
+    private void socketChanged() {
+        try {
+            worker.execute(this::socketMaybeBack);
+        } catch (RejectedExecutionException shuttingDown) {
+            // close() is under way
+        }
+    }
+
+    /**
+     * An agent that (re)creates its socket is about to listen: connect now rather than at the end of the
+     * backoff, and start the backoff over in case the first attempt comes a moment too early.
+     */
+    private void socketMaybeBack() {
+        if (closing || !Files.exists(socket)) {
+            return;
+        }
+        if (current != null) {
+            // An attempt may already have missed the new socket; let its end retry at once.
+            current.socketAppeared = !current.delivered;
+            return;
+        }
+        if (reconnect != null && reconnect.cancel(false)) {
+            backoff.reset();
+            connect();
+        }
     }
 
     /** Each trust domain's entry goes to its own sink only, so one bad or missing entry touches no other. */
@@ -138,14 +221,18 @@ public final class WorkloadApiSource implements BundleSource {
         });
     }
 
+    /** The stream is shared: its failure is every trust domain's. */
+    private void reportToAll(String what, RuntimeException failure) {
+        sinks.values().forEach(target -> SourceThreads.report(target, what, failure));
+    }
+
     private static String trustDomains(JWTBundlesResponse response) {
         if (response.getBundlesCount() == 0) {
             return "none";
         }
         // Names come from the agent: bounded so that one log line stays one line.
         return response.getBundlesMap().keySet().stream().sorted().limit(5)
-                .map(id -> id.length() > 100 ? id.substring(0, 100) + "..." : id)
-                .map(id -> id.replaceAll("\\p{Cntrl}", "?"))
+                .map(LogSanitiser::clean)
                 .collect(Collectors.joining(", ")) + (response.getBundlesCount() > 5 ? ", ..." : "");
     }
 
@@ -157,6 +244,7 @@ public final class WorkloadApiSource implements BundleSource {
         private ScheduledFuture<?> firstMessageTimer;
         private boolean delivered;
         private boolean overdue;
+        private boolean socketAppeared;
 
         Stream(ManagedChannel channel) {
             this.channel = channel;
@@ -202,16 +290,22 @@ public final class WorkloadApiSource implements BundleSource {
                 return;
             }
             current = null;
-            firstMessageTimer.cancel(false);
-            channel.shutdownNow();
-            String error = overdue
-                    ? "DEADLINE_EXCEEDED: the agent accepted the call but sent no bundle within "
-                            + timings.firstMessageDeadline().toMillis() + " ms"
-                    : UnixSocketChannels.describe(status);
-            sinks.values().forEach(target -> target.sourceDown(error));
-            Duration delay = backoff.next();
-            LOG.debugf("Workload API stream ended (%s); reconnecting in %d ms", status.getCode(), delay.toMillis());
-            worker.schedule(WorkloadApiSource.this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                firstMessageTimer.cancel(false);
+                channel.shutdownNow();
+                String error = overdue
+                        ? "DEADLINE_EXCEEDED: the agent accepted the call but sent no bundle within "
+                                + timings.firstMessageDeadline().toMillis() + " ms"
+                        : UnixSocketChannels.describe(status);
+                sinks.values().forEach(target -> target.sourceDown(error));
+            } catch (RuntimeException e) {
+                reportToAll("the end of the bundle stream could not be handled", e);
+            } finally {
+                if (socketAppeared) {
+                    backoff.reset();
+                }
+                scheduleReconnect();
+            }
         }
     }
 
@@ -220,14 +314,23 @@ public final class WorkloadApiSource implements BundleSource {
         sinks.values().forEach(ClosableSink::close);
         ManagedChannel open = null;
         try {
+            DirectoryWatch watching = watch;
+            if (watching != null) {
+                watching.close();
+            }
             open = worker.submit(() -> {
                 closing = true;
+                if (reconnect != null) {
+                    reconnect.cancel(false);
+                }
                 Stream stream = current;
                 current = null;
                 if (stream == null) {
                     return null;
                 }
-                stream.firstMessageTimer.cancel(false);
+                if (stream.firstMessageTimer != null) {
+                    stream.firstMessageTimer.cancel(false);
+                }
                 return stream.channel.shutdownNow();
             }).get(5, TimeUnit.SECONDS);
             if (open != null) {
@@ -235,7 +338,7 @@ public final class WorkloadApiSource implements BundleSource {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
             LOG.debug("Closing the Workload API stream did not finish cleanly", e);
         }
         // The worker still runs the cancelled call's last callback (which sees closing) before it stops.

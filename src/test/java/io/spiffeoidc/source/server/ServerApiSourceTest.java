@@ -1,6 +1,7 @@
 package io.spiffeoidc.source.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +43,7 @@ class ServerApiSourceTest {
         server = new FakeSpireServer(dir.resolve("api.sock"));
         publisher = new BundlePublisher("server-api", true, Clock.systemUTC());
         await = new PublisherWaits(publisher, () -> "server calls " + server.calls());
-        source = new ServerApiSource(dir.resolve("api.sock"), "example.org", Duration.ofMillis(100), Clock.systemUTC());
+        source = new ServerApiSource(dir.resolve("api.sock"), "example.org", Duration.ofMillis(100));
     }
 
     @AfterEach
@@ -151,6 +152,53 @@ class ServerApiSourceTest {
         server.setFederatedBundle("partner.example", List.of(key(TestKeys.ec("partner-2"), NO_EXPIRY, false)));
         partnerWaits.served("partner-2");
         assertTrue(partner.absentSince().isEmpty());
+    }
+
+    @Test
+    void aKeyLeavesWhenItExpiresAlthoughTheServerNoLongerAnswers() {
+        long expiresAt = Instant.now().plusSeconds(2).getEpochSecond();
+        server.setBundle("example.org", List.of(key(TestKeys.ec("expiring"), expiresAt, false),
+                key(TestKeys.ec("steady"), NO_EXPIRY, false)));
+        server.start();
+        source.start(publisher);
+        await.served("expiring", "steady");
+
+        server.stop();
+        await.state(SourceState.DOWN);
+        await.served("steady");
+        assertTrue(Instant.now().getEpochSecond() >= expiresAt, "not withdrawn before its expiry");
+        assertEquals(SourceState.DOWN, publisher.sourceState());
+    }
+
+    @Test
+    void servesNothingWhenEveryAuthorityIsTainted() {
+        ECKey ec = TestKeys.ec("t-ec");
+        JWK rsa = TestKeys.rsa("t-rsa");
+        server.setBundle("example.org", List.of(key(ec, NO_EXPIRY, false), key(rsa, NO_EXPIRY, false)));
+        server.start();
+        source.start(publisher);
+        await.served("t-ec", "t-rsa");
+
+        server.setBundle("example.org", List.of(key(ec, NO_EXPIRY, true), key(rsa, NO_EXPIRY, true)));
+        Waits.until("nothing served", () -> publisher.current() == null, await::state);
+        assertEquals("every JWT authority is tainted [t-ec, t-rsa]", publisher.withdrawal().orElseThrow());
+        assertEquals(0, publisher.refusedCount(RefusalReason.EMPTY_KEY_SET));
+    }
+
+    @Test
+    void theSameRefusalOnEveryPollCountsOnce() {
+        server.setBundle("other.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)));
+        server.start();
+        source.start(publisher);
+        await.refused(RefusalReason.TRUST_DOMAIN_MISSING);
+        int calls = server.calls();
+        Waits.until("five more polls", () -> server.calls() >= calls + 5, await::state);
+        assertEquals(1, publisher.refusedCount(RefusalReason.TRUST_DOMAIN_MISSING));
+        assertTrue(publisher.latestRefused());
+
+        server.setBundle("example.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)));
+        await.served("k1");
+        assertFalse(publisher.latestRefused());
     }
 
     private static JWTKey key(JWK key, long expiresAt, boolean tainted) {

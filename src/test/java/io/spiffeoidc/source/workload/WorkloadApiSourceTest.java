@@ -16,6 +16,7 @@ import io.spiffeoidc.source.UnixSocketChannels;
 import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
 import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
+import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.RecordingSink;
 import io.spiffeoidc.testsupport.PublisherWaits;
 import io.spiffeoidc.testsupport.TestKeys;
@@ -29,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -156,6 +158,68 @@ class WorkloadApiSourceTest {
 
         agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k3")));
         await.served("k3");
+    }
+
+    @Test
+    void anExceptionWhileOpeningTheStreamIsReportedAndRetried() {
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.start();
+        AtomicInteger attempts = new AtomicInteger();
+        source.close();
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, FAST, builder -> {
+            if (attempts.incrementAndGet() <= 2) {
+                throw new IllegalStateException("injected failure opening the channel");
+            }
+            return builder.build();
+        });
+        source.start(publisher);
+        await.served("k1");
+        assertEquals(3, attempts.get());
+        assertEquals("the bundle stream could not be opened: java.lang.IllegalStateException: injected failure opening the channel",
+                publisher.lastSourceError().orElseThrow());
+    }
+
+    @Test
+    void anExceptionWhileHandlingTheEndOfTheStreamDoesNotEndReconnection() {
+        ForwardingSink sink = new ForwardingSink(publisher);
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.start();
+        source.start(sink);
+        await.served("k1");
+
+        sink.failNextSourceDown();
+        agent.stop();
+        Waits.until("the stream's end reported", () -> sink.downs() >= 2, await::state);
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k2")));
+        agent.start();
+        await.served("k2");
+    }
+
+    @Test
+    void servesTheAgentsKeysWithinASecondOfItsSocketReappearingAfterALongOutage() {
+        // Every backoff step is 2.5-5 s: without the watch, the keys would come back seconds late.
+        WorkloadApiSource.Timings slowBackoff = new WorkloadApiSource.Timings(Duration.ofSeconds(10),
+                Duration.ofSeconds(330), Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(5));
+        source.close();
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, slowBackoff);
+        ForwardingSink sink = new ForwardingSink(publisher);
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k1")));
+        agent.start();
+        source.start(sink);
+        await.served("k1");
+
+        agent.stop();
+        long outageStart = System.nanoTime();
+        await.state(SourceState.DOWN);
+        // Outlast the backoff cap, and come back just after a failed retry, when the next one is furthest away.
+        Waits.until("a failed retry after more than the backoff cap", () -> sink.downs() >= 2
+                && System.nanoTime() - outageStart > Duration.ofSeconds(5).toNanos(), await::state);
+        agent.setBundle(TRUST_DOMAIN, TestKeys.jwks(TestKeys.ec("k2")));
+        long back = System.nanoTime();
+        agent.start();
+        await.served("k2");
+        long millis = Duration.ofNanos(System.nanoTime() - back).toMillis();
+        assertTrue(millis < 1000, "served " + millis + " ms after the socket reappeared");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.spiffeoidc.http;
+package io.spiffeoidc.config;
 
 import java.util.regex.Pattern;
 

@@ -1,4 +1,4 @@
-package io.spiffeoidc.source.server;
+package io.spiffeoidc.bundle;
 
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -6,10 +6,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
-import io.spiffeoidc.bundle.BundleRefusal;
-import io.spiffeoidc.bundle.KeyPolicy;
-import io.spiffeoidc.bundle.RefusalReason;
-import io.spiffeoidc.source.server.proto.JWTKey;
+import io.spiffeoidc.logging.LogSanitiser;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
@@ -20,34 +17,34 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.List;
 
-/** Turns the SPIRE Server API's JWT authorities (PKIX DER plus key id) into JWKs. */
-final class SpireKeys {
+/** Turns PKIX DER public keys (as the SPIRE Server API stores JWT authorities) into JWKs. */
+final class PkixKeys {
 
     /** The key types SPIRE's JWT key managers produce; a DER key names its algorithm, so trying each is exact. */
     private static final List<String> KEY_FACTORIES = List.of("RSA", "EC", "Ed25519");
     /** An Ed25519 SubjectPublicKeyInfo is a fixed 12-byte header followed by the 32-byte key. */
     private static final int ED25519_KEY_BYTES = 32;
 
-    private SpireKeys() {
+    private PkixKeys() {
     }
 
-    static JWK toJwk(JWTKey key) throws BundleRefusal {
-        String label = "kid \"" + KeyPolicy.printable(key.getKeyId()) + "\"";
-        PublicKey publicKey = decode(key.getPublicKey().toByteArray(), label);
+    static JWK toJwk(JwtAuthority authority) throws BundleRefusal {
+        String label = "kid \"" + LogSanitiser.clean(authority.keyId()) + "\"";
+        PublicKey publicKey = decode(authority.publicKey(), label);
         if (publicKey instanceof RSAPublicKey rsa) {
-            return new RSAKey.Builder(rsa).keyID(key.getKeyId()).build();
+            return new RSAKey.Builder(rsa).keyID(authority.keyId()).build();
         }
         if (publicKey instanceof ECPublicKey ec) {
             Curve curve = Curve.forECParameterSpec(ec.getParams());
             if (curve == null) {
                 throw new BundleRefusal(RefusalReason.UNSUPPORTED_KEY, label + " is an EC key on an unsupported curve");
             }
-            return new ECKey.Builder(curve, ec).keyID(key.getKeyId()).build();
+            return new ECKey.Builder(curve, ec).keyID(authority.keyId()).build();
         }
         if (publicKey instanceof EdECPublicKey ed && "Ed25519".equals(ed.getParams().getName())) {
             byte[] encoded = ed.getEncoded();
             byte[] raw = Arrays.copyOfRange(encoded, encoded.length - ED25519_KEY_BYTES, encoded.length);
-            return new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(raw)).keyID(key.getKeyId()).build();
+            return new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(raw)).keyID(authority.keyId()).build();
         }
         throw new BundleRefusal(RefusalReason.UNSUPPORTED_KEY, label + " has unsupported key type " + publicKey.getAlgorithm());
     }

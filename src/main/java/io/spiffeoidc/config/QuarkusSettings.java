@@ -1,0 +1,27 @@
+package io.spiffeoidc.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithName;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The few Quarkus settings the start-up check reads: two that would undo guarantees of this service,
+ * and the HTTPS certificate files, which are checked before the TLS registry loads them. Mapped here so
+ * that they are checked together with {@link ProviderConfig}, as the configuration is built.
+ */
+@ConfigMapping(prefix = "quarkus")
+public interface QuarkusSettings {
+
+    @WithName("http.proxy.proxy-address-forwarding")
+    Optional<String> proxyAddressForwarding();
+
+    @WithName("tls.public.reload-period")
+    Optional<String> publicTlsReloadPeriod();
+
+    @WithName("tls.public.key-store.pem.0.cert")
+    Optional<Path> publicCertFile();
+
+    @WithName("tls.public.key-store.pem.0.key")
+    Optional<Path> publicKeyFile();
+}
