@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Key propagation through the Workload API source: the fake agent pushes a bundle with a new key and a
 # client polls /keys until it is served. Called by bench/run.sh; prints one result line on stdout.
-# Arguments: output-dir test-class-path rotations
+# Arguments: output-dir test-class-path rotations load-cpu socket-dir (the socket lives apart from the
+# output: a Unix socket path must stay under 108 bytes however deep the checkout is)
 set -euo pipefail
-OUT=$1 CP=$2 ROTATIONS=$3
+OUT=$1 CP=$2 ROTATIONS=$3 LOAD_CPU=$4 SOCKET_DIR=$5
 LOG="$OUT/propagation.log"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
 
-SOCKET="$OUT/agent.sock"
+SOCKET="$SOCKET_DIR/agent.sock"
 # The agent and the probe share the load core; the service has CPU 0 to itself, as in the load runs.
-taskset -c 1 java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Xmx128m -cp "$CP" \
+taskset -c "$LOAD_CPU" java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -Xmx128m -cp "$CP" \
   io.spiffeoidc.testsupport.FakeWorkloadApiMain --socket "$SOCKET" --control-port 0 \
   --trust-domain spiffe://example.org --bundle-file "$OUT/keys-3/bundle.json" >"$OUT/agent.out" 2>>"$LOG" &
 PIDS+=($!)
@@ -29,5 +30,5 @@ for _ in $(seq 1 600); do
   curl -fsS --cacert "$OUT/ca.pem" -o /dev/null "https://localhost:$PORT/keys" 2>/dev/null && break
   sleep 0.1
 done
-taskset -c 1 java -Xmx128m -cp "$CP" io.spiffeoidc.bench.PropagationProbe "$CONTROL" "https://localhost:$PORT/keys" \
+taskset -c "$LOAD_CPU" java -Xmx128m -cp "$CP" io.spiffeoidc.bench.PropagationProbe "$CONTROL" "https://localhost:$PORT/keys" \
   "$OUT/ca.pem" "$ROTATIONS" 2>>"$LOG"

@@ -5,6 +5,8 @@
 #
 #   bench/run.sh           full run (about 12 minutes)
 #   bench/run.sh --smoke   at most about a minute: the service and nginx, one short run each
+#   bench/run.sh --prepare installs the tools and builds what the runs need, then stops (CI runs it
+#                          before the timed smoke run, so a fresh machine's downloads are not timed)
 #
 # The load runs go round-robin over the servers (run 1 of every server, then run 2, ...), so a slow
 # minute on a shared machine hits every server alike; the servers not under load stay up and idle.
@@ -13,11 +15,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 MODE=full
-[[ "${1:-}" == "--smoke" ]] && MODE=smoke
+case "${1:-}" in
+  --smoke) MODE=smoke ;;
+  --prepare) MODE=prepare ;;
+  "") ;;
+  *) echo "usage: bench/run.sh [--smoke|--prepare]" >&2; exit 2 ;;
+esac
 OUT="$ROOT/bench/out"
 rm -rf "$OUT" && mkdir -p "$OUT"
 SERVER_CPU=0
-LOAD_CPU=1
+LOAD_CPU=$(($(nproc) > 1 ? 1 : 0)) # one core: no separate core for the load, and the report says so
 JVM_FLAGS=(-Xmx128m -XX:+UseSerialGC)
 CONNECTIONS=64
 # Warm-up is several short wrk runs rather than one long one: each run opens and closes its connections,
@@ -26,28 +33,42 @@ if [[ $MODE == full ]]; then RUNS=3; SECONDS_PER_RUN=10; WARMUP_RUNS=6; WARMUP_S
 else RUNS=1; SECONDS_PER_RUN=3; WARMUP_RUNS=3; WARMUP_SECONDS=2; fi
 
 PIDS=()
+WORK=
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
-trap cleanup EXIT
+trap 'cleanup; if [[ -n "$WORK" ]]; then rm -rf "$WORK"; fi' EXIT
 log() { printf '[bench] %s\n' "$*" >&2; }
 
 # ---- prerequisites (idempotent) ------------------------------------------------------------------
+# Debian packages for the tools a fresh machine lacks; nginx-light where the release still has it. The
+# lock timeout waits out another apt run (an unattended upgrade on a new machine) instead of failing.
+declare -A PACKAGE=([wrk]=wrk [nginx]=nginx-light [taskset]=util-linux [openssl]=openssl [python3]=python3
+  [curl]=curl [ps]=procps [free]=procps)
 need=()
-for tool in wrk nginx taskset openssl python3; do command -v "$tool" >/dev/null || need+=("$tool"); done
+for tool in "${!PACKAGE[@]}"; do command -v "$tool" >/dev/null || need+=("${PACKAGE[$tool]}"); done
 if ((${#need[@]})); then
+  APT=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -y -qq)
+  "${APT[@]}" update >/dev/null
+  if [[ " ${need[*]} " == *" nginx-light "* ]] && ! apt-cache show nginx-light >/dev/null 2>&1; then
+    need=("${need[@]/nginx-light/nginx}")
+  fi
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   log "installing ${need[*]}"
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq wrk nginx-light util-linux openssl python3 >/dev/null
+  "${APT[@]}" install --no-install-recommends "${need[@]}" >/dev/null
 fi
 if [[ $MODE == full ]]; then
   (cd bench/node && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
 fi
 [[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -q -B -ntp -DskipTests package
 [[ -f target/test-classes/io/spiffeoidc/bench/BenchKeys.class ]] || ./mvnw -q -B -ntp test-compile
-[[ -f target/test-classpath.txt ]] || ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/test-classpath.txt
+# A class path file older than the pom names the jars of another build: resolve it again.
+if [[ ! -s target/test-classpath.txt || pom.xml -nt target/test-classpath.txt ]]; then
+  ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+  touch target/test-classpath.txt # the plugin leaves an unchanged file alone, mtime included
+fi
+[[ $MODE != prepare ]] || { log "prepared"; exit 0; }
 CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 # The bare server gets only what it needs, so its start-up is not slowed by the test classpath.
 BARE_CP="target/test-classes:$(tr ':' '\n' <target/test-classpath.txt | grep -E '/(vertx-core|netty-|jackson-core)' | paste -sd:)"
@@ -134,9 +155,15 @@ log "JWKS: $(wc -c <"$OUT/keys.json") bytes, discovery document: $(wc -c <"$OUT/
 SERVERS=(service) KEYS_URL=("https://localhost:$PORT/keys")
 DISCOVERY_URL=("https://localhost:$PORT/.well-known/openid-configuration")
 
-mkdir -p "$OUT/nginx/root/.well-known" "$OUT/nginx/tmp"
-cp "$OUT/keys.json" "$OUT/nginx/root/keys"
-cp "$OUT/discovery.json" "$OUT/nginx/root/.well-known/openid-configuration"
+# nginx's worker runs as an unprivileged user, which may not traverse the checkout's parents (a home
+# directory or a mktemp -d folder is mode 0700): what it serves lives in a directory of its own under /tmp.
+WORK=$(mktemp -d /tmp/spiffe-oidc-bench.XXXXXX)
+chmod 755 "$WORK"
+NGINX="$WORK/nginx"
+mkdir -p "$NGINX/root/.well-known" "$NGINX/tmp" "$OUT/nginx"
+cp "$OUT/keys.json" "$NGINX/root/keys"
+cp "$OUT/discovery.json" "$NGINX/root/.well-known/openid-configuration"
+chmod -R a+rX "$NGINX"
 NGINX_PORT=$(free_port)
 cat >"$OUT/nginx/nginx.conf" <<CONF
 worker_processes 1;
@@ -146,21 +173,20 @@ error_log $OUT/nginx/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  client_body_temp_path $OUT/nginx/tmp; proxy_temp_path $OUT/nginx/tmp; fastcgi_temp_path $OUT/nginx/tmp;
-  uwsgi_temp_path $OUT/nginx/tmp; scgi_temp_path $OUT/nginx/tmp;
+  client_body_temp_path $NGINX/tmp; proxy_temp_path $NGINX/tmp; fastcgi_temp_path $NGINX/tmp;
+  uwsgi_temp_path $NGINX/tmp; scgi_temp_path $NGINX/tmp;
   keepalive_requests 10000000;
   server {
     listen 127.0.0.1:$NGINX_PORT ssl;
     ssl_certificate $OUT/cert.pem;
     ssl_certificate_key $OUT/key.pem;
     ssl_protocols TLSv1.2 TLSv1.3;
-    root $OUT/nginx/root;
+    root $NGINX/root;
     default_type application/json;
     add_header Cache-Control "public, max-age=300";
   }
 }
 CONF
-chmod -R a+rX "$OUT"
 taskset -c $SERVER_CPU nginx -c "$OUT/nginx/nginx.conf" >>"$OUT/nginx.log" 2>&1 &
 PIDS+=($!)
 wait_200 "https://localhost:$NGINX_PORT/keys" 20
@@ -247,7 +273,7 @@ if [[ $MODE == full ]]; then
   done
 
   # ---- 4. key propagation through the Workload API source ----------------------------------------------
-  PROPAGATION=$(bash bench/propagation.sh "$OUT" "$CP" 50) || PROPAGATION="failed: see $OUT/propagation.log"
+  PROPAGATION=$(bash bench/propagation.sh "$OUT" "$CP" 50 "$LOAD_CPU" "$WORK") || PROPAGATION="failed: see $OUT/propagation.log"
   log "propagation: $PROPAGATION"
 fi
 

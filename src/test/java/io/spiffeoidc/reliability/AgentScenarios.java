@@ -32,7 +32,7 @@ final class AgentScenarios {
 
     AgentScenarios(ReliabilitySuite suite) {
         this.suite = suite;
-        this.socket = suite.out.resolve("agent.sock");
+        this.socket = suite.runDir.resolve("agent.sock");
     }
 
     static final List<String> ROWS = List.of("Rotation under load", "Agent killed (SIGKILL) and restarted on the same socket",

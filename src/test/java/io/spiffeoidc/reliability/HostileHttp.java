@@ -435,40 +435,10 @@ final class HostileHttp {
             }, 0, interval, TimeUnit.MILLISECONDS);
 
             // The well-behaved client: keep-alive requests every 50 ms and a new connection every 500 ms.
-            HttpClient client = suite.tls.client(HttpClient.Version.HTTP_1_1);
-            long end = System.nanoTime() + phase.toNanos();
-            long requests = 0;
-            long bad = 0;
-            long maxMillis = 0;
-            long freshMax = 0;
-            int n = 0;
-            while (System.nanoTime() < end) {
-                long t0 = System.nanoTime();
-                int status;
-                try {
-                    if (n++ % 10 == 0) {
-                        Wire.Exchange fresh = Wire.exchange(suite.tls, service.port,
-                                ("GET /keys HTTP/1.1\r\n" + H + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII), false);
-                        status = fresh.status();
-                        freshMax = Math.max(freshMax, (System.nanoTime() - t0) / 1_000_000);
-                    } else {
-                        status = client.send(HttpRequest.newBuilder(URI.create(service.url("/keys")))
-                                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-                    }
-                } catch (IOException e) {
-                    status = -1;
-                }
-                long millis = (System.nanoTime() - t0) / 1_000_000;
-                maxMillis = Math.max(maxMillis, millis);
-                requests++;
-                if (status != 200) {
-                    bad++;
-                    if (problems.size() < 5) {
-                        problems.add("well-behaved request got " + status);
-                    }
-                }
-                Thread.sleep(50);
-            }
+            PoliteClient polite = new PoliteClient(suite.tls, service);
+            Thread.sleep(phase.toMillis());
+            PoliteClient.Result seen = polite.stop();
+            problems.addAll(seen.problems());
             trickle.shutdownNow();
             trickle.awaitTermination(5, TimeUnit.SECONDS);
             // Did the trickled requests get answered once complete?
@@ -502,18 +472,17 @@ final class HostileHttp {
                     // closed by the server
                 }
             }
-            long failures = bad + echoed + (maxMillis > 2000 ? 1 : 0) + (idleOpened < 500 || slowOpened < 100 ? 1 : 0);
-            if (maxMillis > 2000) {
-                problems.add("well-behaved max latency " + maxMillis + " ms > 2000 ms");
+            long failures = seen.bad() + echoed + (seen.maxMillis() > 2000 ? 1 : 0) + (idleOpened < 500 || slowOpened < 100 ? 1 : 0);
+            if (seen.maxMillis() > 2000) {
+                problems.add("well-behaved max latency " + seen.maxMillis() + " ms > 2000 ms");
             }
             String observed = idleOpened + " idle (half TLS-handshaken, half bare TCP) and " + slowOpened
                     + " slow-trickle connections (1 byte every " + interval + " ms) for " + phase.toSeconds() + " s: well-behaved client "
-                    + (requests - bad) + "/" + requests + " answered 200, max latency " + maxMillis + " ms (new-connection requests max "
-                    + freshMax + " ms); trickled requests answered 200: " + answered + "/" + slowOpened + " (write errors "
+                    + seen.describe() + "; trickled requests answered 200: " + answered + "/" + slowOpened + " (write errors "
                     + writeErrors.get() + "); idle connections still open at the end: " + idleStillOpen + "/" + idleOpened
                     + (problems.isEmpty() ? "" : "; PROBLEMS: " + problems);
             return Row.of("500 idle + 100 slow-trickle connections", "well-behaved client gets 200 on every request, max latency"
-                    + " < 2 s; no 5xx; no echo", observed, requests + slowOpened, failures);
+                    + " < 2 s; no 5xx; no echo", observed, seen.requests() + slowOpened, failures);
         } finally {
             for (Socket socket : idle) {
                 closeQuietly(socket);

@@ -31,11 +31,13 @@ final class Processes {
     static final String AGENT_MAIN = "io.spiffeoidc.testsupport.FakeWorkloadApiMain";
 
     private final Path out;
+    private final Path runDir;
     private final Path jar;
     private final List<Process> started = new CopyOnWriteArrayList<>();
 
-    Processes(Path out, Path jar) {
+    Processes(Path out, Path runDir, Path jar) {
         this.out = out;
+        this.runDir = runDir;
         this.jar = jar;
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "stop-children"));
     }
@@ -118,9 +120,10 @@ final class Processes {
             command.addAll(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(List.of("-Xmx128m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + out.resolve("tmp-" + spec.name())));
-        Files.createDirectories(out.resolve("tmp-" + spec.name()));
-        out.resolve("tmp-" + spec.name()).toFile().setWritable(true, false);
+        Path tmp = runDir.resolve("tmp-" + spec.name());
+        command.addAll(List.of("-Xmx128m", "-XX:+UseSerialGC", "-Djava.io.tmpdir=" + tmp));
+        Files.createDirectories(tmp);
+        tmp.toFile().setWritable(true, false);
         command.addAll(spec.systemProperties());
         command.addAll(List.of("-jar", jar.toString()));
         Path log = out.resolve("service-" + spec.name() + ".log");

@@ -21,17 +21,28 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -cp target/test-classes:target/classes:... io.spiffeoidc.reliability.ReliabilitySuite \
- *     --mode short|long --out reliability/out --jar target/quarkus-app/quarkus-run.jar --tls DIR --unprivileged true|false
+ *     --mode short|long --out reliability/out --run-dir DIR --jar DIR/app/quarkus-run.jar --tls DIR \
+ *     --unprivileged true|false --permission-skip REASON
  * </pre>
  *
+ * The run directory holds what the services themselves read and write (the file source's directory, their
+ * temporary directories, the agent socket); run.sh makes it readable by the unprivileged user, which the
+ * checkout's own directory may not be.
+ *
  * Order: every service starts at once; rotation under load runs alone; then agent faults, file faults and
- * TLS faults run side by side (each against its own service); hostile HTTP runs alone last.
+ * TLS faults run side by side (each against its own service); hostile HTTP runs alone; the 4,000 slow
+ * request heads run alone last, against a service of their own.
  */
 public final class ReliabilitySuite {
 
     final Path out;
+    final Path runDir;
     final boolean longMode;
     final boolean unprivileged;
+    /** "slow-request-heads" runs that scenario alone (for working on it); anything else runs them all. */
+    final String only;
+    /** Why the permission scenario cannot be meaningful here; empty when it can. */
+    final String permissionSkip;
     final Processes processes;
     final Tls tls;
     final Path certA;
@@ -43,14 +54,17 @@ public final class ReliabilitySuite {
     private ReliabilitySuite(Map<String, String> options) {
         this.out = Path.of(options.getOrDefault("--out", "reliability/out")).toAbsolutePath();
         this.longMode = "long".equals(options.getOrDefault("--mode", "short"));
+        this.runDir = Path.of(options.getOrDefault("--run-dir", out.toString())).toAbsolutePath();
         this.unprivileged = Boolean.parseBoolean(options.getOrDefault("--unprivileged", "false"));
+        this.permissionSkip = options.getOrDefault("--permission-skip", "");
+        this.only = options.getOrDefault("--only", "");
         Path tlsDir = Path.of(options.getOrDefault("--tls", out.resolve("tls").toString()));
         this.certA = tlsDir.resolve("a-cert.pem");
         this.keyA = tlsDir.resolve("a-key.pem");
         this.certB = tlsDir.resolve("b-cert.pem");
         this.keyB = tlsDir.resolve("b-key.pem");
         this.tls = new Tls(tlsDir.resolve("ca.pem"));
-        this.processes = new Processes(out, Path.of(options.getOrDefault("--jar", "target/quarkus-app/quarkus-run.jar"))
+        this.processes = new Processes(out, runDir, Path.of(options.getOrDefault("--jar", "target/quarkus-app/quarkus-run.jar"))
                 .toAbsolutePath());
     }
 
@@ -106,13 +120,19 @@ public final class ReliabilitySuite {
         log("mode " + (longMode ? "long" : "short") + ", output " + out);
 
         // ---- every service starts at once --------------------------------------------------------------
+        Path tlsSource = out.resolve("tls-source");
+        Files.createDirectories(tlsSource);
+        Files.writeString(tlsSource.resolve("bundle.json"), fileVersions.publish(fileVersions.build(0)).jwks());
+        SlowRequestHeads slowHeads = new SlowRequestHeads(this);
+        slowHeads.start();
+        if (only.equals("slow-request-heads")) {
+            rows.add(slowHeads.run());
+            return report(started, rows, null);
+        }
         AgentScenarios agent = new AgentScenarios(this);
         List<Row> agentNotStarted = agent.start();
         FileFaults fileFaults = new FileFaults(this);
         fileFaults.start();
-        Path tlsSource = out.resolve("tls-source");
-        Files.createDirectories(tlsSource);
-        Files.writeString(tlsSource.resolve("bundle.json"), fileVersions.publish(fileVersions.build(0)).jwks());
         Path liveCert = tlsSource.resolve("cert.pem");
         Path liveKey = tlsSource.resolve("key.pem");
         Files.copy(certA, liveCert, StandardCopyOption.REPLACE_EXISTING);
@@ -158,9 +178,18 @@ public final class ReliabilitySuite {
             rows.add(Row.failed("Hostile HTTP", "service serves", "the TLS service is not serving /keys"));
         }
 
-        // ---- report -------------------------------------------------------------------------------------------
+        // ---- slow request heads at scale, alone ----------------------------------------------------------------
+        log("slow request heads");
+        CompletableFuture<List<Row>> slow = CompletableFuture.supplyAsync(() -> List.of(slowHeads.run()));
+        rows.addAll(await(slow, SlowRequestHeads.ROW, Duration.ofMinutes(4)));
+
+        return report(started, rows, tlsService);
+    }
+
+    private int report(Instant started, List<Row> rows, ServiceProcess tlsService) throws Exception {
         long passed = rows.stream().filter(Row::passed).count();
-        long failed = rows.size() - passed;
+        long skipped = rows.stream().filter(Row::skipped).count();
+        long failed = rows.size() - passed - skipped;
         Duration took = Duration.between(started, Instant.now());
         StringBuilder report = new StringBuilder();
         report.append("# Reliability and hostile-input results\n\n");
@@ -171,15 +200,17 @@ public final class ReliabilitySuite {
                 .append(checkedReload ? "the service's checked reload (spiffe-oidc.tls.reload-period=1s)"
                         : "Quarkus's own (quarkus.tls.reload-period=1s; this build has no checked reload)")
                 .append("; file-source service ")
-                .append(unprivileged ? "as uid 65534" : "as root").append("; management interface over ")
-                .append(tlsService.managementScheme() == null ? "?" : tlsService.managementScheme()).append(".\n\n");
+                .append(unprivileged ? "as uid 65534" : "as " + System.getProperty("user.name")).append("; management interface over ")
+                .append(tlsService == null || tlsService.managementScheme() == null ? "?" : tlsService.managementScheme())
+                .append(".\n\n");
         report.append("| scenario | expected | observed | requests | failures | result |\n|---|---|---|---:|---:|---|\n");
         for (Row row : rows) {
             report.append(row.markdown()).append('\n');
         }
         report.append("\nBundle parser fuzzing is covered by `src/test/java/io/spiffeoidc/bundle/BundleFuzzTest.java`"
                 + " (mutation fuzzing, 20,000 inputs per `./mvnw verify`).\n\n");
-        report.append(passed).append(" passed, ").append(failed).append(" failed\n");
+        report.append(passed).append(" passed, ").append(failed).append(" failed")
+                .append(skipped == 0 ? "" : ", " + skipped + " skipped").append('\n');
         Files.writeString(out.resolve("RESULTS.md"), report.toString(), StandardCharsets.UTF_8);
         System.out.print(report);
         System.out.flush();
