@@ -56,6 +56,7 @@ public class ProviderMetrics {
         }
         Gauge.builder("spiffe.oidc.bundle.latest.refused", publisher, p -> p.latestRefused() ? 1 : 0)
                 .description("1 while the latest candidate from the source was refused; 0 once a good one is applied")
+                .tags(trustDomain)
                 .register(registry);
         Gauge.builder("spiffe.oidc.keys.served", publisher, p -> {
                     PublishedBundle bundle = p.served();
