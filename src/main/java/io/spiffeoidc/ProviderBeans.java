@@ -50,11 +50,12 @@ public class ProviderBeans {
         String source = settings.source().label();
         // A single-trust-domain service keeps its log lines as they were; with federation each names its trust domain.
         String primaryName = settings.federated().isEmpty() ? "" : settings.issuers().get(0).trustDomain();
-        BundlePublisher primary = new BundlePublisher(source, primaryName, settings.markSignatureUse(), Clock.systemUTC());
+        BundlePublisher primary = new BundlePublisher(source, primaryName, settings.markSignatureUse(), Clock.systemUTC(),
+                settings.publicationRules());
         Map<String, BundlePublisher> federated = new LinkedHashMap<>();
         for (IssuerSettings issuer : settings.federated()) {
             federated.put(issuer.trustDomain(), new BundlePublisher(source, issuer.trustDomain(), settings.markSignatureUse(),
-                    Clock.systemUTC()));
+                    Clock.systemUTC(), settings.publicationRules()));
         }
         return new TrustDomainPublishers(primary, federated);
     }

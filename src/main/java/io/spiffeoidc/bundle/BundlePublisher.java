@@ -44,6 +44,7 @@ public final class BundlePublisher implements BundleSink {
     private final String trustDomain;
     private final boolean markSignatureUse;
     private final Clock clock;
+    private final PublicationRules rules;
 
     private volatile PublishedBundle current;
     private volatile SourceState sourceState = SourceState.STARTING;
@@ -65,17 +66,29 @@ public final class BundlePublisher implements BundleSink {
     // the same content on every poll without it being re-counted or re-logged.
     private byte[] lastInputDigest;
     private ScheduledFuture<?> expiryTimer;
+    // Guarded by this.
+    private final SequenceRule sequenceRule = new SequenceRule();
 
     public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock) {
-        this(sourceLabel, "", markSignatureUse, clock);
+        this(sourceLabel, "", markSignatureUse, clock, PublicationRules.DEFAULT);
+    }
+
+    public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock, PublicationRules rules) {
+        this(sourceLabel, "", markSignatureUse, clock, rules);
     }
 
     /** @param trustDomain named in every log line; empty when the service publishes one trust domain */
     public BundlePublisher(String sourceLabel, String trustDomain, boolean markSignatureUse, Clock clock) {
+        this(sourceLabel, trustDomain, markSignatureUse, clock, PublicationRules.DEFAULT);
+    }
+
+    public BundlePublisher(String sourceLabel, String trustDomain, boolean markSignatureUse, Clock clock,
+            PublicationRules rules) {
         this.sourceLabel = sourceLabel;
         this.trustDomain = trustDomain;
         this.markSignatureUse = markSignatureUse;
         this.clock = clock;
+        this.rules = rules;
         for (RefusalReason reason : RefusalReason.values()) {
             refused.put(reason, new AtomicLong());
         }
@@ -93,15 +106,16 @@ public final class BundlePublisher implements BundleSink {
         }
         try {
             CandidateKeys candidate = BundleParser.parse(document);
-            accept(KeyPolicy.publishable(candidate, markSignatureUse), Map.of(), candidate.sequence());
+            sequenceRule.check(candidate.sequence());
+            accept(KeyPolicy.publishable(candidate, markSignatureUse), Map.of(), candidate.sequence(), candidate.refreshHint());
         } catch (BundleRefusal refusal) {
             reject(refusal);
         }
     }
 
     @Override
-    public synchronized void offerAuthorities(List<JwtAuthority> authorities) {
-        if (isRepeat(digest(authorities))) {
+    public synchronized void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence, OptionalLong refreshHint) {
+        if (isRepeat(digest(authorities, sequence, refreshHint))) {
             return;
         }
         Set<String> tainted = authorities.stream().filter(JwtAuthority::tainted).map(JwtAuthority::keyId)
@@ -119,15 +133,15 @@ public final class BundlePublisher implements BundleSink {
                 withdraw("every JWT authority is tainted " + kidList(tainted));
                 return;
             }
-            List<JWK> keys = KeyPolicy.publishable(new CandidateKeys(entries, OptionalLong.empty(), OptionalLong.empty()),
-                    markSignatureUse);
+            sequenceRule.check(sequence);
+            List<JWK> keys = KeyPolicy.publishable(new CandidateKeys(entries, sequence, refreshHint), markSignatureUse);
             Instant now = clock.instant();
             List<JWK> live = keys.stream().filter(key -> !expired(expiries.get(key.getKeyID()), now)).toList();
             if (live.isEmpty()) {
                 withdraw("every JWT authority has expired " + kidList(keys.stream().map(JWK::getKeyID).toList()));
                 return;
             }
-            accept(live, expiries, OptionalLong.empty());
+            accept(live, expiries, sequence, refreshHint);
         } catch (BundleRefusal refusal) {
             // A taint is the operator's word on one key: it holds even when the rest of the bundle is unusable.
             dropServed(tainted, "tainted");
@@ -234,6 +248,9 @@ public final class BundlePublisher implements BundleSink {
         Instant now = clock.instant();
         String line = LogSanitiser.clean(error);
         lastSourceError = line;
+        // The connection is gone: the next one starts the sequence rule afresh, and may re-offer what was refused.
+        sequenceRule.reset();
+        lastInputDigest = null;
         if (sourceState == SourceState.UP && streaming && lastSync != null) {
             // A stream delivered every change up to this moment, so the keys were current until now.
             lastSync = now;
@@ -254,8 +271,10 @@ public final class BundlePublisher implements BundleSink {
         return false;
     }
 
-    private void accept(List<JWK> keys, Map<String, Instant> expiries, OptionalLong sequence) {
+    private void accept(List<JWK> keys, Map<String, Instant> expiries, OptionalLong sequence, OptionalLong refreshHint) {
         lastSync = clock.instant();
+        sequenceRule.accepted(sequence);
+        long maxAge = rules.cacheLifetime().maxAgeSeconds(refreshHint);
         latestRefused = false;
         returned();
         Map<String, Instant> served = new HashMap<>();
@@ -267,18 +286,55 @@ public final class BundlePublisher implements BundleSink {
         }
         PublishedBundle previous = current;
         if (previous != null && previous.sameKeysAs(keys)) {
-            if (!previous.expiries().equals(served)) {
+            if (previous.maxAgeSeconds() != maxAge) {
+                publish(new PublishedBundle(keys, served, previous.appliedAt(), sequence, refreshHint, maxAge));
+                LOG.infof("Cache lifetime from %s now max-age=%d s%s, same keys %s", from(), maxAge,
+                        hintNote(refreshHint), kidList(previous.keyIds()));
+            } else if (!previous.expiries().equals(served)) {
                 // Same keys and bytes, new expiry dates: not a change anyone sees until a key expires.
-                publish(new PublishedBundle(keys, served, previous.appliedAt(), previous.sequence()));
+                publish(new PublishedBundle(keys, served, previous.appliedAt(), previous.sequence(), previous.refreshHint(),
+                        previous.maxAgeSeconds()));
             }
             return;
         }
-        PublishedBundle next = new PublishedBundle(keys, served, clock.instant(), sequence);
+        PublishedBundle next = new PublishedBundle(keys, served, clock.instant(), sequence, refreshHint, maxAge);
         publish(next);
         applied.incrementAndGet();
-        LOG.infof("Bundle applied from %s: %d key(s) %s%s%s", from(), next.keyCount(), kidList(next.keyIds()),
-                sequence.isPresent() ? " (sequence " + sequence.getAsLong() + ")" : "",
-                previous == null ? "" : ", replacing " + kidList(previous.keyIds()));
+        LOG.infof("Bundle applied from %s: %d key(s) %s%s, max-age=%d s%s%s", from(), next.keyCount(),
+                kidList(next.keyIds()), sequence.isPresent() ? " (sequence " + sequence.getAsLong() + ")" : "", maxAge,
+                hintNote(refreshHint), previous == null ? "" : ", replacing " + kidList(previous.keyIds()));
+        warnOnKeyCount(previous, next);
+    }
+
+    private static String hintNote(OptionalLong refreshHint) {
+        return refreshHint.isPresent() ? " (refresh hint " + refreshHint.getAsLong() + " s)" : "";
+    }
+
+    /**
+     * AWS STS reads at most 100 keys of a JWKS and ignores the rest without an error, so tokens signed by a
+     * key past that fail there while every other relying party accepts them. Once per crossing, each way.
+     */
+    private void warnOnKeyCount(PublishedBundle previous, PublishedBundle next) {
+        boolean wasOver = previous != null && isOverKeyThreshold(previous);
+        boolean over = isOverKeyThreshold(next);
+        if (over && !wasOver) {
+            LOG.warnf("Serving %d keys, more than spiffe-oidc.keys-warn-threshold=%d: relying parties that read only"
+                    + " part of a key set (AWS STS reads 100) will refuse tokens signed by the keys they drop",
+                    next.keyCount(), rules.keysWarnThreshold());
+        } else if (wasOver && !over) {
+            LOG.infof("Serving %d keys, back within spiffe-oidc.keys-warn-threshold=%d", next.keyCount(),
+                    rules.keysWarnThreshold());
+        }
+    }
+
+    private boolean isOverKeyThreshold(PublishedBundle bundle) {
+        return bundle.keyCount() > rules.keysWarnThreshold();
+    }
+
+    /** Whether the served key set has more keys than the configured warning threshold. */
+    public boolean overKeyThreshold() {
+        PublishedBundle served = current;
+        return served != null && isOverKeyThreshold(served);
     }
 
     /**
@@ -328,7 +384,8 @@ public final class BundlePublisher implements BundleSink {
         }
         Map<String, Instant> expiries = new HashMap<>(served.expiries());
         expiries.keySet().removeAll(kids);
-        PublishedBundle next = new PublishedBundle(kept, expiries, clock.instant(), served.sequence());
+        PublishedBundle next = new PublishedBundle(kept, expiries, clock.instant(), served.sequence(), served.refreshHint(),
+                served.maxAgeSeconds());
         publish(next);
         LOG.warnf("Key(s) %s from %s %s: no longer served; serving %s", kidList(dropped), from(), why,
                 kidList(next.keyIds()));
@@ -435,8 +492,10 @@ public final class BundlePublisher implements BundleSink {
         return sha256().digest(input);
     }
 
-    private static byte[] digest(List<JwtAuthority> authorities) {
+    private static byte[] digest(List<JwtAuthority> authorities, OptionalLong sequence, OptionalLong refreshHint) {
         MessageDigest sha = sha256();
+        sha.update(ByteBuffer.allocate(Long.BYTES * 2).putLong(sequence.orElse(Long.MIN_VALUE))
+                .putLong(refreshHint.orElse(Long.MIN_VALUE)).array());
         for (JwtAuthority authority : authorities) {
             byte[] kid = authority.keyId().getBytes(StandardCharsets.UTF_8);
             byte[] der = authority.publicKey();

@@ -1,6 +1,7 @@
 package io.spiffeoidc.bundle;
 
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * What a source may do with the publisher: hand over candidates and report its own connection state.
@@ -14,8 +15,14 @@ public interface BundleSink {
     /**
      * Every JWT authority of a source that lists them itself (the SPIRE Server API sends DER keys with
      * expiry and taint, not JWKS), tainted and expired ones included: the publisher decides what is served.
+     * With the bundle's sequence number and refresh hint (seconds) when the source has them.
      */
-    void offerAuthorities(List<JwtAuthority> authorities);
+    void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence, OptionalLong refreshHint);
+
+    /** Authorities of a bundle without sequence number or refresh hint. */
+    default void offerAuthorities(List<JwtAuthority> authorities) {
+        offerAuthorities(authorities, OptionalLong.empty(), OptionalLong.empty());
+    }
 
     /**
      * The source received something that cannot be a candidate at all (no bundle for our trust domain).

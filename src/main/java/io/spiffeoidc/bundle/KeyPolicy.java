@@ -57,16 +57,16 @@ public final class KeyPolicy {
                 throw new BundleRefusal(RefusalReason.MISSING_KID, "a JWT signing key has no \"kid\"");
             }
             JWK key = parse(entry, label);
-            JWSAlgorithm alg = SigningAlgorithm.of(key).orElseThrow(() -> new BundleRefusal(
+            JWSAlgorithm derived = SigningAlgorithm.of(key).orElseThrow(() -> new BundleRefusal(
                     RefusalReason.UNSUPPORTED_KEY, label + " has unsupported key type or curve " + describe(key)));
             if (key instanceof RSAKey rsa && rsa.size() < MIN_RSA_BITS) {
                 throw new BundleRefusal(RefusalReason.WEAK_KEY,
                         label + " is a " + rsa.size() + "-bit RSA key, at least " + MIN_RSA_BITS + " bits are required");
             }
-            if (key.getAlgorithm() != null && !alg.getName().equals(key.getAlgorithm().getName())) {
-                throw new BundleRefusal(RefusalReason.ALGORITHM_MISMATCH,
-                        label + " declares alg \"" + LogSanitiser.clean(key.getAlgorithm().getName()) + "\" but its key implies " + alg);
-            }
+            JWSAlgorithm alg = key.getAlgorithm() == null ? derived
+                    : SigningAlgorithm.declaredAndPossible(key, key.getAlgorithm()).orElseThrow(() -> new BundleRefusal(
+                            RefusalReason.ALGORITHM_MISMATCH, label + " declares alg \"" + LogSanitiser.clean(key.getAlgorithm().getName())
+                                    + "\" but its key (" + describe(key) + ") can only do " + SigningAlgorithm.possible(key)));
             if (!kids.add(kid)) {
                 throw new BundleRefusal(RefusalReason.DUPLICATE_KID, label + " appears more than once");
             }

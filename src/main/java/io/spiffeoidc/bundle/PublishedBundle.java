@@ -3,6 +3,7 @@ package io.spiffeoidc.bundle;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import io.vertx.core.http.HttpHeaders;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,21 +31,28 @@ public final class PublishedBundle {
     private final PreparedDocument jwks;
     private final Instant appliedAt;
     private final OptionalLong sequence;
+    private final OptionalLong refreshHint;
+    private final long maxAgeSeconds;
+    private final CharSequence cacheControl;
     /** Key id to the instant the key stops being publishable; keys without an expiry are absent. */
     private final Map<String, Instant> expiries;
     private final Map<String, PreparedDocument> discoveryByIssuer = new ConcurrentHashMap<>();
 
-    PublishedBundle(List<JWK> keys, Map<String, Instant> expiries, Instant appliedAt, OptionalLong sequence) {
+    PublishedBundle(List<JWK> keys, Map<String, Instant> expiries, Instant appliedAt, OptionalLong sequence,
+            OptionalLong refreshHint, long maxAgeSeconds) {
         this.keys = List.copyOf(keys);
         this.expiries = Map.copyOf(expiries);
         this.keyIds = this.keys.stream().map(JWK::getKeyID).toList();
         this.jwks = PreparedDocument.of(jwksJson(this.keys));
         this.appliedAt = appliedAt;
         this.sequence = sequence;
+        this.refreshHint = refreshHint;
+        this.maxAgeSeconds = maxAgeSeconds;
+        this.cacheControl = HttpHeaders.createOptimized("public, max-age=" + maxAgeSeconds);
         Set<JWSAlgorithm> inUse = this.keys.stream().map(k -> JWSAlgorithm.parse(k.getAlgorithm().getName()))
                 .collect(Collectors.toSet());
         this.algorithms = SigningAlgorithm.DISCOVERY_ORDER.stream()
-                .filter(alg -> alg.equals(JWSAlgorithm.RS256) || inUse.contains(alg))
+                .filter(inUse::contains)
                 .map(JWSAlgorithm::getName)
                 .toList();
     }
@@ -71,7 +79,11 @@ public final class PublishedBundle {
         return keyIds;
     }
 
-    /** Algorithms advertised in the discovery document: those of the served keys, plus RS256. */
+    /**
+     * Algorithms advertised in the discovery document: exactly those of the served keys. Verifiers built on
+     * go-oidc, jose and others turn this list into their allow-list, so an algorithm no key uses would only
+     * widen it.
+     */
     public List<String> algorithms() {
         return algorithms;
     }
@@ -86,6 +98,20 @@ public final class PublishedBundle {
 
     public OptionalLong sequence() {
         return sequence;
+    }
+
+    /** The bundle's spiffe_refresh_hint in seconds, when it had one. */
+    public OptionalLong refreshHint() {
+        return refreshHint;
+    }
+
+    public long maxAgeSeconds() {
+        return maxAgeSeconds;
+    }
+
+    /** The Cache-Control value of both documents, encoded once per key set. */
+    public CharSequence cacheControl() {
+        return cacheControl;
     }
 
     boolean sameKeysAs(List<JWK> other) {

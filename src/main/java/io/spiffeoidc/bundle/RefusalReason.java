@@ -17,6 +17,7 @@ public enum RefusalReason {
     MALFORMED_KEY("malformed-key"),
     ALGORITHM_MISMATCH("algorithm-mismatch"),
     EMPTY_KEY_SET("empty-key-set"),
+    SEQUENCE_ROLLBACK("sequence-rollback"),
     TRUST_DOMAIN_MISSING("trust-domain-missing");
 
     private final String label;

@@ -1,5 +1,8 @@
 package io.spiffeoidc.config;
 
+import io.spiffeoidc.bundle.BundleParser;
+import io.spiffeoidc.bundle.CacheLifetime;
+import io.spiffeoidc.bundle.PublicationRules;
 import io.spiffeoidc.config.ProviderConfig.KeyUseSetting;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,9 +60,10 @@ public final class ConfigProblems {
             problems.add("spiffe-oidc.path-prefix: \"" + config.pathPrefix()
                     + "\" must start with '/' and contain only plain path segments");
         }
-        if (config.cacheMaxAge().isNegative() || config.cacheMaxAge().compareTo(MAX_CACHE_MAX_AGE) > 0) {
-            problems.add("spiffe-oidc.cache-max-age: " + config.cacheMaxAge().toSeconds()
-                    + " s is outside 0.." + MAX_CACHE_MAX_AGE.toSeconds() + " s");
+        checkCacheLifetime();
+        if (config.keysWarnThreshold() < 1 || config.keysWarnThreshold() > BundleParser.MAX_KEYS) {
+            problems.add("spiffe-oidc.keys-warn-threshold: " + config.keysWarnThreshold() + " is outside 1.."
+                    + BundleParser.MAX_KEYS + " (a bundle with more keys is refused anyway)");
         }
         Duration reload = config.tls().reloadPeriod();
         if (!reload.isZero()) {
@@ -80,10 +84,38 @@ public final class ConfigProblems {
         SourceSettings validSource = source.orElseThrow();
         ProviderSettings settings = new ProviderSettings(validSource, trustDomain, issuer, jwksUri, hosts.orElseThrow(),
                 prefix.orElseThrow(), config.keyUse() == KeyUseSetting.SIG, config.cacheMaxAge(),
+                new PublicationRules(cacheLifetime(config), config.keysWarnThreshold()),
                 config.trustForwardedHeaders(), insecure,
                 config.stalenessThreshold().orElseGet(() -> defaultThreshold(validSource.pollInterval())),
                 reload, config.tls().nativeEngine(), IssuerSettings.all(config), config.missingTrustDomainGracePeriod());
         return new Validation(Optional.of(settings), List.of());
+    }
+
+    private void checkCacheLifetime() {
+        boolean inRange = checkMaxAge("spiffe-oidc.cache-max-age", Optional.of(config.cacheMaxAge()))
+                & checkMaxAge("spiffe-oidc.cache-max-age-min", config.cacheMaxAgeMin())
+                & checkMaxAge("spiffe-oidc.cache-max-age-max", config.cacheMaxAgeMax());
+        if (inRange) {
+            CacheLifetime lifetime = cacheLifetime(config);
+            if (lifetime.shortest().compareTo(lifetime.longest()) > 0) {
+                problems.add("spiffe-oidc.cache-max-age-min: " + lifetime.shortest().toSeconds() + " s is longer than "
+                        + (config.cacheMaxAgeMax().isPresent() ? "spiffe-oidc.cache-max-age-max" : "spiffe-oidc.cache-max-age")
+                        + " (" + lifetime.longest().toSeconds() + " s)");
+            }
+        }
+    }
+
+    private boolean checkMaxAge(String property, Optional<Duration> value) {
+        if (value.isPresent() && (value.get().isNegative() || value.get().compareTo(MAX_CACHE_MAX_AGE) > 0)) {
+            problems.add(property + ": " + value.get().toSeconds() + " s is outside 0.." + MAX_CACHE_MAX_AGE.toSeconds() + " s");
+            return false;
+        }
+        return true;
+    }
+
+    /** The cache lifetime the configuration describes, defaults filled in. */
+    static CacheLifetime cacheLifetime(ProviderConfig config) {
+        return CacheLifetime.of(config.cacheMaxAge(), config.cacheMaxAgeMin(), config.cacheMaxAgeMax());
     }
 
     /** Five missed polls, but never less than three minutes. */

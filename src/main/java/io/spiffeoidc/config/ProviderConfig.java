@@ -41,9 +41,22 @@ public interface ProviderConfig {
     @WithDefault("sig")
     KeyUseSetting keyUse();
 
-    /** max-age of both documents; keep it well below the overlap of old and new keys at rotation. */
+    /**
+     * max-age of both documents when the bundle has no spiffe_refresh_hint (always so from the Workload API);
+     * keep it well below the time SPIRE publishes a new key before signing with it.
+     */
     @WithDefault("300S")
     Duration cacheMaxAge();
+
+    /** The shortest max-age a bundle's spiffe_refresh_hint can set; default 60s (or cache-max-age-max if shorter). */
+    Optional<Duration> cacheMaxAgeMin();
+
+    /** The longest max-age a bundle's spiffe_refresh_hint can set; default cache-max-age. */
+    Optional<Duration> cacheMaxAgeMax();
+
+    /** Above this many served keys: one warning and spiffe_oidc_keys_over_threshold 1 (AWS STS reads 100). */
+    @WithDefault("100")
+    int keysWarnThreshold();
 
     /** Honour X-Forwarded-Host, X-Forwarded-Proto and Forwarded: only behind a proxy that sets them. */
     @WithDefault("false")

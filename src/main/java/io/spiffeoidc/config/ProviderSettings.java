@@ -1,5 +1,6 @@
 package io.spiffeoidc.config;
 
+import io.spiffeoidc.bundle.PublicationRules;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -13,6 +14,7 @@ import java.util.Optional;
  * @param issuer used verbatim when present; otherwise derived from each request
  * @param jwksUri used verbatim when present; otherwise derived from each request
  * @param hosts the Host values answered: spiffe-oidc.domains, else the configured issuer's host
+ * @param cacheMaxAge max-age when the bundle has no refresh hint; publicationRules has the full cache lifetime
  * @param stalenessThreshold readiness turns DOWN when the source is silent this long
  * @param issuers every published trust domain as an issuer, the primary (the values above) first
  * @param missingTrustDomainGracePeriod how long a trust domain missing from the source stays served
@@ -26,6 +28,7 @@ public record ProviderSettings(
         PathPrefix pathPrefix,
         boolean markSignatureUse,
         Duration cacheMaxAge,
+        PublicationRules publicationRules,
         boolean trustForwardedHeaders,
         boolean allowInsecureScheme,
         Duration stalenessThreshold,

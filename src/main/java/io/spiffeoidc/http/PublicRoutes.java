@@ -48,7 +48,6 @@ public class PublicRoutes {
 
     private final HostPolicy hostPolicy;
     private final IssuerRoutes routes;
-    private final CharSequence cacheControl;
     private final boolean trustForwarded;
     private final boolean allowInsecureScheme;
     private final boolean devMode;
@@ -57,7 +56,6 @@ public class PublicRoutes {
     public PublicRoutes(HostPolicy hostPolicy, IssuerRoutes routes, ProviderSettings config) {
         this.hostPolicy = hostPolicy;
         this.routes = routes;
-        this.cacheControl = HttpHeaders.createOptimized("public, max-age=" + config.cacheMaxAge().toSeconds());
         this.trustForwarded = config.trustForwardedHeaders();
         this.allowInsecureScheme = config.allowInsecureScheme();
         this.devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
@@ -163,7 +161,7 @@ public class PublicRoutes {
             IssuerResolver issuers = route.issuers();
             document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         }
-        send(request, response, document);
+        send(request, response, document, bundle.cacheControl());
     }
 
     /**
@@ -200,7 +198,9 @@ public class PublicRoutes {
         return request.isSSL() ? "https" : "http";
     }
 
-    private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document) {
+    /** Cache-Control comes with the key set: its max-age follows that bundle's refresh hint. */
+    private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document,
+            CharSequence cacheControl) {
         MultiMap headers = response.headers();
         headers.set(HttpHeaders.ETAG, document.etagHeader());
         headers.set(HttpHeaders.CACHE_CONTROL, cacheControl);

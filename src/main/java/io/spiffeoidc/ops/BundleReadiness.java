@@ -70,7 +70,9 @@ public class BundleReadiness implements HealthCheck {
         if (bundle != null) {
             response.withData("keyIds", String.join(",", bundle.keyIds()))
                     .withData("bundleAgeSeconds",
-                            Duration.between(bundle.appliedAt(), publisher.clock().instant()).toSeconds());
+                            Duration.between(bundle.appliedAt(), publisher.clock().instant()).toSeconds())
+                    .withData("cacheMaxAgeSeconds", bundle.maxAgeSeconds());
+            bundle.sequence().ifPresent(sequence -> response.withData("sequence", sequence));
         } else {
             response.withData("keyIds", "");
         }

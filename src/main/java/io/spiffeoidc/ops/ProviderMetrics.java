@@ -65,6 +65,16 @@ public class ProviderMetrics {
                 .description("JWT signing keys in the served key set")
                 .tags(trustDomain)
                 .register(registry);
+        Gauge.builder("spiffe.oidc.keys.over.threshold", publisher, p -> p.overKeyThreshold() ? 1 : 0)
+                .description("1 while more keys are served than spiffe-oidc.keys-warn-threshold (AWS STS reads 100)")
+                .register(registry);
+        Gauge.builder("spiffe.oidc.cache.max.age", publisher, p -> {
+                    PublishedBundle bundle = p.current();
+                    return bundle == null ? Double.NaN : bundle.maxAgeSeconds();
+                })
+                .description("max-age sent with the served documents")
+                .baseUnit("seconds")
+                .register(registry);
         Gauge.builder("spiffe.oidc.source.sync.age", publisher,
                         p -> p.syncAge().map(age -> age.toMillis() / 1000.0).orElse(Double.NaN))
                 .description("Seconds since the source last confirmed the served keys (0 while a stream is up)")

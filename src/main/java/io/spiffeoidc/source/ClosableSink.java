@@ -4,6 +4,7 @@ import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.bundle.JwtAuthority;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * A sink that goes silent for good once closed. gRPC callbacks and scheduled retries can still be in
@@ -35,9 +36,10 @@ public final class ClosableSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerAuthorities(List<JwtAuthority> authorities) {
+    public synchronized void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence,
+            OptionalLong refreshHint) {
         if (!closed) {
-            delegate.offerAuthorities(authorities);
+            delegate.offerAuthorities(authorities, sequence, refreshHint);
         }
     }
 

@@ -3,10 +3,12 @@ package io.spiffeoidc.source;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import java.nio.file.Path;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +23,13 @@ public final class UnixSocketChannels implements AutoCloseable {
     private final EpollEventLoopGroup eventLoop;
 
     public UnixSocketChannels(String threadName) {
+        if (!Epoll.isAvailable()) {
+            // No fallback exists: gRPC's NIO transport cannot reach a Unix socket. One line, not a stack trace.
+            Throwable cause = Epoll.unavailabilityCause();
+            throw new ConfigurationException("Cannot reach a Unix socket: gRPC's native epoll transport did not load ("
+                    + (cause == null ? "unknown cause" : cause.getMessage()) + "); put quarkus-app/native on"
+                    + " java.library.path (the image does) or give the JVM a writable, executable java.io.tmpdir");
+        }
         this.eventLoop = new EpollEventLoopGroup(1, new DefaultThreadFactory(threadName, true));
     }
 

@@ -32,7 +32,7 @@ class BundleFuzzTest {
     private static final long SEED = Long.getLong("fuzz.seed", 20261122L);
     private static final int ITERATIONS = Integer.getInteger("fuzz.iterations", 20_000);
     private static final Set<String> SECRET_MEMBERS = Set.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
-    private static final Set<String> ALGORITHMS = Set.of("RS256", "ES256", "ES384", "ES512", "EdDSA");
+    private static final Set<String> ALGORITHMS = Set.of("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA");
     private static final List<String> MEMBER_NAMES = List.of("kty", "kid", "use", "alg", "crv", "x", "y", "n", "e",
             "d", "p", "q", "dp", "dq", "qi", "oth", "k", "x5c", "key_ops", "spiffe_sequence");
     private static final List<JWK> KEYS = List.of(TestBundles.rsa("r1"), TestBundles.ec("e1", Curve.P_256),

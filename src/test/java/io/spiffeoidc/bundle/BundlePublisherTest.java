@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
+import io.spiffeoidc.testsupport.LogCapture;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestKeys;
 import io.spiffeoidc.testsupport.Waits;
@@ -21,6 +22,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class BundlePublisherTest {
@@ -96,14 +98,140 @@ class BundlePublisherTest {
     }
 
     @Test
-    void discoveryAdvertisesServedAlgorithmsPlusRs256() {
+    void discoveryAdvertisesExactlyTheServedAlgorithms() {
         publisher.offerDocument(bytes(TestBundles.jwks(EC, EC2)));
-        assertEquals(List.of("RS256", "ES256", "ES384"), publisher.current().algorithms());
+        assertEquals(List.of("ES256", "ES384"), publisher.current().algorithms());
         String discovery = new String(publisher.current().discovery("https://issuer.example/td", "https://k.example/keys").body(),
                 StandardCharsets.UTF_8);
         assertEquals("{\"issuer\":\"https://issuer.example/td\",\"jwks_uri\":\"https://k.example/keys\","
                 + "\"response_types_supported\":[\"id_token\"],\"subject_types_supported\":[\"public\"],"
-                + "\"id_token_signing_alg_values_supported\":[\"RS256\",\"ES256\",\"ES384\"]}", discovery);
+                + "\"id_token_signing_alg_values_supported\":[\"ES256\",\"ES384\"]}", discovery);
+    }
+
+    @Test
+    void discoveryListsDeclaredRsaAlgorithmsInAFixedOrder() {
+        Map<String, Object> ps = TestBundles.members(TestBundles.rsa("a-ps").toPublicJWK());
+        ps.put("alg", "PS256");
+        Map<String, Object> rs = TestBundles.members(TestBundles.rsa("b-rs").toPublicJWK());
+        rs.put("alg", "RS384");
+        publisher.offerDocument(bytes(TestBundles.document(List.of(ps, rs, TestBundles.members(EC.toPublicJWK())), null)));
+        assertEquals(List.of("RS384", "PS256", "ES256"), publisher.current().algorithms());
+    }
+
+    // ---- sequence rule ----
+
+    @Test
+    void aLowerSequenceOnTheSameConnectionIsRefusedAndLoggedOnce() {
+        try (LogCapture log = LogCapture.of(BundlePublisher.class)) {
+            publisher.sourceUp(false);
+            publisher.offerDocument(bytes(TestBundles.spiffeBundle(7, RSA)));
+            PublishedBundle served = publisher.current();
+            publisher.offerDocument(bytes(TestBundles.spiffeBundle(5, RSA, EC)));
+            publisher.offerDocument(bytes(TestBundles.spiffeBundle(5, RSA, EC)));
+            assertSame(served, publisher.current());
+            assertEquals(1, publisher.refusedCount(RefusalReason.SEQUENCE_ROLLBACK));
+            assertEquals("spiffe_sequence 5 is lower than 7, the sequence served on this connection",
+                    publisher.lastRefusal().orElseThrow().detail());
+            assertEquals(1, log.containing("refused (sequence-rollback)").size(), log.lines().toString());
+        }
+    }
+
+    @Test
+    void anEqualOrHigherSequenceIsAcceptedAndRaisesTheFloorEvenWithTheSameKeys() {
+        publisher.offerDocument(bytes(TestBundles.spiffeBundle(3, RSA)));
+        publisher.offerDocument(bytes(TestBundles.spiffeBundle(3, RSA, EC)));
+        assertEquals(List.of("ec-1", "rsa-1"), publisher.current().keyIds());
+        publisher.offerDocument(bytes(TestBundles.spiffeBundle(9, RSA, EC)));
+        publisher.offerDocument(bytes(TestBundles.spiffeBundle(8, RSA)));
+        assertEquals(1, publisher.refusedCount(RefusalReason.SEQUENCE_ROLLBACK), "9 was served even though the keys stayed");
+        assertEquals(List.of("ec-1", "rsa-1"), publisher.current().keyIds());
+    }
+
+    @Test
+    void aNewConnectionStartsTheSequenceRuleAfresh() {
+        publisher.sourceUp(true);
+        publisher.offerDocument(bytes(TestBundles.spiffeBundle(7, RSA)));
+        publisher.offerDocument(bytes(TestBundles.spiffeBundle(2, EC)));
+        assertEquals(List.of("rsa-1"), publisher.current().keyIds());
+        publisher.sourceDown("UNAVAILABLE: agent restarting");
+        publisher.sourceUp(true);
+        publisher.offerDocument(bytes(TestBundles.spiffeBundle(2, EC)));
+        assertEquals(List.of("ec-1"), publisher.current().keyIds(), "the same bytes are judged again on the new connection");
+        assertEquals(1, publisher.refusedCount(RefusalReason.SEQUENCE_ROLLBACK));
+    }
+
+    @Test
+    void bundlesWithoutSequenceAreNotCompared() {
+        publisher.offerDocument(bytes(TestBundles.spiffeBundle(7, RSA)));
+        publisher.offerDocument(bytes(TestBundles.jwks(EC)));
+        assertEquals(List.of("ec-1"), publisher.current().keyIds());
+        publisher.offerDocument(bytes(TestBundles.spiffeBundle(6, RSA)));
+        assertEquals(1, publisher.refusedCount(RefusalReason.SEQUENCE_ROLLBACK), "the floor stays 7");
+    }
+
+    @Test
+    void theServerApiSequenceIsComparedToo() {
+        publisher.offerAuthorities(List.of(authority(RSA, null, false)), OptionalLong.of(4), OptionalLong.empty());
+        publisher.offerAuthorities(List.of(authority(EC, null, false)), OptionalLong.of(3), OptionalLong.empty());
+        assertEquals(List.of("rsa-1"), publisher.current().keyIds());
+        assertEquals(1, publisher.refusedCount(RefusalReason.SEQUENCE_ROLLBACK));
+    }
+
+    // ---- cache lifetime ----
+
+    private static BundlePublisher withLifetime(CacheLifetime lifetime, MutableClock clock) {
+        return new BundlePublisher("test", true, clock, new PublicationRules(lifetime, 100));
+    }
+
+    @Test
+    void maxAgeFollowsTheRefreshHintWithinTheBounds() {
+        BundlePublisher bounded = withLifetime(new CacheLifetime(Duration.ofSeconds(300), Duration.ofSeconds(60),
+                Duration.ofSeconds(600)), clock);
+        bounded.offerDocument(bytes(TestBundles.jwks(RSA)));
+        assertEquals("public, max-age=300", bounded.current().cacheControl().toString(), "no hint");
+        bounded.offerDocument(bytes(TestBundles.spiffeBundle(1, 120, RSA)));
+        assertEquals("public, max-age=120", bounded.current().cacheControl().toString());
+        bounded.offerDocument(bytes(TestBundles.spiffeBundle(2, 5, RSA)));
+        assertEquals(60, bounded.current().maxAgeSeconds(), "raised to the minimum");
+        bounded.offerDocument(bytes(TestBundles.spiffeBundle(3, 86400, RSA)));
+        assertEquals(600, bounded.current().maxAgeSeconds(), "cut to the maximum");
+        assertEquals(1, bounded.appliedCount(), "only the key set counts as applied");
+    }
+
+    @Test
+    void maxAgeIsAFunctionOfTheBundleAndTheConfigurationOnly() {
+        CacheLifetime lifetime = new CacheLifetime(Duration.ofSeconds(300), Duration.ofSeconds(60), Duration.ofSeconds(600));
+        BundlePublisher first = withLifetime(lifetime, clock);
+        MutableClock later = new MutableClock();
+        later.advance(Duration.ofDays(3));
+        BundlePublisher second = withLifetime(lifetime, later);
+        first.offerDocument(bytes(TestBundles.spiffeBundle(4, 240, RSA, EC)));
+        second.offerDocument(bytes(TestBundles.spiffeBundle(4, 240, EC, RSA)));
+        assertEquals("public, max-age=240", first.current().cacheControl().toString());
+        assertEquals(first.current().cacheControl().toString(), second.current().cacheControl().toString());
+        assertEquals(first.current().jwks().etag(), second.current().jwks().etag());
+    }
+
+    // ---- key count guard ----
+
+    @Test
+    void warnsOnceWhenTheKeyCountCrossesTheThresholdAndOnceWhenItFallsBack() {
+        BundlePublisher guarded = new BundlePublisher("test", true, clock, new PublicationRules(CacheLifetime.DEFAULT, 2));
+        try (LogCapture log = LogCapture.of(BundlePublisher.class)) {
+            guarded.offerDocument(bytes(TestBundles.jwks(RSA, EC)));
+            assertFalse(guarded.overKeyThreshold());
+            guarded.offerDocument(bytes(TestBundles.jwks(RSA, EC, EC2)));
+            assertTrue(guarded.overKeyThreshold());
+            guarded.offerDocument(bytes(TestBundles.jwks(RSA, EC, EC2, TestBundles.ec("ec-3", Curve.P_256))));
+            assertTrue(guarded.overKeyThreshold());
+            guarded.offerDocument(bytes(TestBundles.jwks(RSA)));
+            assertFalse(guarded.overKeyThreshold());
+            List<String> warnings = log.containing("spiffe-oidc.keys-warn-threshold=2");
+            assertEquals(2, warnings.size(), log.lines().toString());
+            assertTrue(warnings.get(0).startsWith("WARN Serving 3 keys, more than spiffe-oidc.keys-warn-threshold=2"),
+                    warnings.get(0));
+            assertTrue(warnings.get(1).startsWith("INFO Serving 1 keys, back within"), warnings.get(1));
+        }
     }
 
     @Test

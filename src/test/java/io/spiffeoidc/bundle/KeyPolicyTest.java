@@ -151,21 +151,59 @@ class KeyPolicyTest {
         assertEquals(RefusalReason.MALFORMED_KEY, refusal(TestBundles.document(List.of(noModulus), null)));
     }
 
-    @Test
-    void refusesAnAlgorithmTheKeyCannotDo() {
-        Map<String, Object> entry = TestBundles.members(RSA.toPublicJWK());
-        entry.put("alg", "ES256");
-        assertEquals(RefusalReason.ALGORITHM_MISMATCH, refusal(TestBundles.document(List.of(entry), null)));
-        entry.put("alg", "RS256");
-        assertTrue(assertDoesNotRefuse(TestBundles.document(List.of(entry), null)));
+    @ParameterizedTest
+    @ValueSource(strings = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
+    void anRsaKeyKeepsEveryRsaAlgorithmOfTheJwtSvidSpec(String alg) throws BundleRefusal {
+        assertEquals(alg, declared(RSA, alg).getAlgorithm().getName());
     }
 
-    private static boolean assertDoesNotRefuse(String document) {
-        try {
-            return !publishable(document).isEmpty();
-        } catch (BundleRefusal e) {
-            throw new AssertionError("unexpected refusal " + e);
-        }
+    @Test
+    void ecAndEdwardsKeysKeepTheOneAlgorithmTheirCurveFixes() throws BundleRefusal {
+        assertEquals("ES256", declared(P256, "ES256").getAlgorithm().getName());
+        assertEquals("ES384", declared(P384, "ES384").getAlgorithm().getName());
+        assertEquals("ES512", declared(P521, "ES512").getAlgorithm().getName());
+        assertEquals("EdDSA", declared(ED25519, "EdDSA").getAlgorithm().getName());
+    }
+
+    @Test
+    void oneBundleMayMixRsaAlgorithms() throws BundleRefusal {
+        Map<String, Object> ps = TestBundles.members(TestBundles.rsa("rsa-ps").toPublicJWK());
+        ps.put("alg", "PS256");
+        Map<String, Object> rs = TestBundles.members(TestBundles.rsa("rsa-rs").toPublicJWK());
+        rs.put("alg", "RS384");
+        Map<String, Object> plain = TestBundles.members(RSA.toPublicJWK());
+        List<JWK> keys = publishable(TestBundles.document(List.of(ps, rs, plain), null));
+        assertEquals(List.of("RS256", "PS256", "RS384"), keys.stream().map(k -> k.getAlgorithm().getName()).toList());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rsa:ES256", "rsa:EdDSA", "rsa:HS256", "rsa:none", "rsa:rs256", "p256:ES384", "p256:RS256",
+            "p384:ES256", "p521:ES384", "ed:ES256", "p256:PS256"})
+    void refusesAnAlgorithmTheKeyCannotDo(String keyAndAlg) {
+        String[] parts = keyAndAlg.split(":");
+        JWK key = Map.of("rsa", RSA, "p256", P256, "p384", P384, "p521", P521, "ed", ED25519).get(parts[0]);
+        Map<String, Object> entry = TestBundles.members(key.toPublicJWK());
+        entry.put("alg", parts[1]);
+        BundleRefusal refusal = assertThrows(BundleRefusal.class,
+                () -> publishable(TestBundles.document(List.of(entry), null)));
+        assertEquals(RefusalReason.ALGORITHM_MISMATCH, refusal.reason());
+        assertTrue(refusal.detail().startsWith("kid \"" + key.getKeyID() + "\" declares alg \"" + parts[1] + "\" but its key ("),
+                refusal.detail());
+    }
+
+    @Test
+    void mismatchDetailListsWhatTheKeyCanDo() {
+        Map<String, Object> entry = TestBundles.members(P256.toPublicJWK());
+        entry.put("alg", "ES384");
+        BundleRefusal refusal = assertThrows(BundleRefusal.class,
+                () -> publishable(TestBundles.document(List.of(entry), null)));
+        assertEquals("kid \"p256-1\" declares alg \"ES384\" but its key (EC/P-256) can only do [ES256]", refusal.detail());
+    }
+
+    private static JWK declared(JWK key, String alg) throws BundleRefusal {
+        Map<String, Object> entry = TestBundles.members(key.toPublicJWK());
+        entry.put("alg", alg);
+        return publishable(TestBundles.document(List.of(entry), null)).get(0);
     }
 
     @ParameterizedTest

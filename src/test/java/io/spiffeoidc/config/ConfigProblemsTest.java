@@ -91,6 +91,30 @@ class ConfigProblemsTest {
     }
 
     @Test
+    void checksTheCacheLifetimeBoundsAndTheKeyThreshold() {
+        String[] base = {"spiffe-oidc.source", "file", "spiffe-oidc.file.path", "/b.json", "spiffe-oidc.domains", "a.example"};
+        assertEquals(List.of(), problems(concat(base, "spiffe-oidc.cache-max-age-min", "30s",
+                "spiffe-oidc.cache-max-age-max", "15m", "spiffe-oidc.keys-warn-threshold", "90")));
+        assertEquals(List.of(), problems(concat(base, "spiffe-oidc.cache-max-age", "30s")),
+                "a short max-age alone lowers the default minimum with it");
+        assertOneProblem("spiffe-oidc.cache-max-age-min: 120 s is longer than spiffe-oidc.cache-max-age (60 s)",
+                concat(base, "spiffe-oidc.cache-max-age", "60s", "spiffe-oidc.cache-max-age-min", "2m"));
+        assertOneProblem("spiffe-oidc.cache-max-age-min: 600 s is longer than spiffe-oidc.cache-max-age-max (300 s)",
+                concat(base, "spiffe-oidc.cache-max-age-min", "10m", "spiffe-oidc.cache-max-age-max", "5m"));
+        assertOneProblem("spiffe-oidc.cache-max-age-max: 7200 s is outside 0..3600 s",
+                concat(base, "spiffe-oidc.cache-max-age-max", "2h"));
+        assertOneProblem("spiffe-oidc.cache-max-age-min: -1 s is outside 0..3600 s",
+                concat(base, "spiffe-oidc.cache-max-age-min", "-1s"));
+        assertOneProblem("spiffe-oidc.keys-warn-threshold: 0 is outside 1..1000",
+                concat(base, "spiffe-oidc.keys-warn-threshold", "0"));
+        assertOneProblem("spiffe-oidc.keys-warn-threshold: 5000 is outside 1..1000",
+                concat(base, "spiffe-oidc.keys-warn-threshold", "5000"));
+        assertEquals(new io.spiffeoidc.bundle.CacheLifetime(Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(15)),
+                ConfigProblems.cacheLifetime(config(concat(base, "spiffe-oidc.cache-max-age-min", "30s",
+                        "spiffe-oidc.cache-max-age-max", "15m"))));
+    }
+
+    @Test
     void needsDomainsOrAnIssuerToKnowWhichHostsToAnswer() {
         assertOneProblem("spiffe-oidc.domains: required when spiffe-oidc.issuer is not set",
                 "spiffe-oidc.source", "file", "spiffe-oidc.file.path", "/b.json");

@@ -97,11 +97,14 @@ class DockerfilesTest {
                 "--chown=185 target/quarkus-app/lib/ /deployments/lib/",
                 "--chown=185 target/quarkus-app/*.jar /deployments/",
                 "--chown=185 target/quarkus-app/app/ /deployments/app/",
-                "--chown=185 target/quarkus-app/quarkus/ /deployments/quarkus/"), copies);
+                "--chown=185 target/quarkus-app/quarkus/ /deployments/quarkus/",
+                "--chown=185 target/quarkus-app/native/ /deployments/native/"), copies);
         String env = all(jvm, "ENV").stream().map(Instruction::arguments).collect(Collectors.joining("\n"));
         assertTrue(env.contains("JAVA_APP_JAR=\"/deployments/quarkus-run.jar\""), env);
         assertTrue(env.contains("-Dquarkus.http.host=0.0.0.0"), env);
         assertTrue(env.contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager"), env);
+        // A read-only root file system: Netty loads the shipped native libraries instead of extracting to /tmp.
+        assertTrue(env.contains("-Djava.library.path=/deployments/native"), env);
         assertTrue(env.matches("(?s).*JAVA_MAX_MEM_RATIO=[1-8][0-9].*"), "heap as a share of the limit: " + env);
         assertEquals("[ \"/opt/jboss/container/java/run/run-java.sh\" ]", last(jvm, "ENTRYPOINT").arguments());
     }

@@ -41,7 +41,7 @@ class DocumentsTest {
 
     @BeforeEach
     void serveKnownBundle() {
-        TestBundles.writeAtomically(BUNDLE, TestBundles.spiffeBundle(1, EC, RSA));
+        TestBundles.writeAtomically(BUNDLE, TestBundles.spiffeBundle(TestBundles.nextSequence(), EC, RSA));
         Await.until("the test bundle to be served", () -> {
             Response r = given().get("/keys");
             return r.statusCode() == 200 && r.jsonPath().getList("keys.kid").equals(List.of("ec-a", "rsa-a"));
@@ -115,7 +115,7 @@ class DocumentsTest {
     @Test
     void entityTagChangesWithTheKeysAndMatchesTheBytes() {
         String before = given().get("/keys").header("ETag");
-        TestBundles.writeAtomically(BUNDLE, TestBundles.spiffeBundle(2, RSA));
+        TestBundles.writeAtomically(BUNDLE, TestBundles.spiffeBundle(TestBundles.nextSequence(), RSA));
         Await.until("rotation", () -> given().get("/keys").jsonPath().getList("keys.kid").equals(List.of("rsa-a")));
         String after = given().get("/keys").header("ETag");
         assertEquals(false, before.equals(after));

@@ -67,7 +67,7 @@ class FileUpdatesTest {
     @Test
     void aChangedFileIsServed() {
         JWK next = TestBundles.ec("next-1", Curve.P_384);
-        TestBundles.writeAtomically(BUNDLE, TestBundles.spiffeBundle(5, GOOD, next));
+        TestBundles.writeAtomically(BUNDLE, TestBundles.spiffeBundle(TestBundles.nextSequence(), GOOD, next));
         Await.until("the new key", () -> kids().equals(List.of("good-1", "next-1")));
         given().get("/.well-known/openid-configuration").then()
                 .body("id_token_signing_alg_values_supported", contains("RS256", "ES384"));

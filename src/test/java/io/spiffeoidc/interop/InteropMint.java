@@ -36,7 +36,8 @@ import java.util.Map;
  *
  * <ul>
  *   <li>private/*.jwk: the private signing keys (this run's temporary directory only);</li>
- *   <li>jwks-initial.json: the public keys the agent serves first (RS256, ES256, ES384);</li>
+ *   <li>jwks-initial.json: the public keys the agent serves first (RS256, ES256, ES384, and RSA keys that
+ *       declare PS256 and RS384);</li>
  *   <li>jwks-rotated.json: the same keys plus a new ES256 key (the old keys are kept, as SPIRE keeps
  *       the previous authority during its overlap period);</li>
  *   <li>cases.json: one token per case with the expected outcome and the phase it belongs to.</li>
@@ -63,6 +64,9 @@ public final class InteropMint {
         RSAKey rsa = new RSAKeyGenerator(2048).keyID("rsa-2048-a").algorithm(JWSAlgorithm.RS256).generate();
         ECKey p256 = new ECKeyGenerator(Curve.P_256).keyID("p256-a").algorithm(JWSAlgorithm.ES256).generate();
         ECKey p384 = new ECKeyGenerator(Curve.P_384).keyID("p384-a").algorithm(JWSAlgorithm.ES384).generate();
+        // RSA keys that declare another algorithm of the JWT-SVID spec than the RS256 an RSA key defaults to.
+        RSAKey rsaPs256 = new RSAKeyGenerator(2048).keyID("rsa-2048-ps256").algorithm(JWSAlgorithm.PS256).generate();
+        RSAKey rsaRs384 = new RSAKeyGenerator(3072).keyID("rsa-3072-rs384").algorithm(JWSAlgorithm.RS384).generate();
         // Published only after the rotation.
         ECKey rotated = new ECKeyGenerator(Curve.P_256).keyID("p256-b").algorithm(JWSAlgorithm.ES256).generate();
         // Never published.
@@ -71,13 +75,13 @@ public final class InteropMint {
 
         Path privateDir = out.resolve("private");
         Files.createDirectories(privateDir);
-        for (JWK key : List.of(rsa, p256, p384, rotated, unpublished)) {
+        for (JWK key : List.of(rsa, p256, p384, rsaPs256, rsaRs384, rotated, unpublished)) {
             Path file = privateDir.resolve(key.getKeyID() + ".jwk");
             Files.writeString(file, key.toJSONString());
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         }
-        write(out.resolve("jwks-initial.json"), publicJwks(rsa, p256, p384));
-        write(out.resolve("jwks-rotated.json"), publicJwks(rsa, p256, p384, rotated));
+        write(out.resolve("jwks-initial.json"), publicJwks(rsa, p256, p384, rsaPs256, rsaRs384));
+        write(out.resolve("jwks-rotated.json"), publicJwks(rsa, p256, p384, rsaPs256, rsaRs384, rotated));
 
         Instant now = Instant.now();
         JWTClaimsSet valid = claims(issuer, subject, audience, now, now.plusSeconds(900));
@@ -85,6 +89,10 @@ public final class InteropMint {
         cases.add(testCase("valid-rs256", INITIAL, true, "RS256 token, published key", sign(rsa, valid)));
         cases.add(testCase("valid-es256", INITIAL, true, "ES256 token, published key", sign(p256, valid)));
         cases.add(testCase("valid-es384", INITIAL, true, "ES384 token, published key", sign(p384, valid)));
+        cases.add(testCase("valid-ps256", INITIAL, true, "PS256 token, published RSA key declaring alg PS256",
+                sign(rsaPs256, valid)));
+        cases.add(testCase("valid-rs384", INITIAL, true, "RS384 token, published RSA key declaring alg RS384",
+                sign(rsaRs384, valid)));
         cases.add(testCase("unknown-kid", INITIAL, false, "signed by a key that was never published",
                 sign(unpublished, valid)));
         cases.add(testCase("tampered-signature", INITIAL, false, "valid RS256 token with one signature bit flipped",

@@ -42,7 +42,13 @@ public final class FakeSpireServer implements AutoCloseable {
     }
 
     public void setBundle(String trustDomain, List<JWTKey> jwtAuthorities) {
-        bundle = Bundle.newBuilder().setTrustDomain(trustDomain).addAllJwtAuthorities(jwtAuthorities).build();
+        setBundle(trustDomain, jwtAuthorities, 0, 0);
+    }
+
+    /** With SPIRE's sequence number and refresh hint (seconds); 0 leaves either unset. */
+    public void setBundle(String trustDomain, List<JWTKey> jwtAuthorities, long sequence, long refreshHint) {
+        bundle = Bundle.newBuilder().setTrustDomain(trustDomain).addAllJwtAuthorities(jwtAuthorities)
+                .setSequenceNumber(sequence).setRefreshHint(refreshHint).build();
     }
 
     /** Sets (or with {@code null} deletes) the federated bundle of {@code trustDomain}. */

@@ -47,8 +47,9 @@ public class ForwardingSink implements BundleSink {
     }
 
     @Override
-    public void offerAuthorities(List<JwtAuthority> authorities) {
-        delegate.offerAuthorities(authorities);
+    public void offerAuthorities(List<JwtAuthority> authorities, java.util.OptionalLong sequence,
+            java.util.OptionalLong refreshHint) {
+        delegate.offerAuthorities(authorities, sequence, refreshHint);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.bundle.JwtAuthority;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /** Records what a source hands over, for tests about the source itself rather than about publication. */
 public final class RecordingSink implements BundleSink {
@@ -19,7 +20,8 @@ public final class RecordingSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerAuthorities(List<JwtAuthority> authorities) {
+    public synchronized void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence,
+            OptionalLong refreshHint) {
         events.add("authorities " + authorities.stream().map(JwtAuthority::keyId).toList());
     }
 

@@ -25,7 +25,17 @@ import java.util.Map;
 /** Key pairs generated for the tests, and bundle documents built from them. */
 public final class TestBundles {
 
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong(100);
+
     private TestBundles() {
+    }
+
+    /**
+     * A sequence number higher than every one handed out before. The service refuses a lower sequence from
+     * the same source connection, so test classes sharing one running service only ever move forward.
+     */
+    public static long nextSequence() {
+        return SEQUENCE.incrementAndGet();
     }
 
     public static JWK rsa(String kid) {
@@ -83,6 +93,17 @@ public final class TestBundles {
             entries.add(entry);
         }
         return document(entries, sequence);
+    }
+
+    /** A SPIFFE bundle with a sequence number and a refresh hint (seconds), as SPIRE's spiffe format has them. */
+    public static String spiffeBundle(long sequence, long refreshHint, JWK... keys) {
+        try {
+            Map<String, Object> root = JSONObjectUtils.parse(spiffeBundle(sequence, keys));
+            root.put("spiffe_refresh_hint", refreshHint);
+            return JSONObjectUtils.toJSONString(root);
+        } catch (java.text.ParseException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A document from raw entries, for malformed and hostile inputs. */

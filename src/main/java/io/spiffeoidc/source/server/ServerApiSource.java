@@ -27,6 +27,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Optional;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -164,7 +165,10 @@ public final class ServerApiSource implements BundleSource {
                     key.getExpiresAt() == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(key.getExpiresAt())),
                     key.getTainted()));
         }
-        sink.offerAuthorities(authorities);
+        // proto3 cannot tell zero from unset; SPIRE numbers its bundles from 1 and treats a zero hint as none.
+        sink.offerAuthorities(authorities,
+                bundle.getSequenceNumber() == 0 ? OptionalLong.empty() : OptionalLong.of(bundle.getSequenceNumber()),
+                bundle.getRefreshHint() == 0 ? OptionalLong.empty() : OptionalLong.of(bundle.getRefreshHint()));
     }
 
     private static Duration min(Duration a, Duration b) {

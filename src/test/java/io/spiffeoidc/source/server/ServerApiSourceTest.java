@@ -155,6 +155,26 @@ class ServerApiSourceTest {
     }
 
     @Test
+    void takesTheSequenceAndRefreshHintFromTheServerAndRefusesARollbackUntilTheConnectionBreaks() {
+        server.setBundle("example.org", List.of(key(TestKeys.ec("k1"), NO_EXPIRY, false)), 5, 90);
+        server.start();
+        source.start(publisher);
+        await.served("k1");
+        assertEquals(90, publisher.current().maxAgeSeconds());
+        assertEquals(5, publisher.current().sequence().orElseThrow());
+
+        server.setBundle("example.org", List.of(key(TestKeys.ec("k2"), NO_EXPIRY, false)), 4, 90);
+        await.refused(RefusalReason.SEQUENCE_ROLLBACK);
+        assertEquals(List.of("k1"), publisher.current().keyIds());
+
+        server.stop();
+        await.state(SourceState.DOWN);
+        server.start();
+        await.served("k2");
+        assertEquals(1, publisher.refusedCount(RefusalReason.SEQUENCE_ROLLBACK));
+    }
+
+    @Test
     void aKeyLeavesWhenItExpiresAlthoughTheServerNoLongerAnswers() {
         long expiresAt = Instant.now().plusSeconds(2).getEpochSecond();
         server.setBundle("example.org", List.of(key(TestKeys.ec("expiring"), expiresAt, false),

@@ -1,0 +1,182 @@
+package io.spiffeoidc.spire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spiffeoidc.spire.SpireSettings.HealthChecks;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Each SPIRE key and the property it becomes; SPIRE's own rules, one line naming the key. */
+class SpireKeysTest {
+
+    private static final Path FILE = Path.of("/run/spire/oidc/config/oidc-discovery-provider.conf");
+
+    private static SpireSettings map(String json) throws Exception {
+        return SpireKeys.map(FILE, new ObjectMapper().readTree(json));
+    }
+
+    private static String refused(String json) {
+        return assertThrows(SpireConfigException.class, () -> map(json)).getMessage()
+                .substring(("Invalid SPIRE configuration " + FILE + ": ").length());
+    }
+
+    @Test
+    void theOperatorsFile() throws Exception {
+        SpireSettings settings = map("""
+                {"domains": ["spire-spiffe-oidc-discovery-provider", "oidc-discovery.apps.example.com"],
+                 "health_checks": {"bind_port": "8008", "live_path": "/live", "ready_path": "/ready"},
+                 "log_format": "text", "log_level": "info",
+                 "serving_cert_file": {"addr": ":8443", "cert_file_path": "/etc/oidc/tls/tls.crt",
+                                       "key_file_path": "/etc/oidc/tls/tls.key"},
+                 "workload_api": {"socket_path": "/spiffe-workload-api/spire-agent.sock", "trust_domain": "example.com"}}
+                """);
+        assertEquals(Map.ofEntries(
+                Map.entry("spiffe-oidc.domains", "spire-spiffe-oidc-discovery-provider,oidc-discovery.apps.example.com"),
+                Map.entry("spiffe-oidc.key-use", "none"),
+                Map.entry("spiffe-oidc.source", "workload-api"),
+                Map.entry("spiffe-oidc.workload-api.socket", "/spiffe-workload-api/spire-agent.sock"),
+                Map.entry("spiffe-oidc.trust-domain", "example.com"),
+                Map.entry("quarkus.tls.public.key-store.pem.0.cert", "/etc/oidc/tls/tls.crt"),
+                Map.entry("quarkus.tls.public.key-store.pem.0.key", "/etc/oidc/tls/tls.key"),
+                Map.entry("quarkus.http.host", "0.0.0.0"),
+                Map.entry("quarkus.http.ssl-port", "8443"),
+                Map.entry("quarkus.http.insecure-requests", "disabled"),
+                Map.entry("quarkus.log.level", "INFO")), settings.properties());
+        assertEquals(Optional.of(new HealthChecks(8008, "/ready", "/live")), settings.healthChecks());
+        assertEquals(Optional.empty(), settings.profile());
+        assertEquals(List.of(), settings.notices());
+    }
+
+    @Test
+    void everyOtherKey() throws Exception {
+        SpireSettings settings = map("""
+                {"domains": ["a.example", "a.example", "b.example"], "jwt_issuer": "https://a.example",
+                 "jwks_uri": "https://b.example/keys", "server_path_prefix": "/oidc", "set_key_use": true,
+                 "allow_insecure_scheme": true, "listen_socket_path": "/run/oidc/http.sock",
+                 "server_api": {"address": "unix:///run/spire/api.sock", "poll_interval": "1m30s"},
+                 "health_checks": {"bind_port": 9999}, "log_level": "DEBUG", "log_format": "JSON",
+                 "log_requests": true, "log_path": "/var/log/oidc.log"}
+                """);
+        Map<String, String> p = settings.properties();
+        assertEquals("a.example,b.example", p.get("spiffe-oidc.domains"), "repeated names dropped, as SPIRE does");
+        assertEquals("https://a.example", p.get("spiffe-oidc.issuer"));
+        assertEquals("https://b.example/keys", p.get("spiffe-oidc.jwks-uri"));
+        assertEquals("/oidc", p.get("spiffe-oidc.path-prefix"));
+        assertEquals("sig", p.get("spiffe-oidc.key-use"));
+        assertEquals("true", p.get("spiffe-oidc.allow-insecure-scheme"));
+        assertEquals("/run/oidc/http.sock", p.get("quarkus.http.domain-socket"));
+        assertEquals("true", p.get("quarkus.http.domain-socket-enabled"));
+        assertEquals("false", p.get("quarkus.http.host-enabled"));
+        assertEquals(Optional.of("plain-http"), settings.profile());
+        assertEquals("server-api", p.get("spiffe-oidc.source"));
+        assertEquals("unix:///run/spire/api.sock", p.get("spiffe-oidc.server-api.socket"));
+        assertEquals("PT1M30S", p.get("spiffe-oidc.server-api.poll-interval"));
+        assertEquals(Optional.of(new HealthChecks(9999, "/ready", "/live")), settings.healthChecks());
+        assertEquals("DEBUG", p.get("quarkus.log.level"));
+        assertEquals("%s%n", p.get("quarkus.log.file.format"), "JSON lines on the file, the one active handler");
+        assertEquals("spire-json", p.get("quarkus.log.file.filter"));
+        assertEquals("true", p.get("quarkus.http.access-log.enabled"));
+        assertEquals("/var/log/oidc.log", p.get("quarkus.log.file.path"));
+        assertEquals("false", p.get("quarkus.log.console.enabled"));
+    }
+
+    @Test
+    void fileSourceAndInsecureAddress() throws Exception {
+        SpireSettings settings = map("""
+                {"domains": ["localhost"], "insecure_addr": "127.0.0.1:8080",
+                 "file": {"path": "/etc/bundle.json", "poll_interval": "0s"},
+                 "serving_cert_file_missing": 1}
+                """);
+        Map<String, String> p = settings.properties();
+        assertEquals("file", p.get("spiffe-oidc.source"));
+        assertEquals("/etc/bundle.json", p.get("spiffe-oidc.file.path"));
+        assertEquals(null, p.get("spiffe-oidc.file.poll-interval"), "0 is SPIRE's default, which is ours too");
+        assertEquals("127.0.0.1", p.get("quarkus.http.host"));
+        assertEquals("8080", p.get("quarkus.http.port"));
+        assertEquals("enabled", p.get("quarkus.http.insecure-requests"));
+        assertEquals(List.of(new Notice(Notice.Level.WARN, "SPIRE configuration " + FILE
+                + ": unknown key \"serving_cert_file_missing\" ignored")), settings.notices());
+    }
+
+    @Test
+    void aPollIntervalOnTheStreamedSourceIsOneInfoLine() throws Exception {
+        SpireSettings settings = map("""
+                {"domains": ["a.example"], "insecure_addr": ":8080",
+                 "workload_api": {"socket_path": "/s.sock", "trust_domain": "example.org", "poll_interval": "10s",
+                                  "experimental": {"future": 1}}}
+                """);
+        assertEquals(2, settings.notices().size(), settings.notices().toString());
+        assertEquals(Notice.Level.INFO, settings.notices().get(0).level());
+        assertTrue(settings.notices().get(0).message().startsWith("workload_api.poll_interval is not used"));
+        assertTrue(settings.notices().get(1).message().contains("\"workload_api.experimental.future\""));
+    }
+
+    @Test
+    void spiresOwnRules() {
+        assertEquals("domains: required: the host names the provider is served under",
+                refused("{\"domains\": [], \"insecure_addr\": \":80\", \"file\": {\"path\": \"/b\"}}"));
+        assertEquals("one of serving_cert_file, insecure_addr or listen_socket_path must be configured",
+                refused("{\"domains\": [\"a\"], \"file\": {\"path\": \"/b\"}}"));
+        assertEquals("serving_cert_file.cert_file_path: required in the serving_cert_file section",
+                refused("{\"domains\": [\"a\"], \"file\": {\"path\": \"/b\"}, \"serving_cert_file\": {\"key_file_path\": \"/k\"}}"));
+        assertEquals("serving_cert_file.addr: \"8443\" is not a listen address (host:port or :port)",
+                refused("{\"domains\": [\"a\"], \"file\": {\"path\": \"/b\"}, \"serving_cert_file\": {\"addr\": \"8443\","
+                        + " \"cert_file_path\": \"/c\", \"key_file_path\": \"/k\"}}"));
+        assertEquals("file.poll_interval: \"10 seconds\" is not a duration (for example 10s, 1m30s)",
+                refused("{\"domains\": [\"a\"], \"insecure_addr\": \":80\", \"file\": {\"path\": \"/b\", \"poll_interval\": \"10 seconds\"}}"));
+        assertEquals("log_level: \"loud\" is not one of debug, info, warn, error",
+                refused("{\"domains\": [\"a\"], \"insecure_addr\": \":80\", \"file\": {\"path\": \"/b\"}, \"log_level\": \"loud\"}"));
+        assertEquals("experimental.listen_named_pipe_name: Windows named pipes are not supported (Linux only);"
+                + " one of serving_cert_file, insecure_addr or listen_socket_path must be configured",
+                refused("{\"domains\": [\"a\"], \"file\": {\"path\": \"/b\"}, \"experimental\": {\"listen_named_pipe_name\": \"p\"}}"));
+        assertEquals("health_checks.bind_port: must be a port number (a number or a string of digits), not true",
+                refused("{\"domains\": [\"a\"], \"insecure_addr\": \":80\", \"file\": {\"path\": \"/b\"}, \"health_checks\": {\"bind_port\": true}}"));
+        assertEquals("the file must hold one JSON object", assertThrows(SpireConfigException.class,
+                () -> map("[1]")).getMessage().substring(("Invalid SPIRE configuration " + FILE + ": ").length()));
+    }
+
+    @Test
+    void goDurations() {
+        assertEquals(Optional.of(Duration.ofSeconds(90)), GoDuration.parse("1m30s"));
+        assertEquals(Optional.of(Duration.ofMillis(1500)), GoDuration.parse("1.5s"));
+        assertEquals(Optional.of(Duration.ofMillis(250)), GoDuration.parse("250ms"));
+        assertEquals(Optional.of(Duration.ofHours(2)), GoDuration.parse("2h"));
+        assertEquals(Optional.of(Duration.ZERO), GoDuration.parse("0"));
+        assertEquals(Optional.empty(), GoDuration.parse("10"));
+        assertEquals(Optional.empty(), GoDuration.parse("1m 30s"));
+        assertEquals(Optional.empty(), GoDuration.parse("PT10S"));
+    }
+
+    @Test
+    void arguments() throws Exception {
+        assertEquals(Optional.empty(), SpireArguments.parse());
+        assertEquals(Optional.of(new SpireArguments(Path.of("/c.conf"), false)), SpireArguments.parse("-config", "/c.conf"));
+        assertEquals(Optional.of(new SpireArguments(Path.of("/c.conf"), true)),
+                SpireArguments.parse("--config=/c.conf", "-expandEnv"));
+        assertEquals(Optional.of(new SpireArguments(Path.of("/c.conf"), false)),
+                SpireArguments.parse("-expandEnv=false", "-config", "/c.conf"));
+        assertTrue(assertThrows(SpireConfigException.class, () -> SpireArguments.parse("-config"))
+                .getMessage().startsWith("Invalid arguments: -config needs a file path"));
+        assertTrue(assertThrows(SpireConfigException.class, () -> SpireArguments.parse("serve"))
+                .getMessage().startsWith("Invalid arguments: unexpected argument \"serve\""));
+    }
+
+    @Test
+    void expandEnvReplacesVariablesAsSpireDoes() throws Exception {
+        Map<String, String> env = Map.of("TD", "example.org", "PORT", "8443");
+        assertEquals("example.org:8443 $ :", SpireConfigFile.expand("${TD}:$PORT $$ $UNSET:", env::get));
+        Path file = Files.createTempFile("spire", ".json");
+        Files.writeString(file, "{\"domains\": [\"$HOST\"], \"insecure_addr\": \":80\", \"file\": {\"path\": \"/b\"}}");
+        assertEquals("oidc.example.org", SpireConfigFile.read(file, true, Map.of("HOST", "oidc.example.org")::get)
+                .properties().get("spiffe-oidc.domains"));
+        Files.delete(file);
+    }
+}
