@@ -65,6 +65,10 @@ public final class ConfigProblems {
             problems.add("spiffe-oidc.keys-warn-threshold: " + config.keysWarnThreshold() + " is outside 1.."
                     + BundleParser.MAX_KEYS + " (a bundle with more keys is refused anyway)");
         }
+        Duration headTimeout = config.requestHeadTimeout();
+        if (headTimeout.compareTo(Duration.ofSeconds(1)) < 0 || headTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
+            problems.add("spiffe-oidc.request-head-timeout: " + headTimeout + " is outside 1s..5m");
+        }
         Duration reload = config.tls().reloadPeriod();
         if (!reload.isZero()) {
             checkInterval("spiffe-oidc.tls.reload-period", reload);
@@ -85,7 +89,7 @@ public final class ConfigProblems {
         ProviderSettings settings = new ProviderSettings(validSource, trustDomain, issuer, jwksUri, hosts.orElseThrow(),
                 prefix.orElseThrow(), config.keyUse() == KeyUseSetting.SIG, config.cacheMaxAge(),
                 new PublicationRules(cacheLifetime(config), config.keysWarnThreshold()),
-                config.trustForwardedHeaders(), insecure,
+                config.trustForwardedHeaders(), insecure, headTimeout,
                 config.stalenessThreshold().orElseGet(() -> defaultThreshold(validSource.pollInterval())),
                 reload, config.tls().nativeEngine(), IssuerSettings.all(config), config.missingTrustDomainGracePeriod());
         return new Validation(Optional.of(settings), List.of());

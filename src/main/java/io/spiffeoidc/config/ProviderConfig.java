@@ -66,6 +66,14 @@ public interface ProviderConfig {
     @WithDefault("false")
     boolean allowInsecureScheme();
 
+    /**
+     * How long a connection may take to deliver a complete request head, counted from the connection's
+     * start and again from the end of each response (as nginx's client_header_timeout). A client still
+     * sending its head then is disconnected, however steadily it trickles.
+     */
+    @WithDefault("10S")
+    Duration requestHeadTimeout();
+
     /** Readiness turns DOWN when the source has not confirmed the keys for this long. */
     Optional<Duration> stalenessThreshold();
 

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param hosts the Host values answered: spiffe-oidc.domains, else the configured issuer's host
  * @param cacheMaxAge max-age when the bundle has no refresh hint; publicationRules has the full cache lifetime
  * @param stalenessThreshold readiness turns DOWN when the source is silent this long
+ * @param requestHeadTimeout how long a connection may take to deliver a complete request head
  * @param issuers every published trust domain as an issuer, the primary (the values above) first
  * @param missingTrustDomainGracePeriod how long a trust domain missing from the source stays served
  */
@@ -31,6 +32,7 @@ public record ProviderSettings(
         PublicationRules publicationRules,
         boolean trustForwardedHeaders,
         boolean allowInsecureScheme,
+        Duration requestHeadTimeout,
         Duration stalenessThreshold,
         Duration tlsReloadPeriod,
         boolean nativeTlsEngine,

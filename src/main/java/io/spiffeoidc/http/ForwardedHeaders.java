@@ -1,35 +1,34 @@
 package io.spiffeoidc.http;
 
 import io.vertx.core.http.HttpServerRequest;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * Host and scheme as reported by a trusted proxy: the first element of Forwarded (RFC 7239), else
- * X-Forwarded-Host / X-Forwarded-Proto. Only consulted when the operator says a proxy sets them.
+ * Host and scheme as reported by a trusted proxy: the right-most element of Forwarded (RFC 7239), else
+ * the right-most X-Forwarded-Host / X-Forwarded-Proto value. Each proxy appends its own element, so the
+ * right-most one is what the nearest proxy (the trusted one) saw; anything left of it came from the client
+ * or from hops the service cannot vouch for. Only consulted when the operator says a proxy sets them.
  */
 final class ForwardedHeaders {
+
+    /** Names for the Vary header of documents derived from them. */
+    static final String NAMES = "Forwarded, X-Forwarded-Host, X-Forwarded-Proto";
 
     private ForwardedHeaders() {
     }
 
     /** The forwarded host, or null when no proxy header names one. */
     static String host(HttpServerRequest request) {
-        String forwarded = request.getHeader("Forwarded");
-        if (forwarded != null) {
-            String host = parameter(forwarded, "host");
-            if (host != null) {
-                return host;
-            }
-        }
-        return firstValue(request.getHeader("X-Forwarded-Host"));
+        String host = parameter(lastField(request, "Forwarded"), "host");
+        return host != null ? host : lastValue(lastField(request, "X-Forwarded-Host"));
     }
 
     /** "http" or "https" as forwarded, or null. */
     static String scheme(HttpServerRequest request) {
-        String forwarded = request.getHeader("Forwarded");
-        String proto = forwarded == null ? null : parameter(forwarded, "proto");
+        String proto = parameter(lastField(request, "Forwarded"), "proto");
         if (proto == null) {
-            proto = firstValue(request.getHeader("X-Forwarded-Proto"));
+            proto = lastValue(lastField(request, "X-Forwarded-Proto"));
         }
         if (proto == null) {
             return null;
@@ -38,28 +37,75 @@ final class ForwardedHeaders {
         return lower.equals("http") || lower.equals("https") ? lower : null;
     }
 
-    private static String parameter(String forwarded, String name) {
-        int comma = forwarded.indexOf(',');
-        String first = comma < 0 ? forwarded : forwarded.substring(0, comma);
-        for (String pair : first.split(";")) {
+    /** A proxy may append a field line of its own rather than extend the client's. */
+    private static String lastField(HttpServerRequest request, String name) {
+        List<String> fields = request.headers().getAll(name);
+        return fields.isEmpty() ? null : fields.get(fields.size() - 1);
+    }
+
+    /** A parameter of the right-most forwarded-element; quoted strings may hold ',' and ';'. */
+    static String parameter(String forwarded, String name) {
+        if (forwarded == null) {
+            return null;
+        }
+        int start = afterLastSeparator(forwarded, ',', 0);
+        while (start <= forwarded.length()) {
+            int end = nextSeparator(forwarded, ';', start);
+            String pair = forwarded.substring(start, end);
             int eq = pair.indexOf('=');
             if (eq > 0 && pair.substring(0, eq).trim().equalsIgnoreCase(name)) {
-                String value = pair.substring(eq + 1).trim();
-                if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-                    value = value.substring(1, value.length() - 1);
-                }
+                String value = unquote(pair.substring(eq + 1).trim());
                 return value.isEmpty() ? null : value;
             }
+            start = end + 1;
         }
         return null;
     }
 
-    private static String firstValue(String header) {
+    private static String lastValue(String header) {
         if (header == null) {
             return null;
         }
-        int comma = header.indexOf(',');
-        String value = (comma < 0 ? header : header.substring(0, comma)).trim();
+        String value = header.substring(header.lastIndexOf(',') + 1).trim();
         return value.isEmpty() ? null : value;
+    }
+
+    private static int afterLastSeparator(String value, char separator, int from) {
+        int after = from;
+        for (int i = nextSeparator(value, separator, from); i < value.length(); i = nextSeparator(value, separator, i + 1)) {
+            after = i + 1;
+        }
+        return after;
+    }
+
+    /** Index of the next separator outside a quoted string, or the length. */
+    private static int nextSeparator(String value, char separator, int from) {
+        boolean quoted = false;
+        for (int i = from; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (quoted && c == '\\') {
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == separator && !quoted) {
+                return i;
+            }
+        }
+        return value.length();
+    }
+
+    private static String unquote(String value) {
+        if (value.length() < 2 || value.charAt(0) != '"' || value.charAt(value.length() - 1) != '"') {
+            return value;
+        }
+        StringBuilder out = new StringBuilder(value.length() - 2);
+        for (int i = 1; i < value.length() - 1; i++) {
+            char c = value.charAt(i);
+            if (c == '\\' && i + 1 < value.length() - 1) {
+                c = value.charAt(++i);
+            }
+            out.append(c);
+        }
+        return out.toString();
     }
 }

@@ -36,19 +36,29 @@ public class PublicRoutes {
     private static final CharSequence RETRY_AFTER_SECONDS = HttpHeaders.createOptimized("5");
     private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
 
+    private static final CharSequence FORWARDED_NAMES = HttpHeaders.createOptimized(ForwardedHeaders.NAMES);
+
     /**
      * Vert.x bounds the header block's size (quarkus.http.limits.max-header-size) but not the number of
-     * headers. Browsers send about 15 and a mesh sidecar adds about 15 more; 64 leaves room for both.
+     * header lines. Browsers send about 15 and a mesh sidecar adds about 15 more; 64 leaves room for both.
      */
     static final int MAX_REQUEST_HEADERS = 64;
 
-    /** Context local the HTTP server metrics read the uri tag from. */
+    /**
+     * Context local the HTTP server metrics read the uri tag from. Every refusal gets a fixed tag: 4xx and
+     * 5xx answers without one are tagged UNKNOWN (suppress4xx-errors), and 404 is tagged NOT_FOUND.
+     */
     private static final String METRICS_PATH_TEMPLATE = "UrlPathTemplate";
     private static final String REJECTED_HOST_TEMPLATE = "HOST_NOT_ALLOWED";
+    private static final String METHOD_NOT_ALLOWED_TEMPLATE = "METHOD_NOT_ALLOWED";
+    private static final String BODY_NOT_ACCEPTED_TEMPLATE = "BODY_NOT_ACCEPTED";
+    private static final String TOO_MANY_HEADERS_TEMPLATE = "TOO_MANY_HEADERS";
+    private static final String NO_KEYS_YET_TEMPLATE = "NO_KEYS_YET";
 
     private final HostPolicy hostPolicy;
     private final IssuerRoutes routes;
     private final boolean trustForwarded;
+    private final boolean varyOnForwarded;
     private final boolean allowInsecureScheme;
     private final boolean devMode;
 
@@ -57,6 +67,10 @@ public class PublicRoutes {
         this.hostPolicy = hostPolicy;
         this.routes = routes;
         this.trustForwarded = config.trustForwardedHeaders();
+        // A discovery document derived from forwarded headers differs by them, not by the URL alone: a
+        // shared cache keyed on the URL would hand one public host's issuer to another host's clients.
+        this.varyOnForwarded = trustForwarded && routes.all().stream()
+                .anyMatch(route -> route.issuers().derivesFromRequest());
         this.allowInsecureScheme = config.allowInsecureScheme();
         this.devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
     }
@@ -72,6 +86,7 @@ public class PublicRoutes {
      * line per request, and apply the host rule first as on every other path.
      */
     void refusedByRouter(RoutingContext ctx) {
+        RequestHeadDeadline.requestHeadReceived(ctx);
         int status = ctx.statusCode();
         HttpServerResponse response = ctx.response();
         String path = ctx.request().path();
@@ -80,7 +95,7 @@ public class PublicRoutes {
             return;
         }
         if (status == 400 || hostPolicy.admit(ctx.request().host()) == null) {
-            Vertx.currentContext().putLocal(METRICS_PATH_TEMPLATE, REJECTED_HOST_TEMPLATE);
+            tagMetrics(REJECTED_HOST_TEMPLATE);
             error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
         } else {
             error(response, 404, ErrorBodies.NOT_FOUND);
@@ -111,6 +126,7 @@ public class PublicRoutes {
     }
 
     void handle(RoutingContext ctx) {
+        RequestHeadDeadline.requestHeadReceived(ctx);
         HttpServerRequest request = ctx.request();
         String path = request.path();
         if (devMode && path.startsWith("/q/")) {
@@ -122,15 +138,15 @@ public class PublicRoutes {
             refuseBody(request, response);
             return;
         }
-        if (request.headers().size() > MAX_REQUEST_HEADERS) {
+        if (HeaderLines.count(request.headers()) > MAX_REQUEST_HEADERS) {
+            tagMetrics(TOO_MANY_HEADERS_TEMPLATE);
             error(response, 431, ErrorBodies.TOO_MANY_HEADERS);
             return;
         }
         String forwardedHost = trustForwarded ? ForwardedHeaders.host(request) : null;
         String authority = hostPolicy.admit(forwardedHost != null ? forwardedHost : request.host());
         if (authority == null || !hostFieldsAcceptable(request)) {
-            // The metrics tag would otherwise be the request path: one series per path a client invents.
-            Vertx.currentContext().putLocal(METRICS_PATH_TEMPLATE, REJECTED_HOST_TEMPLATE);
+            tagMetrics(REJECTED_HOST_TEMPLATE);
             error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
             return;
         }
@@ -143,12 +159,14 @@ public class PublicRoutes {
         boolean keys = path.equals(route.keysPath());
         HttpMethod method = request.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            tagMetrics(METHOD_NOT_ALLOWED_TEMPLATE);
             response.headers().set(HttpHeaders.ALLOW, GET_HEAD);
             error(response, 405, ErrorBodies.METHOD_NOT_ALLOWED);
             return;
         }
         PublishedBundle bundle = route.publisher().served();
         if (bundle == null) {
+            tagMetrics(NO_KEYS_YET_TEMPLATE);
             response.headers().set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
             error(response, 503, route.publisher().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET);
             return;
@@ -161,7 +179,14 @@ public class PublicRoutes {
             IssuerResolver issuers = route.issuers();
             document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         }
+        if (!keys && varyOnForwarded) {
+            response.headers().set(HttpHeaders.VARY, FORWARDED_NAMES);
+        }
         send(request, response, document, bundle.cacheControl());
+    }
+
+    private static void tagMetrics(String template) {
+        Vertx.currentContext().putLocal(METRICS_PATH_TEMPLATE, template);
     }
 
     /**
@@ -170,6 +195,7 @@ public class PublicRoutes {
      * header alone); over HTTP/2 only the stream ends.
      */
     private static void refuseBody(HttpServerRequest request, HttpServerResponse response) {
+        tagMetrics(BODY_NOT_ACCEPTED_TEMPLATE);
         if (request.version() == HttpVersion.HTTP_2) {
             error(response, 413, ErrorBodies.BODY_NOT_ACCEPTED);
             return;

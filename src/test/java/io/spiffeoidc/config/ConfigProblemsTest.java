@@ -81,6 +81,10 @@ class ConfigProblemsTest {
                 "spiffe-oidc.path-prefix", "/a/../b"));
         assertOneProblem("spiffe-oidc.cache-max-age:", concat(base, "spiffe-oidc.domains", "a.example",
                 "spiffe-oidc.cache-max-age", "2h"));
+        assertOneProblem("spiffe-oidc.request-head-timeout: PT0.5S is outside 1s..5m", concat(base,
+                "spiffe-oidc.domains", "a.example", "spiffe-oidc.request-head-timeout", "500ms"));
+        assertOneProblem("spiffe-oidc.request-head-timeout:", concat(base, "spiffe-oidc.domains", "a.example",
+                "spiffe-oidc.request-head-timeout", "1h"));
         assertOneProblem("spiffe-oidc.file.poll-interval:", concat(base, "spiffe-oidc.domains", "a.example",
                 "spiffe-oidc.file.poll-interval", "1ms"));
         assertOneProblem("spiffe-oidc.trust-domain:", concat(base, "spiffe-oidc.domains", "a.example",

@@ -188,6 +188,31 @@ class DocumentsTest {
     }
 
     @Test
+    void refusalsOnAnyPathDoNotCreateAMetricSeriesPerPath() {
+        StringBuilder manyHeaders = new StringBuilder();
+        for (int i = 0; i <= PublicRoutes.MAX_REQUEST_HEADERS; i++) {
+            manyHeaders.append("X-H").append(i).append(": v\r\n");
+        }
+        for (int i = 0; i < 3; i++) {
+            assertEquals(431, RawHttp.send(base.getPort(), "GET /made-up-headers-" + i + " HTTP/1.1\r\nHost: localhost\r\n"
+                    + manyHeaders + "Connection: close\r\n\r\n").status());
+            assertEquals(413, RawHttp.send(base.getPort(), "POST /made-up-body-" + i + " HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Length: 2\r\n\r\nab").status());
+            assertEquals(404, RawHttp.send(base.getPort(), "GET /made-up-path-" + i + " HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Connection: close\r\n\r\n").status());
+            assertEquals(431, RawHttp.send(base.getPort(), "GET /made-up-block-" + i + " HTTP/1.1\r\nHost: localhost\r\n"
+                    + "X-Padding: " + "p".repeat(9000) + "\r\nConnection: close\r\n\r\n").status());
+        }
+        given().post("/keys").then().statusCode(405);
+        String text = io.restassured.RestAssured.given().get(metrics).asString();
+        org.junit.jupiter.api.Assertions.assertFalse(text.contains("made-up-"), () -> "raw paths became metric tags: "
+                + text.lines().filter(line -> line.contains("made-up-")).toList());
+        for (String tag : List.of("/TOO_MANY_HEADERS", "/BODY_NOT_ACCEPTED", "/METHOD_NOT_ALLOWED", "NOT_FOUND", "UNKNOWN")) {
+            org.junit.jupiter.api.Assertions.assertTrue(text.contains("uri=\"" + tag + "\""), tag + " in " + text);
+        }
+    }
+
+    @Test
     void malformedAndMissingHostsGet400() {
         List<byte[]> requests = List.of(
                 "GET /keys HTTP/1.0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
@@ -240,6 +265,11 @@ class DocumentsTest {
                 .get(DISCOVERY).then()
                 .statusCode(200)
                 .body("issuer", equalTo("http://localhost:" + base.getPort()));
+    }
+
+    @Test
+    void documentsDoNotVaryByForwardedHeadersUnlessTheyAreTrusted() {
+        given().get(DISCOVERY).then().statusCode(200).header("Vary", nullValue());
     }
 
     @Test

@@ -96,4 +96,47 @@ class ForwardedHeadersTest {
         Response bogus = discovery("Host: localhost", "X-Forwarded-Proto: javascript");
         assertTrue(bogus.body().contains("\"issuer\":\"http://localhost\""), bogus.body());
     }
+
+    @Test
+    void theNearestProxysValueWinsOverWhatTheClientSent() {
+        // The client sent the left-most values; the trusted proxy appended its own on the right.
+        Response xForwarded = discovery("Host: internal-service", "X-Forwarded-Host: attacker.example, oidc.example.test",
+                "X-Forwarded-Proto: http, https");
+        assertEquals(200, xForwarded.status(), xForwarded.head());
+        assertTrue(xForwarded.body().contains("\"issuer\":\"https://oidc.example.test\""), xForwarded.body());
+
+        Response forwarded = discovery("Host: internal-service",
+                "Forwarded: host=attacker.example;proto=http, for=10.0.0.1;host=\"oidc.example.test\";proto=https");
+        assertTrue(forwarded.body().contains("\"issuer\":\"https://oidc.example.test\""), forwarded.body());
+
+        // A proxy that adds a field line of its own rather than extending the client's.
+        Response secondLine = discovery("Host: internal-service", "X-Forwarded-Host: attacker.example",
+                "X-Forwarded-Host: oidc.example.test", "X-Forwarded-Proto: https");
+        assertTrue(secondLine.body().contains("\"issuer\":\"https://oidc.example.test\""), secondLine.body());
+
+        // The right-most value is checked like any other: a client cannot hide behind an allowed left one.
+        Response spoofed = discovery("Host: localhost", "X-Forwarded-Host: oidc.example.test, attacker.example");
+        assertEquals(400, spoofed.status());
+    }
+
+    @Test
+    void quotedForwardedValuesMayHoldSeparators() {
+        Response response = discovery("Host: internal-service",
+                "Forwarded: for=\"[2001:db8::1]:4711\";host=attacker.example, for=\"a,b;c\";host=oidc.example.test;proto=https");
+        assertTrue(response.body().contains("\"issuer\":\"https://oidc.example.test\""), response.body());
+    }
+
+    @Test
+    void discoveryDocumentsDerivedFromForwardedHeadersVaryByThem() {
+        Response derived = discovery("Host: internal-service", "X-Forwarded-Host: oidc.example.test",
+                "X-Forwarded-Proto: https");
+        assertEquals("Forwarded, X-Forwarded-Host, X-Forwarded-Proto", derived.header("Vary"));
+        // Also when this request sent none of them: a cache must not reuse it for one that does.
+        assertEquals("Forwarded, X-Forwarded-Host, X-Forwarded-Proto", discovery("Host: localhost").header("Vary"));
+        // The key set is the same for every host.
+        Response keys = RawHttp.exchange(base.getHost(), base.getPort(),
+                "GET /keys HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        assertEquals(200, keys.status());
+        assertEquals(null, keys.header("Vary"));
+    }
 }

@@ -90,6 +90,21 @@ class HardeningTest {
     }
 
     @Test
+    void headerLinesAreCountedNotDistinctNames() {
+        awaitKeys();
+        // Host and Connection are sent as well: exactly the limit passes, one more line is refused, even
+        // when every extra line repeats one name.
+        String[] atLimit = new String[PublicRoutes.MAX_REQUEST_HEADERS - 2];
+        java.util.Arrays.fill(atLimit, "X-Same: v");
+        assertEquals(200, get("/keys", atLimit).status());
+        String[] overLimit = new String[PublicRoutes.MAX_REQUEST_HEADERS - 1];
+        java.util.Arrays.fill(overLimit, "X-Same: v");
+        Response response = get("/keys", overLimit);
+        assertEquals(431, response.status());
+        assertEquals("{\"error\":\"too many request headers\"}", response.body());
+    }
+
+    @Test
     void requestBodiesAreRefused() {
         awaitKeys();
         Response withLength = send("GET /keys HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello");

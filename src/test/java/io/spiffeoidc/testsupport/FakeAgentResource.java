@@ -4,11 +4,16 @@ import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Starts a fake SPIRE agent before Quarkus, so the service meets a live Workload API at start-up as in
@@ -95,5 +100,13 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Pushes {@code jwks} as the trust domain's bundle through the control interface of the agent this
+     * resource started (its port is in the test's configuration).
+     */
+    public static void pushBundle(String jwks) throws IOException, InterruptedException {
+        command("/bundle", jwks);
     }
 }

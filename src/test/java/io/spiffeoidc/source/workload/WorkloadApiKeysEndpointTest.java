@@ -38,7 +38,7 @@ class WorkloadApiKeysEndpointTest {
         Waits.until("the agent's first key served", () -> servedKids().equals(List.of(FakeAgentResource.FIRST_KID)),
                 () -> servedKids().toString());
 
-        FakeAgentResource.command("/bundle", TestKeys.jwks(TestKeys.ec("agent-key-1"), TestKeys.ec("agent-key-2")));
+        FakeAgentResource.pushBundle(TestKeys.jwks(TestKeys.ec("agent-key-1"), TestKeys.ec("agent-key-2")));
         Waits.until("the rotated keys served", () -> servedKids().equals(List.of("agent-key-1", "agent-key-2")),
                 () -> servedKids().toString());
         given().get("/keys").then().statusCode(200).body("keys.use", contains("sig", "sig"));
