@@ -2,14 +2,25 @@ package io.spiffeoidc;
 
 import io.quarkus.runtime.LaunchMode;
 import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.bundle.TrustDomainPublishers;
+import io.spiffeoidc.config.HostSet;
+import io.spiffeoidc.config.IssuerSettings;
 import io.spiffeoidc.config.ConfigProblems;
 import io.spiffeoidc.config.ProviderConfig;
 import io.spiffeoidc.config.ProviderSettings;
 import io.spiffeoidc.http.HostPolicy;
 import io.spiffeoidc.http.IssuerResolver;
+import io.spiffeoidc.http.IssuerRoute;
+import io.spiffeoidc.http.IssuerRoutes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /** Builds the shared components from the validated settings, so the components themselves stay plain classes. */
@@ -35,15 +46,48 @@ public class ProviderBeans {
 
     @Produces
     @Singleton
-    BundlePublisher publisher(ProviderSettings settings) {
-        return new BundlePublisher(settings.source().label(), settings.markSignatureUse(), Clock.systemUTC(),
+    TrustDomainPublishers publishers(ProviderSettings settings) {
+        String source = settings.source().label();
+        // A single-trust-domain service keeps its log lines as they were; with federation each names its trust domain.
+        String primaryName = settings.federated().isEmpty() ? "" : settings.issuers().get(0).trustDomain();
+        BundlePublisher primary = new BundlePublisher(source, primaryName, settings.markSignatureUse(), Clock.systemUTC(),
                 settings.publicationRules());
+        Map<String, BundlePublisher> federated = new LinkedHashMap<>();
+        for (IssuerSettings issuer : settings.federated()) {
+            federated.put(issuer.trustDomain(), new BundlePublisher(source, issuer.trustDomain(), settings.markSignatureUse(),
+                    Clock.systemUTC(), settings.publicationRules()));
+        }
+        return new TrustDomainPublishers(primary, federated);
     }
 
     @Produces
     @Singleton
+    BundlePublisher publisher(TrustDomainPublishers publishers) {
+        return publishers.primary();
+    }
+
+    /** Every host name of every issuer: a request naming any other host is refused before routing. */
+    @Produces
+    @Singleton
     HostPolicy hostPolicy(ProviderSettings settings) {
-        return new HostPolicy(settings.hosts());
+        Set<String> hosts = new HashSet<>(settings.hosts().names());
+        settings.federated().forEach(issuer -> hosts.addAll(issuer.hosts()));
+        return new HostPolicy(HostSet.of(hosts));
+    }
+
+    /** The primary issuer first, then each federated one with its own hosts, prefix and publisher. */
+    @Produces
+    @Singleton
+    IssuerRoutes issuerRoutes(ProviderSettings settings, TrustDomainPublishers publishers, IssuerResolver primary) {
+        List<IssuerRoute> routes = new ArrayList<>();
+        routes.add(IssuerRoute.of(settings.issuers().get(0).trustDomain(), publishers.primary(), new HostPolicy(settings.hosts()),
+                primary, settings.pathPrefix()));
+        for (IssuerSettings issuer : settings.federated()) {
+            routes.add(IssuerRoute.of(issuer.trustDomain(), publishers.federated().get(issuer.trustDomain()),
+                    new HostPolicy(issuer.hostSet()), new IssuerResolver(issuer.issuerUrl(), issuer.jwksUrl(), issuer.prefix()),
+                    issuer.prefix()));
+        }
+        return new IssuerRoutes(routes);
     }
 
     @Produces

@@ -41,6 +41,7 @@ public final class BundlePublisher implements BundleSink {
     private static final Logger LOG = Logger.getLogger(BundlePublisher.class);
 
     private final String sourceLabel;
+    private final String trustDomain;
     private final boolean markSignatureUse;
     private final Clock clock;
     private final PublicationRules rules;
@@ -54,6 +55,9 @@ public final class BundlePublisher implements BundleSink {
     private volatile boolean latestRefused;
     private volatile String withdrawal;
     private volatile Instant sourceDownSince;
+    // A trust domain the source stopped delivering: its keys stay served until the grace period ends.
+    private volatile Instant absentSince;
+    private volatile boolean withdrawn;
 
     private final AtomicLong applied = new AtomicLong();
     private final Map<RefusalReason, AtomicLong> refused = new EnumMap<>(RefusalReason.class);
@@ -66,11 +70,22 @@ public final class BundlePublisher implements BundleSink {
     private final SequenceRule sequenceRule = new SequenceRule();
 
     public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock) {
-        this(sourceLabel, markSignatureUse, clock, PublicationRules.DEFAULT);
+        this(sourceLabel, "", markSignatureUse, clock, PublicationRules.DEFAULT);
     }
 
     public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock, PublicationRules rules) {
+        this(sourceLabel, "", markSignatureUse, clock, rules);
+    }
+
+    /** @param trustDomain named in every log line; empty when the service publishes one trust domain */
+    public BundlePublisher(String sourceLabel, String trustDomain, boolean markSignatureUse, Clock clock) {
+        this(sourceLabel, trustDomain, markSignatureUse, clock, PublicationRules.DEFAULT);
+    }
+
+    public BundlePublisher(String sourceLabel, String trustDomain, boolean markSignatureUse, Clock clock,
+            PublicationRules rules) {
         this.sourceLabel = sourceLabel;
+        this.trustDomain = trustDomain;
         this.markSignatureUse = markSignatureUse;
         this.clock = clock;
         this.rules = rules;
@@ -142,15 +157,86 @@ public final class BundlePublisher implements BundleSink {
         reject(refusal);
     }
 
+    /**
+     * The key set to answer requests with: {@link #current()}, except after the trust domain has been
+     * missing from the source for longer than its grace period, when it is null.
+     */
+    public PublishedBundle served() {
+        return withdrawn ? null : current;
+    }
+
+    /**
+     * The source answered but holds no bundle for this trust domain. Counted and logged as a refusal; the
+     * last good keys stay served until {@link #withdrawIfAbsentFor(Duration)} ends the grace period.
+     */
+    @Override
+    public synchronized void absent(String detail) {
+        if (absentSince == null) {
+            absentSince = clock.instant();
+        }
+        refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING, detail));
+    }
+
+    /**
+     * Stops serving the keys of a trust domain that has been missing from the source for {@code grace} or
+     * longer (HTTP then answers 503); called periodically. The keys come back with the trust domain.
+     */
+    public synchronized void withdrawIfAbsentFor(Duration grace) {
+        Instant since = absentSince;
+        if (since == null || withdrawn || Duration.between(since, clock.instant()).compareTo(grace) < 0) {
+            return;
+        }
+        withdrawn = true;
+        PublishedBundle kept = current;
+        LOG.warnf("Trust domain %s missing from %s for %d s, longer than the grace period of %d s: no longer serving %s",
+                trustDomainLabel(), sourceLabel, Duration.between(since, clock.instant()).toSeconds(), grace.toSeconds(),
+                kept == null ? "any keys" : kidList(kept.keyIds()));
+    }
+
+    /** When the source last stopped delivering this trust domain's bundle, if it has not delivered one since. */
+    public Optional<Instant> absentSince() {
+        return Optional.ofNullable(absentSince);
+    }
+
+    /** True once a missing trust domain outlived its grace period and its keys are no longer served. */
+    public boolean withdrawn() {
+        return withdrawn;
+    }
+
+    /** The trust domain named in logs; empty for a service that publishes one. */
+    public String trustDomain() {
+        return trustDomain;
+    }
+
+    /** A valid bundle for a trust domain that had gone missing ends its absence (and a withdrawal). */
+    private void returned() {
+        Instant since = absentSince;
+        if (since == null) {
+            return;
+        }
+        LOG.infof("Trust domain %s is back in %s after %d s%s", trustDomainLabel(), sourceLabel,
+                Duration.between(since, clock.instant()).toSeconds(), withdrawn ? "; serving its keys again" : "");
+        absentSince = null;
+        withdrawn = false;
+    }
+
+    private String from() {
+        return trustDomain.isEmpty() ? sourceLabel : sourceLabel + " for " + trustDomain;
+    }
+
+    private String trustDomainLabel() {
+        return trustDomain.isEmpty() ? "(configured)" : trustDomain;
+    }
+
     @Override
     public synchronized void sourceUp(boolean streaming) {
         this.streaming = streaming;
         if (sourceState != SourceState.UP) {
             if (sourceState == SourceState.DOWN && sourceDownSince != null) {
-                LOG.infof("Key source %s recovered after %d ms", sourceLabel,
+                LOG.infof("Key source %s recovered after %d ms", from(),
                         Duration.between(sourceDownSince, clock.instant()).toMillis());
             } else {
-                LOG.infof("Key source %s connected", sourceLabel);
+                LOG.infof("Key source %s connected", from());
             }
             sourceState = SourceState.UP;
             sourceDownSince = null;
@@ -170,7 +256,7 @@ public final class BundlePublisher implements BundleSink {
             lastSync = now;
         }
         if (sourceState != SourceState.DOWN) {
-            LOG.warnf("Key source %s down: %s; %s", sourceLabel, line, servingSummary());
+            LOG.warnf("Key source %s down: %s; %s", from(), line, servingSummary());
             sourceState = SourceState.DOWN;
             sourceDownSince = now;
         }
@@ -190,6 +276,7 @@ public final class BundlePublisher implements BundleSink {
         sequenceRule.accepted(sequence);
         long maxAge = rules.cacheLifetime().maxAgeSeconds(refreshHint);
         latestRefused = false;
+        returned();
         Map<String, Instant> served = new HashMap<>();
         for (JWK key : keys) {
             Instant expiry = expiries.get(key.getKeyID());
@@ -201,7 +288,7 @@ public final class BundlePublisher implements BundleSink {
         if (previous != null && previous.sameKeysAs(keys)) {
             if (previous.maxAgeSeconds() != maxAge) {
                 publish(new PublishedBundle(keys, served, previous.appliedAt(), sequence, refreshHint, maxAge));
-                LOG.infof("Cache lifetime from %s now max-age=%d s%s, same keys %s", sourceLabel, maxAge,
+                LOG.infof("Cache lifetime from %s now max-age=%d s%s, same keys %s", from(), maxAge,
                         hintNote(refreshHint), kidList(previous.keyIds()));
             } else if (!previous.expiries().equals(served)) {
                 // Same keys and bytes, new expiry dates: not a change anyone sees until a key expires.
@@ -213,7 +300,7 @@ public final class BundlePublisher implements BundleSink {
         PublishedBundle next = new PublishedBundle(keys, served, clock.instant(), sequence, refreshHint, maxAge);
         publish(next);
         applied.incrementAndGet();
-        LOG.infof("Bundle applied from %s: %d key(s) %s%s, max-age=%d s%s%s", sourceLabel, next.keyCount(),
+        LOG.infof("Bundle applied from %s: %d key(s) %s%s, max-age=%d s%s%s", from(), next.keyCount(),
                 kidList(next.keyIds()), sequence.isPresent() ? " (sequence " + sequence.getAsLong() + ")" : "", maxAge,
                 hintNote(refreshHint), previous == null ? "" : ", replacing " + kidList(previous.keyIds()));
         warnOnKeyCount(previous, next);
@@ -261,7 +348,7 @@ public final class BundlePublisher implements BundleSink {
         latestRefused = true;
         refused.get(refusal.reason()).incrementAndGet();
         lastRefusal = refusal;
-        LOG.warnf("Bundle update from %s refused (%s): %s; %s", sourceLabel, refusal.reason().label(),
+        LOG.warnf("Bundle update from %s refused (%s): %s; %s", from(), refusal.reason().label(),
                 refusal.detail(), servingSummary());
     }
 
@@ -277,7 +364,7 @@ public final class BundlePublisher implements BundleSink {
         current = null;
         cancelExpiryTimer();
         if (!reason.equals(withdrawal) || previous != null) {
-            LOG.warnf("Serving no keys from %s: %s%s", sourceLabel, reason,
+            LOG.warnf("Serving no keys from %s: %s%s", from(), reason,
                     previous == null ? "" : "; withdrew " + kidList(previous.keyIds()));
         }
         withdrawal = reason;
@@ -300,7 +387,7 @@ public final class BundlePublisher implements BundleSink {
         PublishedBundle next = new PublishedBundle(kept, expiries, clock.instant(), served.sequence(), served.refreshHint(),
                 served.maxAgeSeconds());
         publish(next);
-        LOG.warnf("Key(s) %s from %s %s: no longer served; serving %s", kidList(dropped), sourceLabel, why,
+        LOG.warnf("Key(s) %s from %s %s: no longer served; serving %s", kidList(dropped), from(), why,
                 kidList(next.keyIds()));
     }
 

@@ -31,6 +31,12 @@ public interface BundleSink {
     void refuse(BundleRefusal refusal);
 
     /**
+     * The source answered but holds no bundle for this trust domain (the agent's map or the server lacks
+     * it). Unlike a refusal, it starts the grace period after which the trust domain's keys stop being served.
+     */
+    void absent(String detail);
+
+    /**
      * The source is reachable. A streaming source passes {@code true}: while it stays up, the bundle it
      * last delivered is current, because the other end pushes every change.
      */

@@ -73,6 +73,10 @@ public final class ConfigProblems {
         if (!reload.isZero()) {
             checkInterval("spiffe-oidc.tls.reload-period", reload);
         }
+        if (config.missingTrustDomainGracePeriod().isNegative()) {
+            problems.add("spiffe-oidc.missing-trust-domain-grace-period: must not be negative");
+        }
+        FederationProblems.check(config, problems);
         config.stalenessThreshold().ifPresent(threshold -> {
             if (threshold.isNegative() || threshold.isZero()) {
                 problems.add("spiffe-oidc.staleness-threshold: must be positive");
@@ -87,7 +91,7 @@ public final class ConfigProblems {
                 new PublicationRules(cacheLifetime(config), config.keysWarnThreshold()),
                 config.trustForwardedHeaders(), insecure, headTimeout,
                 config.stalenessThreshold().orElseGet(() -> defaultThreshold(validSource.pollInterval())),
-                reload, config.tls().nativeEngine());
+                reload, config.tls().nativeEngine(), IssuerSettings.all(config), config.missingTrustDomainGracePeriod());
         return new Validation(Optional.of(settings), List.of());
     }
 

@@ -6,6 +6,7 @@ import io.smallrye.config.WithName;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -76,6 +77,20 @@ public interface ProviderConfig {
     /** Readiness turns DOWN when the source has not confirmed the keys for this long. */
     Optional<Duration> stalenessThreshold();
 
+    /**
+     * Further trust domains to publish, each as its own issuer, keyed by trust domain name:
+     * spiffe-oidc.federated."partner.example".path-prefix=/partner. The properties above describe the
+     * primary trust domain.
+     */
+    Map<String, FederatedTrustDomainConfig> federated();
+
+    /**
+     * How long the last good keys of a trust domain that disappeared from the source stay served; after
+     * that its endpoints answer 503 until it comes back.
+     */
+    @WithDefault("1H")
+    Duration missingTrustDomainGracePeriod();
+
     FileSourceConfig file();
 
     TlsFilesConfig tls();
@@ -93,6 +108,27 @@ public interface ProviderConfig {
         /** Re-read period, on top of the file-system watch. */
         @WithDefault("10S")
         Duration pollInterval();
+    }
+
+    interface FederatedTrustDomainConfig {
+        /** Used verbatim; derived from each request's host and this trust domain's path prefix when unset. */
+        Optional<String> issuer();
+
+        /** Used verbatim; derived like the issuer when unset. */
+        Optional<String> jwksUri();
+
+        /** Host names of this issuer; default: the issuer's host, else spiffe-oidc.domains. */
+        Optional<List<String>> domains();
+
+        /** Path under which this issuer's endpoints are served; default: the issuer's path, else /trust-domain-name. */
+        Optional<String> pathPrefix();
+
+        FederatedFileConfig file();
+    }
+
+    interface FederatedFileConfig {
+        /** This trust domain's bundle file, with spiffe-oidc.source=file (same poll interval as the primary). */
+        Optional<Path> path();
     }
 
     interface TlsFilesConfig {

@@ -2,6 +2,7 @@ package io.spiffeoidc.config;
 
 import io.spiffeoidc.bundle.PublicationRules;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -16,6 +17,8 @@ import java.util.Optional;
  * @param cacheMaxAge max-age when the bundle has no refresh hint; publicationRules has the full cache lifetime
  * @param stalenessThreshold readiness turns DOWN when the source is silent this long
  * @param requestHeadTimeout how long a connection may take to deliver a complete request head
+ * @param issuers every published trust domain as an issuer, the primary (the values above) first
+ * @param missingTrustDomainGracePeriod how long a trust domain missing from the source stays served
  */
 public record ProviderSettings(
         SourceSettings source,
@@ -32,5 +35,16 @@ public record ProviderSettings(
         Duration requestHeadTimeout,
         Duration stalenessThreshold,
         Duration tlsReloadPeriod,
-        boolean nativeTlsEngine) {
+        boolean nativeTlsEngine,
+        List<IssuerSettings> issuers,
+        Duration missingTrustDomainGracePeriod) {
+
+    public ProviderSettings {
+        issuers = List.copyOf(issuers);
+    }
+
+    /** The federated trust domains, without the primary. */
+    public List<IssuerSettings> federated() {
+        return issuers.subList(1, issuers.size());
+    }
 }

@@ -20,6 +20,11 @@ public final class IssuerResolver {
         this.prefix = prefix.value();
     }
 
+    /** Whether the issuer or jwks_uri comes from the request rather than the configuration. */
+    public boolean derivesFromRequest() {
+        return issuer.isEmpty() || jwksUri.isEmpty();
+    }
+
     public String issuer(String scheme, String authority) {
         return issuer.orElseGet(() -> scheme + "://" + authority + prefix);
     }

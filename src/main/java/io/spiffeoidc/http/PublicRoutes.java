@@ -1,7 +1,6 @@
 package io.spiffeoidc.http;
 
 import io.quarkus.runtime.LaunchMode;
-import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.PreparedDocument;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.config.ProviderSettings;
@@ -56,29 +55,23 @@ public class PublicRoutes {
     private static final String TOO_MANY_HEADERS_TEMPLATE = "TOO_MANY_HEADERS";
     private static final String NO_KEYS_YET_TEMPLATE = "NO_KEYS_YET";
 
-    private final BundlePublisher publisher;
     private final HostPolicy hostPolicy;
-    private final IssuerResolver issuers;
-    private final String keysPath;
-    private final String discoveryPath;
+    private final IssuerRoutes routes;
     private final boolean trustForwarded;
     private final boolean varyOnForwarded;
     private final boolean allowInsecureScheme;
     private final boolean devMode;
 
     @Inject
-    public PublicRoutes(BundlePublisher publisher, HostPolicy hostPolicy, IssuerResolver issuers, ProviderSettings settings) {
-        this.publisher = publisher;
+    public PublicRoutes(HostPolicy hostPolicy, IssuerRoutes routes, ProviderSettings config) {
         this.hostPolicy = hostPolicy;
-        this.issuers = issuers;
-        String prefix = settings.pathPrefix().value();
-        this.keysPath = prefix + "/keys";
-        this.discoveryPath = prefix + "/.well-known/openid-configuration";
-        this.trustForwarded = settings.trustForwardedHeaders();
+        this.routes = routes;
+        this.trustForwarded = config.trustForwardedHeaders();
         // A discovery document derived from forwarded headers differs by them, not by the URL alone: a
         // shared cache keyed on the URL would hand one public host's issuer to another host's clients.
-        this.varyOnForwarded = trustForwarded && (settings.issuer().isEmpty() || settings.jwksUri().isEmpty());
-        this.allowInsecureScheme = settings.allowInsecureScheme();
+        this.varyOnForwarded = trustForwarded && routes.all().stream()
+                .anyMatch(route -> route.issuers().derivesFromRequest());
+        this.allowInsecureScheme = config.allowInsecureScheme();
         this.devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
     }
 
@@ -157,11 +150,13 @@ public class PublicRoutes {
             error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
             return;
         }
-        boolean keys = path.equals(keysPath);
-        if (!keys && !path.equals(discoveryPath)) {
+        // The issuer is chosen from host and path before anything else: only its own snapshot can answer.
+        IssuerRoute route = routes.find(authority, path);
+        if (route == null) {
             error(response, 404, ErrorBodies.NOT_FOUND);
             return;
         }
+        boolean keys = path.equals(route.keysPath());
         HttpMethod method = request.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             tagMetrics(METHOD_NOT_ALLOWED_TEMPLATE);
@@ -169,11 +164,11 @@ public class PublicRoutes {
             error(response, 405, ErrorBodies.METHOD_NOT_ALLOWED);
             return;
         }
-        PublishedBundle bundle = publisher.current();
+        PublishedBundle bundle = route.publisher().served();
         if (bundle == null) {
             tagMetrics(NO_KEYS_YET_TEMPLATE);
             response.headers().set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            error(response, 503, ErrorBodies.NO_KEYS_YET);
+            error(response, 503, route.publisher().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET);
             return;
         }
         PreparedDocument document;
@@ -181,6 +176,7 @@ public class PublicRoutes {
             document = bundle.jwks();
         } else {
             String scheme = scheme(request);
+            IssuerResolver issuers = route.issuers();
             document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         }
         if (!keys && varyOnForwarded) {

@@ -1,12 +1,17 @@
 package io.spiffeoidc.ops;
 
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.health.api.HealthRegistry;
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.PublishedBundle;
+import io.spiffeoidc.bundle.TrustDomainPublishers;
 import io.spiffeoidc.config.ProviderSettings;
 import io.spiffeoidc.config.TrustDomain;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -16,29 +21,51 @@ import org.eclipse.microprofile.health.Readiness;
 /**
  * Ready while keys are being served and the source confirmed them recently. A replica whose source has
  * been silent too long leaves the load balancer, so relying parties reach one whose keys are current.
+ *
+ * <p>Each federated trust domain gets its own entry ("trust-bundle partner.example") with the same data,
+ * but that entry never takes the replica out: every replica reads the same agent map, so they would all
+ * leave together and take the healthy issuers with them. A federated trust domain's trouble shows in its
+ * entry's data and in its metrics, and its own endpoints answer 503 once its keys are withdrawn.
  */
 @Readiness
 @ApplicationScoped
 public class BundleReadiness implements HealthCheck {
 
     @Inject
-    BundlePublisher publisher;
+    TrustDomainPublishers publishers;
 
     @Inject
     ProviderSettings settings;
 
+    @Inject
+    @Readiness
+    HealthRegistry readiness;
+
+    void registerFederated(@Observes StartupEvent event) {
+        for (Map.Entry<String, BundlePublisher> entry : publishers.federated().entrySet()) {
+            String name = "trust-bundle " + entry.getKey();
+            readiness.register(name, () -> describe(name, entry.getKey(), entry.getValue()).up().build());
+        }
+    }
+
     @Override
     public HealthCheckResponse call() {
-        PublishedBundle bundle = publisher.current();
+        BundlePublisher publisher = publishers.primary();
         Optional<Duration> syncAge = publisher.syncAge();
-        Duration staleness = settings.stalenessThreshold();
-        boolean fresh = syncAge.isPresent() && syncAge.get().compareTo(staleness) < 0;
-        HealthCheckResponseBuilder response = HealthCheckResponse.named("trust-bundle")
-                .status(bundle != null && fresh)
-                .withData("trustDomain", settings.trustDomain().map(TrustDomain::name).orElse("(any)"))
+        boolean fresh = syncAge.isPresent() && syncAge.get().compareTo(settings.stalenessThreshold()) < 0;
+        return describe("trust-bundle", settings.trustDomain().map(TrustDomain::name).orElse("(any)"), publisher)
+                .status(publisher.served() != null && fresh)
+                .build();
+    }
+
+    private HealthCheckResponseBuilder describe(String name, String trustDomain, BundlePublisher publisher) {
+        PublishedBundle bundle = publisher.served();
+        Optional<Duration> syncAge = publisher.syncAge();
+        HealthCheckResponseBuilder response = HealthCheckResponse.named(name)
+                .withData("trustDomain", trustDomain)
                 .withData("source", publisher.sourceLabel())
                 .withData("sourceState", publisher.sourceState().label())
-                .withData("stalenessThresholdSeconds", staleness.toSeconds());
+                .withData("stalenessThresholdSeconds", settings.stalenessThreshold().toSeconds());
         syncAge.ifPresent(age -> response.withData("secondsSinceSync", age.toSeconds()));
         if (bundle != null) {
             response.withData("keyIds", String.join(",", bundle.keyIds()))
@@ -53,6 +80,9 @@ public class BundleReadiness implements HealthCheck {
         publisher.lastRefusal().ifPresent(refusal -> response.withData("lastRefusal", refusal.toString()));
         response.withData("latestCandidateRefused", publisher.latestRefused());
         publisher.withdrawal().ifPresent(reason -> response.withData("notServing", reason));
-        return response.build();
+        publisher.absentSince().ifPresent(since -> response
+                .withData("missingFromSourceSeconds", Duration.between(since, publisher.clock().instant()).toSeconds())
+                .withData("withdrawn", publisher.withdrawn()));
+        return response;
     }
 }

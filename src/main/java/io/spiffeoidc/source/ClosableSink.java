@@ -51,6 +51,13 @@ public final class ClosableSink implements BundleSink {
     }
 
     @Override
+    public synchronized void absent(String detail) {
+        if (!closed) {
+            delegate.absent(detail);
+        }
+    }
+
+    @Override
     public synchronized void sourceUp(boolean streaming) {
         if (!closed) {
             delegate.sourceUp(streaming);

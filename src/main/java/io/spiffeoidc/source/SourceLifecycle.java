@@ -3,6 +3,9 @@ package io.spiffeoidc.source;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.bundle.BundleSink;
+import io.spiffeoidc.bundle.TrustDomainPublishers;
+import io.spiffeoidc.config.IssuerSettings;
 import io.spiffeoidc.config.ProviderSettings;
 import io.spiffeoidc.config.SourceSettings;
 import io.spiffeoidc.source.server.ServerApiSource;
@@ -11,14 +14,28 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
-/** Starts the configured source once the configuration is validated and stops it on shutdown. */
+/**
+ * Starts the configured source once the configuration is validated and stops it on shutdown. Federated
+ * trust domains ride on the same source (the agent's one stream, the server's own socket) or, with the
+ * file source, get one file source each.
+ */
 @ApplicationScoped
 public class SourceLifecycle {
 
-    /** After the start-up validation in {@link io.spiffeoidc.ProviderBeans}. */
+    /** After the configuration is validated. */
     static final int START_PRIORITY = 100;
+
+    /** How often the grace period of missing trust domains is checked: the period is minutes to hours. */
+    static final Duration GRACE_CHECK_INTERVAL = Duration.ofSeconds(1);
 
     private static final Logger LOG = Logger.getLogger(SourceLifecycle.class);
 
@@ -26,20 +43,47 @@ public class SourceLifecycle {
     ProviderSettings settings;
 
     @Inject
-    BundlePublisher publisher;
+    TrustDomainPublishers publishers;
 
-    private BundleSource source;
+    private final List<BundleSource> sources = new ArrayList<>();
+    private ScheduledThreadPoolExecutor graceCheck;
 
     void start(@Observes @Priority(START_PRIORITY) StartupEvent event) {
-        source = create(settings.source());
+        BundleSource source = create(settings.source());
+        Map<String, BundleSink> federated = new LinkedHashMap<>();
+        for (IssuerSettings issuer : settings.federated()) {
+            BundlePublisher publisher = publishers.federated().get(issuer.trustDomain());
+            if (source instanceof WorkloadApiSource) {
+                federated.put(issuer.spiffeId(), publisher);
+            } else if (source instanceof ServerApiSource) {
+                federated.put(issuer.trustDomain(), publisher);
+            } else {
+                FileBundleSource file = new FileBundleSource(issuer.file().orElseThrow(), settings.source().pollInterval());
+                sources.add(file);
+                LOG.infof("Reading keys of %s from %s", issuer.trustDomain(), file.describe());
+                file.start(publisher);
+            }
+        }
+        if (source instanceof WorkloadApiSource workload) {
+            workload.start(publishers.primary(), federated);
+        } else if (source instanceof ServerApiSource server) {
+            server.start(publishers.primary(), federated);
+        } else {
+            source.start(publishers.primary());
+        }
         LOG.infof("Reading keys from %s", source.describe());
-        source.start(publisher);
+        sources.add(0, source);
+        graceCheck = SourceThreads.worker("trust-domain-grace");
+        Duration grace = settings.missingTrustDomainGracePeriod();
+        graceCheck.scheduleWithFixedDelay(() -> publishers.withdrawAbsent(grace), GRACE_CHECK_INTERVAL.toMillis(),
+                GRACE_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     void stop(@Observes ShutdownEvent event) {
-        if (source != null) {
-            source.close();
+        if (graceCheck != null) {
+            graceCheck.shutdownNow();
         }
+        sources.forEach(BundleSource::close);
     }
 
     static BundleSource create(SourceSettings settings) {

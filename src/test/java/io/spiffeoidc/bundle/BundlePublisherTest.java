@@ -375,6 +375,33 @@ class BundlePublisherTest {
         assertEquals("kid \"rsa-1\" carries private parameter \"d\"", publisher.lastRefusal().orElseThrow().detail());
     }
 
+    @Test
+    void aTrustDomainMissingFromTheSourceIsServedUntilTheGracePeriodEndsAndComesBackWithItsBundle() {
+        Duration grace = Duration.ofMinutes(10);
+        publisher.offerDocument(bytes(TestBundles.jwks(EC)));
+        PublishedBundle good = publisher.served();
+
+        publisher.absent("the agent sent no bundle for spiffe://example.org");
+        clock.advance(grace.minusSeconds(1));
+        publisher.withdrawIfAbsentFor(grace);
+        assertSame(good, publisher.served(), "still inside the grace period");
+        assertEquals(1, publisher.refusedCount(RefusalReason.TRUST_DOMAIN_MISSING));
+
+        publisher.absent("the agent sent no bundle for spiffe://example.org");
+        clock.advance(Duration.ofSeconds(1));
+        publisher.withdrawIfAbsentFor(grace);
+        assertNull(publisher.served(), "the grace period runs from the first absence, not the latest");
+        assertTrue(publisher.withdrawn());
+        assertSame(good, publisher.current(), "the last good keys are kept, only no longer served");
+
+        publisher.offerDocument(bytes("not json"));
+        assertNull(publisher.served(), "a refused bundle does not bring the trust domain back");
+        publisher.offerDocument(bytes(TestBundles.jwks(EC)));
+        assertSame(good, publisher.served());
+        assertTrue(publisher.absentSince().isEmpty());
+        assertTrue(!publisher.withdrawn());
+    }
+
     static final class MutableClock extends Clock {
         private Instant now = Instant.parse("2026-01-01T00:00:00Z");
 

@@ -101,6 +101,19 @@ class StartupFailureIT {
     }
 
     @Test
+    void oneHostAndPathPrefixForTwoIssuersIsOneLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // Federated entries are keyed by trust domain names, whose dots environment variable names cannot
+        // carry: they live in a configuration file, as the federation docs describe.
+        Path properties = dir.resolve("federation.properties");
+        java.nio.file.Files.writeString(properties, "spiffe-oidc.federated.\"partner.example\".file.path=/nonexistent/p.json\n"
+                + "spiffe-oidc.federated.\"partner.example\".path-prefix=/\n");
+        assertRefused("Invalid configuration: spiffe-oidc.federated.\"partner.example\".path-prefix: host oidc.example.org"
+                + " with path prefix \"/\" already serves trust domain example.org; give each issuer its own host name or"
+                + " path prefix", start(fileSource("SPIFFE_OIDC_TRUST_DOMAIN", "example.org", "SPIFFE_OIDC_DOMAINS", "oidc.example.org",
+                "QUARKUS_CONFIG_LOCATIONS", properties.toUri().toString())));
+    }
+
+    @Test
     void aMalformedIssuerIsOneLine() throws Exception {
         assertRefused("Invalid configuration: spiffe-oidc.issuer: \"https://exa mple.com\" is not a URL"
                 + " (" + jdkUriProblem("https://exa mple.com") + ")", start(fileSource("SPIFFE_OIDC_ISSUER", "https://exa mple.com")));

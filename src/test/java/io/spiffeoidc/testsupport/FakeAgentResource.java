@@ -10,6 +10,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -17,17 +19,43 @@ import org.eclipse.microprofile.config.ConfigProvider;
  * Starts a fake SPIRE agent before Quarkus, so the service meets a live Workload API at start-up as in
  * production. It serves one key, "agent-key-1", for spiffe://example.org. Tests drive it through the
  * control interface (port in config key {@value #CONTROL_PORT}) because test code and this resource
- * may be loaded by different class loaders.
+ * may be loaded by different class loaders. With the init argument {@value #FEDERATED} (comma-separated
+ * trust domain IDs) the map also holds one bundle per federated trust domain, each with its own key under
+ * the same kid "agent-key-1".
  */
 public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
 
     public static final String CONTROL_PORT = "test.fake-agent.control-port";
     public static final String TRUST_DOMAIN = "spiffe://example.org";
     public static final String FIRST_KID = "agent-key-1";
+    public static final String FEDERATED = "federated";
+
+    private List<String> federated = List.of();
 
     private Path dir;
     private FakeWorkloadApi agent;
     private HttpServer control;
+
+    /**
+     * Sends one control command ("/bundle", "/remove?trust-domain=spiffe://td", ...) to the agent of the
+     * running test, whose control port Quarkus holds in its configuration.
+     */
+    public static void command(String command, String body) throws IOException, InterruptedException {
+        int port = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue(CONTROL_PORT, Integer.class);
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + command))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 204) {
+            throw new AssertionError("fake agent refused " + command + ": " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        String listed = initArgs.getOrDefault(FEDERATED, "");
+        federated = listed.isEmpty() ? List.of() : List.of(listed.split(","));
+    }
 
     @Override
     public Map<String, String> start() {
@@ -36,6 +64,9 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
             Path socket = dir.resolve("agent.sock");
             agent = new FakeWorkloadApi(socket);
             agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec(FIRST_KID)));
+            for (String id : federated) {
+                agent.setBundleOf(id, TestBundles.jwks(TestBundles.ec(FIRST_KID)).getBytes(StandardCharsets.UTF_8));
+            }
             agent.start();
             control = FakeWorkloadApiMain.control(agent, TRUST_DOMAIN, 0);
             return Map.of(
@@ -76,13 +107,6 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
      * resource started (its port is in the test's configuration).
      */
     public static void pushBundle(String jwks) throws IOException, InterruptedException {
-        int port = ConfigProvider.getConfig().getValue(CONTROL_PORT, Integer.class);
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/bundle"))
-                        .POST(HttpRequest.BodyPublishers.ofString(jwks)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 204) {
-            throw new AssertionError("fake agent refused the push: " + response.statusCode() + " " + response.body());
-        }
+        command("/bundle", jwks);
     }
 }

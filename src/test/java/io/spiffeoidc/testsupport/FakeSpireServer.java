@@ -7,17 +7,27 @@ import io.grpc.stub.StreamObserver;
 import io.spiffeoidc.source.server.proto.Bundle;
 import io.spiffeoidc.source.server.proto.BundleGrpc;
 import io.spiffeoidc.source.server.proto.GetBundleRequest;
+import io.spiffeoidc.source.server.proto.GetFederatedBundleRequest;
+import io.spiffeoidc.source.server.proto.ListFederatedBundlesRequest;
+import io.spiffeoidc.source.server.proto.ListFederatedBundlesResponse;
 import io.spiffeoidc.source.server.proto.JWTKey;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The SPIRE server's Bundle.GetBundle on a real Unix socket, answering with whatever bundle the test set. */
+/**
+ * The SPIRE server's Bundle API on a real Unix socket: GetBundle answers with whatever bundle the test
+ * set, GetFederatedBundle and ListFederatedBundles with the federated bundles the test set (NOT_FOUND
+ * for a trust domain without one, as SPIRE answers).
+ */
 public final class FakeSpireServer implements AutoCloseable {
 
     private final UnixGrpcServer server;
     private final AtomicInteger calls = new AtomicInteger();
     private volatile Bundle bundle = Bundle.getDefaultInstance();
+    private final Map<String, Bundle> federated = new ConcurrentHashMap<>();
 
     public FakeSpireServer(Path socket) {
         this.server = new UnixGrpcServer(socket, new Service().bindService());
@@ -39,6 +49,15 @@ public final class FakeSpireServer implements AutoCloseable {
     public void setBundle(String trustDomain, List<JWTKey> jwtAuthorities, long sequence, long refreshHint) {
         bundle = Bundle.newBuilder().setTrustDomain(trustDomain).addAllJwtAuthorities(jwtAuthorities)
                 .setSequenceNumber(sequence).setRefreshHint(refreshHint).build();
+    }
+
+    /** Sets (or with {@code null} deletes) the federated bundle of {@code trustDomain}. */
+    public void setFederatedBundle(String trustDomain, List<JWTKey> jwtAuthorities) {
+        if (jwtAuthorities == null) {
+            federated.remove(trustDomain);
+        } else {
+            federated.put(trustDomain, Bundle.newBuilder().setTrustDomain(trustDomain).addAllJwtAuthorities(jwtAuthorities).build());
+        }
     }
 
     public int calls() {
@@ -69,6 +88,25 @@ public final class FakeSpireServer implements AutoCloseable {
                 return;
             }
             observer.onNext(bundle);
+            observer.onCompleted();
+        }
+
+        @Override
+        public void getFederatedBundle(GetFederatedBundleRequest request, StreamObserver<Bundle> observer) {
+            calls.incrementAndGet();
+            Bundle found = federated.get(request.getTrustDomain());
+            if (found == null) {
+                observer.onError(Status.NOT_FOUND.withDescription("bundle not found").asRuntimeException());
+                return;
+            }
+            observer.onNext(found);
+            observer.onCompleted();
+        }
+
+        @Override
+        public void listFederatedBundles(ListFederatedBundlesRequest request, StreamObserver<ListFederatedBundlesResponse> observer) {
+            calls.incrementAndGet();
+            observer.onNext(ListFederatedBundlesResponse.newBuilder().addAllBundles(federated.values()).build());
             observer.onCompleted();
         }
     }

@@ -69,6 +69,24 @@ public final class FakeWorkloadApi implements AutoCloseable {
     public synchronized void setBundles(Map<String, byte[]> bundles) {
         Map<String, ByteString> map = new LinkedHashMap<>();
         bundles.forEach((id, bytes) -> map.put(id, ByteString.copyFrom(bytes)));
+        push(map);
+    }
+
+    /** Replaces one trust domain's entry of the map (adding it if absent) and pushes the map; the others stay. */
+    public synchronized void setBundleOf(String trustDomainId, byte[] bundle) {
+        Map<String, ByteString> map = new LinkedHashMap<>(latest == null ? Map.of() : latest.getBundlesMap());
+        map.put(trustDomainId, ByteString.copyFrom(bundle));
+        push(map);
+    }
+
+    /** Drops one trust domain from the map, as when a federation relationship is deleted, and pushes the rest. */
+    public synchronized void removeBundleOf(String trustDomainId) {
+        Map<String, ByteString> map = new LinkedHashMap<>(latest == null ? Map.of() : latest.getBundlesMap());
+        map.remove(trustDomainId);
+        push(map);
+    }
+
+    private void push(Map<String, ByteString> map) {
         latest = JWTBundlesResponse.newBuilder().putAllBundles(map).build();
         for (ServerCallStreamObserver<JWTBundlesResponse> stream : List.copyOf(streams)) {
             if (stream.isCancelled()) {

@@ -24,14 +24,20 @@ import java.util.Map;
  *     -cp target/test-classes:target/classes:$(cat target/test-classpath.txt) \
  *     io.spiffeoidc.testsupport.FakeWorkloadApiMain --socket /tmp/agent.sock \
  *     [--control-port 0] [--trust-domain spiffe://example.org] [--bundle-file bundle.json]
+ *     [--map-file map.json]
  * </pre>
+ *
+ * {@code --map-file} starts with a whole bundle map ({"spiffe://td": {jwks}, ...}), for several trust domains.
  *
  * The first line on stdout is {@code control-port=NNNNN}; the control interface listens on 127.0.0.1 only.
  * Every endpoint takes POST and answers 204 (400 for a body it cannot use):
  * <ul>
  * <li>/bundle: the body is a JWKS, pushed as the trust domain's bundle to every open stream</li>
+ * <li>/bundle?trust-domain=spiffe://td: the body replaces that trust domain's entry only; the rest of the map stays</li>
+ * <li>/remove?trust-domain=spiffe://td: drops that trust domain from the map and pushes the rest</li>
  * <li>/map: the body is a whole bundle map {"spiffe://td": {jwks}, ...}, pushed as is</li>
- * <li>/garbage: pushes bytes that are not JSON as the trust domain's bundle</li>
+ * <li>/garbage: pushes bytes that are not JSON as the trust domain's bundle (with ?trust-domain=, as that
+ * trust domain's entry only)</li>
  * <li>/deny: ends open streams and answers new calls PERMISSION_DENIED "no identity issued"; /allow undoes it</li>
  * <li>/stall: new calls are accepted and never answered; /allow undoes it</li>
  * <li>/stop: kills the agent and removes the socket; /start brings it back on the same path</li>
@@ -50,6 +56,14 @@ public final class FakeWorkloadApiMain {
         if (options.containsKey("--bundle-file")) {
             agent.setBundle(trustDomain, Files.readString(Path.of(options.get("--bundle-file"))));
         }
+        if (options.containsKey("--map-file")) {
+            try {
+                agent.setBundles(bundleMap(Files.readString(Path.of(options.get("--map-file")))));
+            } catch (java.text.ParseException e) {
+                System.err.println("--map-file: not a JSON object: " + e.getMessage());
+                System.exit(2);
+            }
+        }
         agent.start();
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
 
@@ -64,14 +78,27 @@ public final class FakeWorkloadApiMain {
         // the client's delayed ACK (up to 40 ms), which would be counted as key-propagation time.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         Map<String, Command> commands = new HashMap<>();
-        commands.put("/bundle", body -> agent.setBundle(trustDomain, body));
-        commands.put("/map", body -> agent.setBundles(bundleMap(body)));
-        commands.put("/garbage", body -> agent.setBundles(Map.of(trustDomain, new byte[] {0, (byte) 0xff, '{'})));
-        commands.put("/deny", body -> agent.deny());
-        commands.put("/allow", body -> agent.allow());
-        commands.put("/stall", body -> agent.stall());
-        commands.put("/stop", body -> agent.stop());
-        commands.put("/start", body -> agent.start());
+        commands.put("/bundle", (body, one) -> {
+            if (one == null) {
+                agent.setBundle(trustDomain, body);
+            } else {
+                agent.setBundleOf(one, body.getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        commands.put("/remove", (body, one) -> agent.removeBundleOf(java.util.Objects.requireNonNull(one, "?trust-domain= is required")));
+        commands.put("/map", (body, one) -> agent.setBundles(bundleMap(body)));
+        commands.put("/garbage", (body, one) -> {
+            if (one == null) {
+                agent.setBundles(Map.of(trustDomain, GARBAGE));
+            } else {
+                agent.setBundleOf(one, GARBAGE);
+            }
+        });
+        commands.put("/deny", (body, one) -> agent.deny());
+        commands.put("/allow", (body, one) -> agent.allow());
+        commands.put("/stall", (body, one) -> agent.stall());
+        commands.put("/stop", (body, one) -> agent.stop());
+        commands.put("/start", (body, one) -> agent.start());
         HttpServer control = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
         control.createContext("/", exchange -> handle(exchange, agent, commands));
         control.start();
@@ -80,8 +107,10 @@ public final class FakeWorkloadApiMain {
 
     @FunctionalInterface
     private interface Command {
-        void run(String body) throws Exception;
+        void run(String body, String trustDomain) throws Exception;
     }
+
+    private static final byte[] GARBAGE = {0, (byte) 0xff, '{'};
 
     private static void handle(HttpExchange exchange, FakeWorkloadApi agent, Map<String, Command> commands) throws IOException {
         try (exchange) {
@@ -100,7 +129,7 @@ public final class FakeWorkloadApiMain {
                 // Wall-clock time of the push, so that a client in another process can time propagation
                 // from the agent's send rather than from its own control request.
                 Instant pushedAt = Instant.now();
-                command.run(body);
+                command.run(body, trustDomainParameter(exchange.getRequestURI().getRawQuery()));
                 exchange.getResponseHeaders().set("Pushed-At-Micros",
                         Long.toString(ChronoUnit.MICROS.between(Instant.EPOCH, pushedAt)));
                 exchange.sendResponseHeaders(204, -1);
@@ -108,6 +137,19 @@ public final class FakeWorkloadApiMain {
                 reply(exchange, 400, e + "\n");
             }
         }
+    }
+
+    /** The value of ?trust-domain=..., or null. */
+    private static String trustDomainParameter(String query) {
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith("trust-domain=")) {
+                return java.net.URLDecoder.decode(pair.substring("trust-domain=".length()), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     static void reply(HttpExchange exchange, int status, String text) throws IOException {
@@ -144,7 +186,7 @@ public final class FakeWorkloadApiMain {
     private static String required(Map<String, String> options, String name) {
         String value = options.get(name);
         if (value == null) {
-            System.err.println("usage: FakeWorkloadApiMain --socket PATH [--control-port N] [--trust-domain ID] [--bundle-file FILE]");
+            System.err.println("usage: FakeWorkloadApiMain --socket PATH [--control-port N] [--trust-domain ID] [--bundle-file FILE] [--map-file FILE]");
             System.exit(2);
         }
         return value;

@@ -58,6 +58,11 @@ public class ForwardingSink implements BundleSink {
     }
 
     @Override
+    public void absent(String detail) {
+        delegate.absent(detail);
+    }
+
+    @Override
     public void sourceUp(boolean streaming) {
         delegate.sourceUp(streaming);
     }

@@ -31,6 +31,11 @@ public final class RecordingSink implements BundleSink {
     }
 
     @Override
+    public synchronized void absent(String detail) {
+        events.add("absent " + detail);
+    }
+
+    @Override
     public synchronized void sourceUp(boolean streaming) {
         events.add("up " + (streaming ? "streaming" : "polling"));
     }

@@ -1,6 +1,7 @@
 package io.spiffeoidc.source.server;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
@@ -16,12 +17,16 @@ import io.spiffeoidc.source.server.proto.Bundle;
 import io.spiffeoidc.source.server.proto.BundleGrpc;
 import io.spiffeoidc.source.server.proto.BundleMask;
 import io.spiffeoidc.source.server.proto.GetBundleRequest;
+import io.spiffeoidc.source.server.proto.GetFederatedBundleRequest;
 import io.spiffeoidc.source.server.proto.JWTKey;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Optional;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -49,6 +54,8 @@ public final class ServerApiSource implements BundleSource {
     private final UnixSocketChannels channels = new UnixSocketChannels("server-api-io");
     private volatile ManagedChannel channel;
     private volatile ClosableSink sink;
+    // Federated trust domain name -> sink; each is fetched with its own GetFederatedBundle call per poll.
+    private volatile Map<String, ClosableSink> federatedSinks = Map.of();
 
     /** @param trustDomain the trust domain name as SPIRE reports it, e.g. "example.org" */
     public ServerApiSource(Path socket, String trustDomain, Duration pollInterval) {
@@ -61,11 +68,22 @@ public final class ServerApiSource implements BundleSource {
 
     @Override
     public String describe() {
-        return "SPIRE server API unix://" + socket + " (bundle of " + trustDomain + ", every " + pollInterval.toMillis() + " ms)";
+        Map<String, ClosableSink> federated = federatedSinks;
+        return "SPIRE server API unix://" + socket + " (bundle of " + trustDomain
+                + (federated.isEmpty() ? "" : ", federated bundles of " + String.join(", ", federated.keySet()))
+                + ", every " + pollInterval.toMillis() + " ms)";
     }
 
     @Override
     public void start(BundleSink target) {
+        start(target, Map.of());
+    }
+
+    /** Also polls the bundle of each federated trust domain name of {@code federated} for its own sink. */
+    public void start(BundleSink target, Map<String, BundleSink> federated) {
+        Map<String, ClosableSink> closable = new LinkedHashMap<>();
+        federated.forEach((name, federatedSink) -> closable.put(name, new ClosableSink(federatedSink)));
+        federatedSinks = Collections.unmodifiableMap(closable);
         sink = new ClosableSink(target);
         channel = channels.builder(socket, worker).build();
         worker.execute(this::poll);
@@ -79,9 +97,15 @@ public final class ServerApiSource implements BundleSource {
                     .getBundle(REQUEST);
             backoff.reset();
             sink.sourceUp(false);
-            publish(bundle);
+            publish(bundle, trustDomain, sink);
+            if (!pollFederated()) {
+                next = min(backoff.next(), pollInterval);
+            }
         } catch (StatusRuntimeException e) {
-            sink.sourceDown(UnixSocketChannels.describe(e.getStatus()));
+            String error = UnixSocketChannels.describe(e.getStatus());
+            sink.sourceDown(error);
+            // The federated bundles come from the same server: it is down for them too.
+            federatedSinks.values().forEach(target -> target.sourceDown(error));
             // Otherwise the channel's own reconnect backoff (up to minutes) would fail our next polls fast.
             channel.resetConnectBackoff();
             next = min(backoff.next(), pollInterval);
@@ -96,7 +120,39 @@ public final class ServerApiSource implements BundleSource {
         }
     }
 
-    private void publish(Bundle bundle) {
+    /**
+     * One call per federated trust domain, each reported to its own sink only: a missing or failing one
+     * touches no other. False when a call failed, so the next poll comes sooner.
+     */
+    private boolean pollFederated() {
+        boolean allAnswered = true;
+        for (Map.Entry<String, ClosableSink> entry : federatedSinks.entrySet()) {
+            String name = entry.getKey();
+            ClosableSink target = entry.getValue();
+            try {
+                Bundle bundle = BundleGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                        .getFederatedBundle(GetFederatedBundleRequest.newBuilder().setTrustDomain(name)
+                                .setOutputMask(BundleMask.newBuilder().setJwtAuthorities(true)).build());
+                target.sourceUp(false);
+                publish(bundle, name, target);
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                    target.sourceUp(false);
+                    target.absent("the server holds no federated bundle for " + name);
+                } else {
+                    allAnswered = false;
+                    target.sourceDown("GetFederatedBundle " + UnixSocketChannels.describe(e.getStatus()));
+                }
+            } catch (RuntimeException e) {
+                allAnswered = false;
+                SourceThreads.report(target, "GetFederatedBundle failed", e);
+            }
+        }
+        return allAnswered;
+    }
+
+    private void publish(Bundle bundle, String trustDomain, ClosableSink sink) {
         if (!trustDomain.equals(bundle.getTrustDomain())) {
             sink.refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING,
                     "the server's bundle is for trust domain \"" + LogSanitiser.clean(bundle.getTrustDomain())
@@ -125,6 +181,7 @@ public final class ServerApiSource implements BundleSource {
         if (target != null) {
             target.close();
         }
+        federatedSinks.values().forEach(ClosableSink::close);
         worker.shutdownNow();
         ManagedChannel open = channel;
         if (open != null) {

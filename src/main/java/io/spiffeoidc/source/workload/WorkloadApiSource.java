@@ -8,9 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
-import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
-import io.spiffeoidc.bundle.RefusalReason;
 import io.spiffeoidc.source.Backoff;
 import io.spiffeoidc.source.BundleSource;
 import io.spiffeoidc.logging.LogSanitiser;
@@ -24,6 +22,9 @@ import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -74,7 +75,8 @@ public final class WorkloadApiSource implements BundleSource {
     private final ScheduledThreadPoolExecutor worker = SourceThreads.worker("workload-api-source");
     private final UnixSocketChannels channels = new UnixSocketChannels("workload-api-io");
     private final Metadata headers = new Metadata();
-    private volatile ClosableSink sink;
+    // Trust domain ID -> sink, the primary first. One stream carries every trust domain's bundle.
+    private volatile Map<String, ClosableSink> sinks = Map.of();
 
     private volatile DirectoryWatch watch;
 
@@ -102,12 +104,25 @@ public final class WorkloadApiSource implements BundleSource {
 
     @Override
     public String describe() {
-        return "workload API unix://" + socket + " (bundle of " + trustDomainId + ")";
+        Map<String, ClosableSink> known = sinks;
+        return "workload API unix://" + socket + " (bundle" + (known.size() > 1 ? "s of " + String.join(", ", known.keySet())
+                : " of " + trustDomainId) + ")";
     }
 
     @Override
     public void start(BundleSink target) {
-        this.sink = new ClosableSink(target);
+        start(target, Map.of());
+    }
+
+    /**
+     * Publishes the primary trust domain to {@code target} and each federated trust domain ID of
+     * {@code federated} ("spiffe://partner.example") to its own sink, all from the one stream.
+     */
+    public void start(BundleSink target, Map<String, BundleSink> federated) {
+        Map<String, ClosableSink> all = new LinkedHashMap<>();
+        all.put(trustDomainId, new ClosableSink(target));
+        federated.forEach((id, federatedSink) -> all.put(id, new ClosableSink(federatedSink)));
+        this.sinks = Collections.unmodifiableMap(all);
         Path name = socket.getFileName();
         watch = DirectoryWatch.start(socket.getParent(), "workload-api-watch", name::equals, this::socketChanged,
                 "reconnecting on the backoff alone");
@@ -147,7 +162,7 @@ public final class WorkloadApiSource implements BundleSource {
             if (channel != null) {
                 channel.shutdownNow();
             }
-            SourceThreads.report(sink, "the bundle stream could not be opened", e);
+            reportToAll("the bundle stream could not be opened", e);
             scheduleReconnect();
         }
     }
@@ -193,15 +208,22 @@ public final class WorkloadApiSource implements BundleSource {
         }
     }
 
+    /** Each trust domain's entry goes to its own sink only, so one bad or missing entry touches no other. */
     private void deliver(JWTBundlesResponse response) {
-        ByteString bundle = response.getBundlesMap().get(trustDomainId);
-        if (bundle == null) {
-            sink.refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING,
-                    "the agent sent no bundle for " + trustDomainId + " (it sent " + trustDomains(response) + ")"));
-            return;
-        }
-        sink.sourceUp(true);
-        sink.offerDocument(bundle.toByteArray());
+        sinks.forEach((id, target) -> {
+            ByteString bundle = response.getBundlesMap().get(id);
+            if (bundle == null) {
+                target.absent("the agent sent no bundle for " + id + " (it sent " + trustDomains(response) + ")");
+                return;
+            }
+            target.sourceUp(true);
+            target.offerDocument(bundle.toByteArray());
+        });
+    }
+
+    /** The stream is shared: its failure is every trust domain's. */
+    private void reportToAll(String what, RuntimeException failure) {
+        sinks.values().forEach(target -> SourceThreads.report(target, what, failure));
     }
 
     private static String trustDomains(JWTBundlesResponse response) {
@@ -271,12 +293,13 @@ public final class WorkloadApiSource implements BundleSource {
             try {
                 firstMessageTimer.cancel(false);
                 channel.shutdownNow();
-                sink.sourceDown(overdue
+                String error = overdue
                         ? "DEADLINE_EXCEEDED: the agent accepted the call but sent no bundle within "
                                 + timings.firstMessageDeadline().toMillis() + " ms"
-                        : UnixSocketChannels.describe(status));
+                        : UnixSocketChannels.describe(status);
+                sinks.values().forEach(target -> target.sourceDown(error));
             } catch (RuntimeException e) {
-                SourceThreads.report(sink, "the end of the bundle stream could not be handled", e);
+                reportToAll("the end of the bundle stream could not be handled", e);
             } finally {
                 if (socketAppeared) {
                     backoff.reset();
@@ -288,10 +311,7 @@ public final class WorkloadApiSource implements BundleSource {
 
     @Override
     public void close() {
-        ClosableSink target = sink;
-        if (target != null) {
-            target.close();
-        }
+        sinks.values().forEach(ClosableSink::close);
         ManagedChannel open = null;
         try {
             DirectoryWatch watching = watch;

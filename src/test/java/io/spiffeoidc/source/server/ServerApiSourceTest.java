@@ -129,6 +129,32 @@ class ServerApiSourceTest {
     }
 
     @Test
+    void pollsEachFederatedBundleForItsOwnPublisherAndReportsADeletedOneAsMissing() {
+        BundlePublisher partner = new BundlePublisher("server-api", "partner.example", true, Clock.systemUTC());
+        PublisherWaits partnerWaits = new PublisherWaits(partner, () -> "server calls " + server.calls());
+        server.setBundle("example.org", List.of(key(TestBundles.ec("local"), NO_EXPIRY, false)));
+        // The same kid in two trust domains is two different keys, published apart.
+        server.setFederatedBundle("partner.example", List.of(key(TestBundles.ec("local"), NO_EXPIRY, false),
+                key(TestBundles.ec("partner"), NO_EXPIRY, false)));
+        server.start();
+        source.start(publisher, java.util.Map.of("partner.example", partner));
+        await.served("local");
+        partnerWaits.served("local", "partner");
+        assertTrue(!new String(publisher.current().jwks().body(), java.nio.charset.StandardCharsets.UTF_8)
+                .equals(new String(partner.current().jwks().body(), java.nio.charset.StandardCharsets.UTF_8)));
+
+        server.setFederatedBundle("partner.example", null);
+        partnerWaits.refused(RefusalReason.TRUST_DOMAIN_MISSING);
+        assertTrue(partner.absentSince().isPresent(), partnerWaits.state());
+        assertEquals(SourceState.UP, partner.sourceState(), "NOT_FOUND is an answer, not an outage");
+        assertEquals(0, publisher.refusedCount(RefusalReason.TRUST_DOMAIN_MISSING));
+
+        server.setFederatedBundle("partner.example", List.of(key(TestBundles.ec("partner-2"), NO_EXPIRY, false)));
+        partnerWaits.served("partner-2");
+        assertTrue(partner.absentSince().isEmpty());
+    }
+
+    @Test
     void takesTheSequenceAndRefreshHintFromTheServerAndRefusesARollbackUntilTheConnectionBreaks() {
         server.setBundle("example.org", List.of(key(TestBundles.ec("k1"), NO_EXPIRY, false)), 5, 90);
         server.start();

@@ -267,4 +267,30 @@ class WorkloadApiSourceTest {
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
+
+    @Test
+    void oneStreamFeedsEachTrustDomainItsOwnEntryAndAMissingOneTouchesNoOther() {
+        BundlePublisher partner = new BundlePublisher("workload-api", "partner.example", true, Clock.systemUTC());
+        PublisherWaits partnerWaits = new PublisherWaits(partner, () -> "agent calls " + agent.calls());
+        agent.setBundles(Map.of(
+                TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("local-1")).getBytes(StandardCharsets.UTF_8),
+                "spiffe://partner.example", TestBundles.jwks(TestBundles.ec("partner-1")).getBytes(StandardCharsets.UTF_8)));
+        agent.start();
+        source.start(publisher, Map.of("spiffe://partner.example", partner));
+        await.served("local-1");
+        partnerWaits.served("partner-1");
+
+        agent.setBundleOf("spiffe://partner.example", new byte[] {'{'});
+        partnerWaits.refused(RefusalReason.INVALID_JSON);
+        agent.removeBundleOf("spiffe://partner.example");
+        partnerWaits.refused(RefusalReason.TRUST_DOMAIN_MISSING);
+        assertTrue(partner.absentSince().isPresent(), partnerWaits.state());
+        assertEquals(List.of("partner-1"), partner.served().keyIds(), "the last good keys stay served in the grace period");
+
+        agent.setBundleOf(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("local-2")).getBytes(StandardCharsets.UTF_8));
+        await.served("local-2");
+        assertEquals(0, publisher.refusedCount(RefusalReason.INVALID_JSON) + publisher.refusedCount(RefusalReason.TRUST_DOMAIN_MISSING),
+                "nothing of the partner's trouble reached the primary trust domain");
+        assertEquals(1, agent.calls(), "one stream serves every trust domain");
+    }
 }
