@@ -1,5 +1,7 @@
 package io.spiffeoidc.config;
 
+import io.spiffeoidc.deploy.JvmOptions;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +37,12 @@ class StartupFailureIT {
     private static Outcome start(Map<String, String> env, List<String> launcher, Path jar)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(launcher);
-        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (Runtime.version().feature() >= 24) {
+            // What bin/start adds on these JVMs; given inline, since the unprivileged cases cannot read bin/.
+            command.addAll(JvmOptions.load(Path.of("bin/jvm25.options")));
+        }
+        command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("SPIFFE_") || name.startsWith("QUARKUS_"));
         // The production profile first needs its certificate files; plain-http reaches our own check directly.

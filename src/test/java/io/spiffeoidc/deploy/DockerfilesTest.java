@@ -101,7 +101,7 @@ class DockerfilesTest {
                 "--chown=185 target/quarkus-app/quarkus/ /deployments/quarkus/",
                 "--chown=185 target/quarkus-app/native/ /deployments/native/",
                 "--chown=185 --chmod=0755 bin/start /deployments/bin/start",
-                "--chown=185 bin/jvm.options /deployments/bin/jvm.options"), copies);
+                "--chown=185 bin/jvm.options bin/jvm25.options /deployments/bin/"), copies);
         assertEquals("[ \"/deployments/bin/start\" ]", last(jvm, "ENTRYPOINT").arguments());
     }
 

@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** bin/jvm.options as java reads an argument file: blank-separated options, # to the end of a line a comment. */
-final class JvmOptions {
+public final class JvmOptions {
 
     static final Path FILE = Path.of("bin/jvm.options");
 
@@ -16,8 +16,13 @@ final class JvmOptions {
     }
 
     static List<String> load() {
+        return load(FILE);
+    }
+
+    /** The options of any of the launcher's argument files (bin/jvm.options, bin/jvm25.options). */
+    public static List<String> load(Path file) {
         try {
-            return Files.readAllLines(FILE).stream().map(line -> line.replaceFirst("#.*", "").strip())
+            return Files.readAllLines(file).stream().map(line -> line.replaceFirst("#.*", "").strip())
                     .filter(line -> !line.isEmpty()).flatMap(line -> Arrays.stream(line.split("\\s+"))).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
