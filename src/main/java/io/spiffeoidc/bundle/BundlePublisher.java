@@ -361,13 +361,15 @@ public final class BundlePublisher implements BundleSink {
 
     private void stopServing(String reason) {
         PublishedBundle previous = current;
+        String before = withdrawal;
+        // The reason first: a reader that sees no keys must also see why, never "no keys yet".
+        withdrawal = reason;
         current = null;
         cancelExpiryTimer();
-        if (!reason.equals(withdrawal) || previous != null) {
+        if (!reason.equals(before) || previous != null) {
             LOG.warnf("Serving no keys from %s: %s%s", from(), reason,
                     previous == null ? "" : "; withdrew " + kidList(previous.keyIds()));
         }
-        withdrawal = reason;
     }
 
     /** Takes {@code kids} out of the served set at once; serves nothing if no key is left. */
