@@ -20,11 +20,11 @@ for _ in $(seq 1 100); do grep -q '^control-port=' "$OUT/agent.out" 2>/dev/null 
 CONTROL=$(sed -n 's/^control-port=//p' "$OUT/agent.out")
 
 PORT=$(free_port)
-QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE=1 SPIFFE_OIDC_SOURCE=workload-api SPIFFE_ENDPOINT_SOCKET="unix://$SOCKET" SPIFFE_OIDC_TRUST_DOMAIN=example.org \
+SPIFFE_OIDC_SOURCE=workload-api SPIFFE_ENDPOINT_SOCKET="unix://$SOCKET" SPIFFE_OIDC_TRUST_DOMAIN=example.org \
 SPIFFE_OIDC_ISSUER="https://localhost:$PORT" QUARKUS_HTTP_SSL_PORT="$PORT" QUARKUS_HTTP_PORT="$(free_port)" \
 QUARKUS_MANAGEMENT_PORT="$(free_port)" QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_CERT="$OUT/cert.pem" \
 QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_KEY="$OUT/key.pem" \
-  taskset -c 0 java -Xmx128m -XX:+UseSerialGC -jar target/quarkus-app/quarkus-run.jar >>"$LOG" 2>&1 &
+  JAVA_OPTS_EXTRA="-XX:MaxRAM=${MEMORY_LIMIT:-512m}" taskset -c 0 bin/start >>"$LOG" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 600); do
   curl -fsS --cacert "$OUT/ca.pem" -o /dev/null "https://localhost:$PORT/keys" 2>/dev/null && break

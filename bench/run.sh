@@ -3,29 +3,40 @@
 # Vert.x HTTPS server, side by side in one run on this machine. Servers are pinned to CPU 0, the load
 # generator to CPU 1. Writes bench/RESULTS.md and prints the headline ratios last.
 #
-#   bench/run.sh           full run (about 12 minutes)
-#   bench/run.sh --smoke   at most about a minute: the service and nginx, one short run each
-#   bench/run.sh --prepare installs the tools and builds what the runs need, then stops (CI runs it
-#                          before the timed smoke run, so a fresh machine's downloads are not timed)
+#   bench/run.sh              full run (about 15 minutes)
+#   bench/run.sh --smoke      at most about a minute and a half: the service and nginx, one short run each
+#   bench/run.sh --ab REV     also builds git revision REV's jar in a temporary worktree and loads it in
+#                             the same interleaved rounds (A/B table); combines with --smoke
+#   bench/run.sh --prepare    installs the tools and builds what the runs need, then stops (CI runs it
+#                             before the timed smoke run, so a fresh machine's downloads are not timed)
 #
-# The load runs go round-robin over the servers (run 1 of every server, then run 2, ...), so a slow
-# minute on a shared machine hits every server alike; the servers not under load stay up and idle.
-# Talks only to 127.0.0.1; every process it starts is stopped on exit.
+# The service runs as the image runs it: bin/start (bin/jvm.options, JDK 25 and its AOT cache when
+# present), with the Deployment's memory limit emulated (MEMORY_LIMIT, -XX:MaxRAM) and GC logging to
+# count full collections. The load runs go round-robin over the servers (run 1 of every server, then run
+# 2, ...), so a slow minute on a shared machine hits every server alike; the servers not under load stay
+# up and idle. Talks only to 127.0.0.1; every process it starts is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-MODE=full
-case "${1:-}" in
-  --smoke) MODE=smoke ;;
-  --prepare) MODE=prepare ;;
-  "") ;;
-  *) echo "usage: bench/run.sh [--smoke|--prepare]" >&2; exit 2 ;;
-esac
+MODE=full AB_REV= COMMAND="bench/run.sh${*:+ $*}"
+while (($#)); do
+  case $1 in
+    --smoke) MODE=smoke ;;
+    --prepare) MODE=prepare ;;
+    --ab) AB_REV=${2:?--ab needs a git revision}; shift ;;
+    *) echo "usage: bench/run.sh [--smoke|--prepare] [--ab REV]" >&2; exit 2 ;;
+  esac
+  shift
+done
 OUT="$ROOT/bench/out"
 rm -rf "$OUT" && mkdir -p "$OUT"
 SERVER_CPU=0
 LOAD_CPU=$(($(nproc) > 1 ? 1 : 0)) # one core: no separate core for the load, and the report says so
-JVM_FLAGS=(-Xmx128m -XX:+UseSerialGC)
+# deploy/openshift/deployment.yaml's memory limit (OpenShiftManifestsTest checks that they agree).
+MEMORY_LIMIT=512m
+JDK17=${JDK17_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
+JDK25=${JDK25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+[[ -x $JDK25/bin/java ]] || JDK25=
 CONNECTIONS=64
 # Warm-up is several short wrk runs rather than one long one: each run opens and closes its connections,
 # and until the JIT has compiled those paths too, the first measured run pays for recompilation.
@@ -69,9 +80,28 @@ if [[ ! -s target/test-classpath.txt || pom.xml -nt target/test-classpath.txt ]]
   touch target/test-classpath.txt # the plugin leaves an unchanged file alone, mtime included
 fi
 [[ $MODE != prepare ]] || { log "prepared"; exit 0; }
+# nginx's worker runs as an unprivileged user, which may not traverse the checkout's parents (a home
+# directory or a mktemp -d folder is mode 0700): what it serves lives in a directory of its own under /tmp.
+WORK=$(mktemp -d /tmp/spiffe-oidc-bench.XXXXXX)
+chmod 755 "$WORK"
 CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
 # The bare server gets only what it needs, so its start-up is not slowed by the test classpath.
 BARE_CP="target/test-classes:$(tr ':' '\n' <target/test-classpath.txt | grep -E '/(vertx-core|netty-|jackson-core)' | paste -sd:)"
+# The AOT cache (./mvnw verify writes one on JDK 25): made here as the image makes it when it is missing.
+if [[ $MODE == full && -n $JDK25 && ! -f target/quarkus-app/app.aot ]]; then
+  log "training the AOT cache (ImageTraining, as in Dockerfile.jvm)"
+  "$JDK25/bin/java" -cp "$CP" io.spiffeoidc.aot.ImageTraining bin/start target/quarkus-app >"$OUT/aot-training.log" 2>&1
+fi
+if [[ -n $AB_REV ]]; then
+  # The other revision's jar, built in a temporary worktree and started with this revision's launcher,
+  # so the comparison is of the code alone. Its build takes a few minutes.
+  AB_DIR=$(mktemp -d /tmp/bench-ab.XXXXXX)
+  AB_COMMIT=$(git rev-parse --short "$AB_REV^{commit}")
+  git worktree add --detach -q "$AB_DIR" "$AB_COMMIT"
+  trap 'cleanup; rm -rf "$WORK"; git worktree remove --force "$AB_DIR" 2>/dev/null || true' EXIT
+  log "building $AB_REV ($AB_COMMIT) in $AB_DIR"
+  (cd "$AB_DIR" && ./mvnw -q -B -ntp -DskipTests package >"$OUT/ab-build.log" 2>&1)
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_200() { # url, seconds
@@ -93,26 +123,63 @@ openssl x509 -req -in "$OUT/leaf.csr" -CA "$OUT/ca.pem" -CAkey "$OUT/ca-key.pem"
   -out "$OUT/cert.pem" 2>/dev/null
 for n in 1 3 10 100; do java -cp "$CP" io.spiffeoidc.bench.BenchKeys "$OUT/keys-$n" "$n"; done
 
-start_service() { # port bundle [extra JVM flags...] -> pid in SERVICE_PID
-  local port=$1 bundle=$2
-  shift 2
-  # One event loop for the one core it is pinned to, as deploy/openshift/deployment.yaml sets it.
-  QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE=1 SPIFFE_OIDC_SOURCE=file SPIFFE_OIDC_FILE_PATH="$bundle" SPIFFE_OIDC_ISSUER="https://localhost:$port" \
-  SPIFFE_OIDC_DOMAINS=localhost QUARKUS_HTTP_SSL_PORT="$port" QUARKUS_HTTP_INSECURE_REQUESTS=disabled \
-  QUARKUS_HTTP_PORT="$(free_port)" QUARKUS_MANAGEMENT_PORT="$(free_port)" \
-    taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" "$@" -Dquarkus.tls.public.key-store.pem.0.cert="$OUT/cert.pem" \
-    -Dquarkus.tls.public.key-store.pem.0.key="$OUT/key.pem" -jar target/quarkus-app/quarkus-run.jar >>"$OUT/service.log" 2>&1 &
+# The service as the image starts it (bin/start), under the Deployment's memory limit, with a GC log.
+# The event-loop count is bin/start's: one per CPU it may use, i.e. one on the pinned core.
+start_service() { # name port bundle [VAR=value ...] -> pid in SERVICE_PID; JVM_EXTRA adds JVM options
+  local name=$1 port=$2 bundle=$3
+  shift 3
+  env "$@" SPIFFE_OIDC_SOURCE=file SPIFFE_OIDC_FILE_PATH="$bundle" SPIFFE_OIDC_ISSUER="https://localhost:$port" \
+    SPIFFE_OIDC_DOMAINS=localhost QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_SSL_PORT="$port" \
+    QUARKUS_HTTP_INSECURE_REQUESTS=disabled QUARKUS_HTTP_PORT="$(free_port)" QUARKUS_MANAGEMENT_PORT="$(free_port)" \
+    QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_CERT="$OUT/cert.pem" QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_KEY="$OUT/key.pem" \
+    JAVA_OPTS_EXTRA="-XX:MaxRAM=$MEMORY_LIMIT -Xlog:gc:file=$OUT/gc-$name.log ${JVM_EXTRA:-}" \
+    taskset -c $SERVER_CPU bin/start >>"$OUT/service-$name.log" 2>&1 &
   SERVICE_PID=$!
   PIDS+=("$SERVICE_PID")
 }
 
-start_bare() { # port [extra JVM flags...] -> pid in BARE_PID
-  local port=$1
-  shift
-  taskset -c $SERVER_CPU java "${JVM_FLAGS[@]}" "$@" -cp "$BARE_CP" io.spiffeoidc.bench.BareVertxServer "$port" \
-    "$OUT/cert.pem" "$OUT/key.pem" "$OUT/keys.json" "$OUT/discovery.json" >>"$OUT/bare.log" 2>&1 &
+# The reference: JDK 17 with the same JVM settings and memory limit as the service.
+start_bare() { # port -> pid in BARE_PID
+  taskset -c $SERVER_CPU "$JDK17/bin/java" @bin/jvm.options -XX:MaxRAM=$MEMORY_LIMIT -cp "$BARE_CP" \
+    io.spiffeoidc.bench.BareVertxServer "$1" "$OUT/cert.pem" "$OUT/key.pem" "$OUT/keys.json" "$OUT/discovery.json" \
+    >>"$OUT/bare.log" 2>&1 &
   BARE_PID=$!
   PIDS+=("$BARE_PID")
+}
+
+# nginx, one worker on the server core, serving the files under its root as application/json.
+start_nginx() { # name port root (under $WORK) -> pid in NGINX_PID
+  local dir="$WORK/nginx-$1"
+  mkdir -p "$dir/tmp"
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
+  keepalive_requests 10000000;
+  server {
+    listen 127.0.0.1:$2 ssl;
+    ssl_certificate $OUT/cert.pem;
+    ssl_certificate_key $OUT/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root $3;
+    default_type application/json;
+    add_header Cache-Control "public, max-age=300";
+  }
+}
+CONF
+  chmod -R a+rX "$WORK"
+  taskset -c $SERVER_CPU nginx -c "$dir/nginx.conf" >>"$OUT/nginx.log" 2>&1 &
+  NGINX_PID=$!
+  PIDS+=("$NGINX_PID")
+}
+full_gcs() { # gc log -> full collections in it
+  grep -c 'Pause Full' "$1" 2>/dev/null || true
 }
 steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
 all_ticks() { awk '/^cpu / { n = 0; for (i = 2; i <= NF; i++) n += $i; print n }' /proc/stat; }
@@ -147,48 +214,29 @@ summarise() { # name -> appends "name rps p50 p99 errors" (medians, errors summe
 
 # ---- 1. every server up at once, same core, same certificate, same bytes --------------------------------
 PORT=$(free_port)
-start_service "$PORT" "$OUT/keys-3/bundle.json"
+start_service main "$PORT" "$OUT/keys-3/bundle.json"
 wait_200 "https://localhost:$PORT/keys" 60
 curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" -o "$OUT/keys.json"
 curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/.well-known/openid-configuration" -o "$OUT/discovery.json"
 log "JWKS: $(wc -c <"$OUT/keys.json") bytes, discovery document: $(wc -c <"$OUT/discovery.json") bytes"
+MAIN_PID=$SERVICE_PID
 SERVERS=(service) KEYS_URL=("https://localhost:$PORT/keys")
 DISCOVERY_URL=("https://localhost:$PORT/.well-known/openid-configuration")
 
-# nginx's worker runs as an unprivileged user, which may not traverse the checkout's parents (a home
-# directory or a mktemp -d folder is mode 0700): what it serves lives in a directory of its own under /tmp.
-WORK=$(mktemp -d /tmp/spiffe-oidc-bench.XXXXXX)
-chmod 755 "$WORK"
-NGINX="$WORK/nginx"
-mkdir -p "$NGINX/root/.well-known" "$NGINX/tmp" "$OUT/nginx"
-cp "$OUT/keys.json" "$NGINX/root/keys"
-cp "$OUT/discovery.json" "$NGINX/root/.well-known/openid-configuration"
-chmod -R a+rX "$NGINX"
+if [[ -n $AB_REV ]]; then
+  AB_PORT=$(free_port)
+  start_service base "$AB_PORT" "$OUT/keys-3/bundle.json" APP_HOME="$AB_DIR/target/quarkus-app" SPIFFE_OIDC_AOT=off
+  wait_200 "https://localhost:$AB_PORT/keys" 60
+  SERVERS+=(base) KEYS_URL+=("https://localhost:$AB_PORT/keys")
+  DISCOVERY_URL+=("https://localhost:$AB_PORT/.well-known/openid-configuration")
+fi
+
+NGINX_ROOT="$WORK/nginx-root"
+mkdir -p "$NGINX_ROOT/.well-known"
+cp "$OUT/keys.json" "$NGINX_ROOT/keys"
+cp "$OUT/discovery.json" "$NGINX_ROOT/.well-known/openid-configuration"
 NGINX_PORT=$(free_port)
-cat >"$OUT/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $OUT/nginx/nginx.pid;
-error_log $OUT/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $NGINX/tmp; proxy_temp_path $NGINX/tmp; fastcgi_temp_path $NGINX/tmp;
-  uwsgi_temp_path $NGINX/tmp; scgi_temp_path $NGINX/tmp;
-  keepalive_requests 10000000;
-  server {
-    listen 127.0.0.1:$NGINX_PORT ssl;
-    ssl_certificate $OUT/cert.pem;
-    ssl_certificate_key $OUT/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    root $NGINX/root;
-    default_type application/json;
-    add_header Cache-Control "public, max-age=300";
-  }
-}
-CONF
-taskset -c $SERVER_CPU nginx -c "$OUT/nginx/nginx.conf" >>"$OUT/nginx.log" 2>&1 &
-PIDS+=($!)
+start_nginx main "$NGINX_PORT" "$NGINX_ROOT"
 wait_200 "https://localhost:$NGINX_PORT/keys" 20
 SERVERS+=(nginx) KEYS_URL+=("https://localhost:$NGINX_PORT/keys")
 DISCOVERY_URL+=("https://localhost:$NGINX_PORT/.well-known/openid-configuration")
@@ -203,7 +251,7 @@ if [[ $MODE == full ]]; then
   SERVERS+=(peer) KEYS_URL+=("https://localhost:$NODE_PORT/jwks")
   DISCOVERY_URL+=("https://localhost:$NODE_PORT/.well-known/openid-configuration")
 
-  # bare Vert.x HTTPS server, same JDK and flags, same bytes
+  # bare Vert.x HTTPS server, JDK 17, same JVM settings, same bytes
   BARE_PORT=$(free_port)
   start_bare "$BARE_PORT"
   wait_200 "https://localhost:$BARE_PORT/keys" 30
@@ -217,6 +265,7 @@ for i in "${!SERVERS[@]}"; do
   warm "${DISCOVERY_URL[$i]}" $(((WARMUP_RUNS + 1) / 2))
 done
 STEAL0=$(steal_ticks) ALL0=$(all_ticks)
+FULL_GC0=$(full_gcs "$OUT/gc-main.log")
 for run in $(seq 1 $RUNS); do
   for i in "${!SERVERS[@]}"; do
     measure "${SERVERS[$i]}-keys" "${KEYS_URL[$i]}" "$run"
@@ -225,84 +274,131 @@ for run in $(seq 1 $RUNS); do
 done
 STEAL_PCT=$(awk -v s=$(($(steal_ticks) - STEAL0)) -v a=$(($(all_ticks) - ALL0)) 'BEGIN { printf "%.1f", (a > 0 ? 100 * s / a : 0) }')
 for server in "${SERVERS[@]}"; do summarise "$server-keys"; summarise "$server-discovery"; done
-RSS_KB=$(ps -o rss= -p "$SERVICE_PID" | tr -d ' ')
+RSS_KB=$(ps -o rss= -p "$MAIN_PID" | tr -d ' ')
+FULL_GC_MEASURED=$(($(full_gcs "$OUT/gc-main.log") - FULL_GC0))
+FULL_GC_ALL=$(full_gcs "$OUT/gc-main.log")
+HEAP_MAX=$(grep -m1 -o 'Heap Max Capacity: [0-9A-Za-z]*' "$OUT/gc-main.log" 2>/dev/null || true)
 cleanup
 PIDS=()
 
 if [[ $MODE == full ]]; then
-  # ---- 2. start-up to the first HTTPS 200 on /keys: 5 starts each, median ------------------------------
-  # The AppCDS variant maps the classes a first start loaded (training run: start, one request, stop):
-  # the recipe in docs/operations.md (Tuning), for images that can afford one extra start at build time.
-  PORT=$(free_port)
-  start_service "$PORT" "$OUT/keys-3/bundle.json" -XX:ArchiveClassesAtExit="$OUT/service-cds.jsa"
-  wait_200 "https://localhost:$PORT/keys" 60
-  stop "$SERVICE_PID"
-  startup_service=() startup_cds=() startup_bare=()
+  # ---- 2. start-up to the first HTTPS 200 on /keys: 5 starts of each variant, interleaved, median --------
+  # JDK 17 and JDK 25 without a cache, JDK 25 with the AOT cache (SPIFFE_OIDC_AOT=require: a start the
+  # JVM cannot map the cache for fails instead of counting as a plain start; its -Xlog:aot lines are
+  # the proof), bare Vert.x on JDK 17 and nginx.
+  STARTUP_KINDS=(jdk17 jdk25 jdk25-aot bare-vertx nginx)
+  [[ -n $JDK25 && -f target/quarkus-app/app.aot ]] || STARTUP_KINDS=(jdk17 bare-vertx nginx)
+  declare -A STARTUP
+  start_once() { # kind index -> start time in ms on stdout
+    local port t0 ms
+    port=$(free_port)
+    t0=$(date +%s%N)
+    case $1 in
+      jdk17) start_service "startup-$1" "$port" "$OUT/keys-3/bundle.json" JAVA_HOME="$JDK17" ;;
+      jdk25) start_service "startup-$1" "$port" "$OUT/keys-3/bundle.json" JAVA_HOME="$JDK25" SPIFFE_OIDC_AOT=off ;;
+      jdk25-aot) JVM_EXTRA="-Xlog:aot:file=$OUT/aot-start-$2.log" \
+        start_service "startup-$1" "$port" "$OUT/keys-3/bundle.json" JAVA_HOME="$JDK25" SPIFFE_OIDC_AOT=require ;;
+      bare-vertx) start_bare "$port"; SERVICE_PID=$BARE_PID ;;
+      nginx) start_nginx "startup-$2" "$port" "$NGINX_ROOT"; SERVICE_PID=$NGINX_PID ;;
+    esac
+    ms=$(python3 bench/probe.py "https://localhost:$port/keys" "$OUT/ca.pem" "$t0")
+    stop "$SERVICE_PID"
+    echo "$ms"
+  }
   for i in 1 2 3 4 5; do
-    PORT=$(free_port)
-    t0=$(date +%s%N)
-    start_service "$PORT" "$OUT/keys-3/bundle.json"
-    startup_service+=("$(python3 bench/probe.py "https://localhost:$PORT/keys" "$OUT/ca.pem" "$t0")")
-    stop "$SERVICE_PID"
-    PORT=$(free_port)
-    t0=$(date +%s%N)
-    start_service "$PORT" "$OUT/keys-3/bundle.json" -XX:SharedArchiveFile="$OUT/service-cds.jsa"
-    startup_cds+=("$(python3 bench/probe.py "https://localhost:$PORT/keys" "$OUT/ca.pem" "$t0")")
-    stop "$SERVICE_PID"
-    BARE_PORT=$(free_port)
-    t0=$(date +%s%N)
-    start_bare "$BARE_PORT"
-    startup_bare+=("$(python3 bench/probe.py "https://localhost:$BARE_PORT/keys" "$OUT/ca.pem" "$t0")")
-    stop "$BARE_PID"
+    for kind in "${STARTUP_KINDS[@]}"; do STARTUP[$kind]+="$(start_once "$kind" "$i") "; done
   done
-  STARTUP_SERVICE=$(printf '%s\n' "${startup_service[@]}" | median)
-  STARTUP_CDS=$(printf '%s\n' "${startup_cds[@]}" | median)
-  STARTUP_BARE=$(printf '%s\n' "${startup_bare[@]}" | median)
-  log "start-up ms: service ${startup_service[*]} (median $STARTUP_SERVICE), with AppCDS ${startup_cds[*]} (median $STARTUP_CDS), bare Vert.x ${startup_bare[*]} (median $STARTUP_BARE)"
+  for kind in "${STARTUP_KINDS[@]}"; do
+    echo "$kind $(printf '%s\n' ${STARTUP[$kind]} | median) ${STARTUP[$kind]}" >>"$OUT/startup.txt"
+    log "start-up $kind: ${STARTUP[$kind]}(median $(printf '%s\n' ${STARTUP[$kind]} | median) ms)"
+  done
+  AOT_PROOF=$(grep -h -m1 'Opened AOT cache' "$OUT"/aot-start-*.log 2>/dev/null | head -1 || true)
 
-  # ---- 3. cost against key-set size ------------------------------------------------------------------
+  # ---- 3. cost against key-set size: the service and nginx with the same 1, 10 and 100 key documents ----
+  mkdir -p "$WORK/nginx-sizes-root"
+  SIZE_SERVERS=() SIZE_URLS=()
   for n in 1 10 100; do
     PORT=$(free_port)
-    start_service "$PORT" "$OUT/keys-$n/bundle.json"
+    start_service "keys-$n" "$PORT" "$OUT/keys-$n/bundle.json"
     wait_200 "https://localhost:$PORT/keys" 60
-    warm "https://localhost:$PORT/keys" $WARMUP_RUNS
-    for run in $(seq 1 $RUNS); do measure "service-keys-$n" "https://localhost:$PORT/keys" "$run"; done
-    summarise "service-keys-$n"
-    echo "$n $(curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" | wc -c)" >>"$OUT/sizes.txt"
-    stop "$SERVICE_PID"
+    curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" -o "$WORK/nginx-sizes-root/keys-$n"
+    echo "$n $(wc -c <"$WORK/nginx-sizes-root/keys-$n")" >>"$OUT/sizes.txt"
+    SIZE_SERVERS+=("service-keys-$n") SIZE_URLS+=("https://localhost:$PORT/keys")
   done
+  NGINX_PORT=$(free_port)
+  start_nginx sizes "$NGINX_PORT" "$WORK/nginx-sizes-root"
+  wait_200 "https://localhost:$NGINX_PORT/keys-1" 20
+  for n in 1 10 100; do SIZE_SERVERS+=("nginx-keys-$n") SIZE_URLS+=("https://localhost:$NGINX_PORT/keys-$n"); done
+  for i in "${!SIZE_SERVERS[@]}"; do warm "${SIZE_URLS[$i]}" $WARMUP_RUNS; done
+  for run in $(seq 1 $RUNS); do
+    for i in "${!SIZE_SERVERS[@]}"; do measure "${SIZE_SERVERS[$i]}" "${SIZE_URLS[$i]}" "$run"; done
+  done
+  for name in "${SIZE_SERVERS[@]}"; do summarise "$name"; done
+  cleanup
+  PIDS=()
 
   # ---- 4. key propagation through the Workload API source ----------------------------------------------
-  PROPAGATION=$(bash bench/propagation.sh "$OUT" "$CP" 50 "$LOAD_CPU" "$WORK") || PROPAGATION="failed: see $OUT/propagation.log"
+  PROPAGATION=$(MEMORY_LIMIT=$MEMORY_LIMIT bash bench/propagation.sh "$OUT" "$CP" 50 "$LOAD_CPU" "$WORK") || PROPAGATION="failed: see $OUT/propagation.log"
   log "propagation: $PROPAGATION"
 fi
 
 # ---- report ---------------------------------------------------------------------------------------------
 field() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$OUT/load.txt"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-JDK=$(java -version 2>&1 | head -1)
+# bin/start's choice of JVM: JAVA_HOME, else the JDK 25.
+SERVICE_JDK=${JAVA_HOME:-$JDK25}
+JDK=$("${SERVICE_JDK:+$SERVICE_JDK/bin/}java" -version 2>&1 | sed -n 2p)
 {
   echo "# Benchmark results"
   echo
-  echo "Date: $(date -u +%Y-%m-%dT%H:%M:%SZ). Mode: $MODE. Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ { print $2 }') GiB. JDK: $JDK. JVM flags: ${JVM_FLAGS[*]}."
+  echo "Date: $(date -u +%Y-%m-%dT%H:%M:%SZ). Mode: $MODE. Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ { print $2 }') GiB. Commit: $(git rev-parse --short HEAD). Command: \`$COMMAND\`."
   echo
-  echo "Servers pinned to CPU $SERVER_CPU, all up at once, each loaded in turn; wrk on CPU $LOAD_CPU: \`taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency URL\`. Warm-up per server: $WARMUP_RUNS × ${WARMUP_SECONDS} s on /keys, $(((WARMUP_RUNS + 1) / 2)) × ${WARMUP_SECONDS} s on the discovery document; then $RUNS round(s) over all servers; the table gives the median of the rounds. TLS with one P-256 certificate for every server; JWKS of $(wc -c <"$OUT/keys.json") bytes (3 keys), the same bytes for this service, nginx and bare Vert.x. The service runs with one event loop (\`QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE=1\`), the bare Vert.x server with its one server instance. CPU time stolen by the hypervisor during the load rounds: ${STEAL_PCT} %. Command: \`bench/run.sh${1:+ $1}\`."
+  echo "The service runs as the image runs it: \`bin/start\` (JVM: $JDK; settings: \`$(grep -v '^#' bin/jvm.options | sed 's/ *#.*//' | grep . | paste -sd' ')\`; the AOT cache when present; one event loop per CPU it may use, here 1), with the Deployment's memory limit emulated: \`JAVA_OPTS_EXTRA=-XX:MaxRAM=$MEMORY_LIMIT\`. The bare Vert.x server runs on JDK 17 with the same settings."
+  echo
+  echo "Servers pinned to CPU $SERVER_CPU, all up at once, each loaded in turn; wrk on CPU $LOAD_CPU: \`taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency URL\`. Warm-up per server: $WARMUP_RUNS × ${WARMUP_SECONDS} s on /keys, $(((WARMUP_RUNS + 1) / 2)) × ${WARMUP_SECONDS} s on the discovery document; then $RUNS round(s) over all servers; the table gives the median of the rounds. TLS with one P-256 certificate for every server; JWKS of $(wc -c <"$OUT/keys.json") bytes (3 keys), the same bytes for every server but the peer. CPU time stolen by the hypervisor during the load rounds: ${STEAL_PCT} %."
   echo
   echo "| server | endpoint | requests/s | p50 ms | p99 ms | errors |"
   echo "|---|---|---:|---:|---:|---:|"
   while read -r name rps p50 p99 errors; do
+    [[ $name == *-keys-* ]] && continue
     echo "| ${name%-*} | ${name##*-} | $rps | $p50 | $p99 | $errors |"
   done <"$OUT/load.txt"
   echo
-  echo "Ratios: /keys requests/s service/nginx $(ratio "$(field service-keys 2)" "$(field nginx-keys 2)"), p99 service/nginx $(ratio "$(field service-keys 4)" "$(field nginx-keys 4)")."
+  for doc in keys discovery; do
+    echo "- $doc: requests/s service/nginx $(ratio "$(field service-$doc 2)" "$(field nginx-$doc 2)"), p99 service/nginx $(ratio "$(field service-$doc 4)" "$(field nginx-$doc 4)")."
+  done
+  echo "- Service after the load: resident memory $((RSS_KB / 1024)) MiB (target ≤ 160 MiB); full collections during the measured rounds: $FULL_GC_MEASURED, since start: $FULL_GC_ALL (\`-Xlog:gc\`, bench/out/gc-main.log${HEAP_MAX:+; $HEAP_MAX})."
+  if [[ -n $AB_REV ]]; then
+    echo
+    echo "A/B, same rounds: this revision ($(git rev-parse --short HEAD)) against $AB_REV ($AB_COMMIT), both started by this revision's bin/start without an AOT cache."
+    echo
+    echo "| endpoint | req/s this | req/s base | this/base | p99 ms this | p99 ms base | p99 this/base |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    for doc in keys discovery; do
+      echo "| $doc | $(field service-$doc 2) | $(field base-$doc 2) | $(ratio "$(field service-$doc 2)" "$(field base-$doc 2)") | $(field service-$doc 4) | $(field base-$doc 4) | $(ratio "$(field service-$doc 4)" "$(field base-$doc 4)") |"
+    done
+  fi
   if [[ $MODE == full ]]; then
-    echo "/keys requests/s service/node-oidc-provider $(ratio "$(field service-keys 2)" "$(field peer-keys 2)"), service/bare Vert.x $(ratio "$(field service-keys 2)" "$(field bare-vertx-keys 2)")."
+    echo "- /keys requests/s service/node-oidc-provider $(ratio "$(field service-keys 2)" "$(field peer-keys 2)"), service/bare Vert.x $(ratio "$(field service-keys 2)" "$(field bare-vertx-keys 2)")."
     echo
-    echo "Start-up to the first HTTPS 200 on /keys (5 starts each, interleaved, median, pinned to one core): service $STARTUP_SERVICE ms (${startup_service[*]}), service with an AppCDS archive from a training run $STARTUP_CDS ms (${startup_cds[*]}), bare Vert.x $STARTUP_BARE ms (${startup_bare[*]})."
+    echo "Start-up to the first HTTPS 200 on /keys (5 starts of each, interleaved, pinned to CPU $SERVER_CPU; from the launch to the first 200):"
     echo
-    echo "Resident memory of the service after the /keys and discovery load: $((RSS_KB / 1024)) MB."
+    echo "| variant | median ms | starts ms | / bare Vert.x |"
+    echo "|---|---:|---|---:|"
+    BARE_MEDIAN=$(awk '$1 == "bare-vertx" { print $2 }' "$OUT/startup.txt")
+    while read -r kind median rest; do
+      echo "| $kind | $median | $rest | $(ratio "$median" "$BARE_MEDIAN") |"
+    done <"$OUT/startup.txt"
     echo
-    echo "Key-set size (JWKS bytes): $(tr '\n' ' ' <"$OUT/sizes.txt")"
+    echo "AOT cache in use in every jdk25-aot start (\`SPIFFE_OIDC_AOT=require\`, \`-Xlog:aot\`): \`${AOT_PROOF:-no AOT start}\`"
+    echo
+    echo "Cost against key-set size, the same bytes from the service and nginx in the same rounds:"
+    echo
+    echo "| keys | JWKS bytes | service req/s | nginx req/s | service/nginx | service p99 ms | nginx p99 ms |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|"
+    while read -r n bytes; do
+      echo "| $n | $bytes | $(field service-keys-$n 2) | $(field nginx-keys-$n 2) | $(ratio "$(field service-keys-$n 2)" "$(field nginx-keys-$n 2)") | $(field service-keys-$n 4) | $(field nginx-keys-$n 4) |"
+    done <"$OUT/sizes.txt"
     echo
     echo "Key propagation (agent push to first /keys response with the new kid): $PROPAGATION"
   fi
@@ -316,4 +412,4 @@ JDK=$(java -version 2>&1 | head -1)
 [[ $MODE == full ]] && cp "$OUT/RESULTS.md" bench/RESULTS.md
 cat "$OUT/RESULTS.md"
 echo
-echo "HEADLINE /keys: service $(field service-keys 2) req/s = $(ratio "$(field service-keys 2)" "$(field nginx-keys 2)")x nginx; p99 $(field service-keys 4) ms = $(ratio "$(field service-keys 4)" "$(field nginx-keys 4)")x nginx"
+echo "HEADLINE /keys: service $(field service-keys 2) req/s = $(ratio "$(field service-keys 2)" "$(field nginx-keys 2)")x nginx; p99 $(field service-keys 4) ms = $(ratio "$(field service-keys 4)" "$(field nginx-keys 4)")x nginx; RSS $((RSS_KB / 1024)) MiB; full GCs measured $FULL_GC_MEASURED"

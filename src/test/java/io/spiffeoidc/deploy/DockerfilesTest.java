@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -86,9 +87,9 @@ class DockerfilesTest {
     }
 
     @Test
-    void jvmImageRunsTheFastJarAsUser185() throws IOException {
+    void jvmImageRunsTheQuarkusJarThroughTheLauncherAsUser185() throws IOException {
         List<Instruction> jvm = parse("Dockerfile.jvm");
-        assertPinnedBase(jvm, Set.of("registry.access.redhat.com/ubi9/openjdk-17-runtime"));
+        assertPinnedBase(jvm, Set.of("registry.access.redhat.com/ubi9/openjdk-25-runtime"));
         assertNonRoot(jvm, "185");
         assertExposesTheApplicationsPorts(jvm);
 
@@ -98,23 +99,55 @@ class DockerfilesTest {
                 "--chown=185 target/quarkus-app/*.jar /deployments/",
                 "--chown=185 target/quarkus-app/app/ /deployments/app/",
                 "--chown=185 target/quarkus-app/quarkus/ /deployments/quarkus/",
-                "--chown=185 target/quarkus-app/native/ /deployments/native/"), copies);
-        String env = all(jvm, "ENV").stream().map(Instruction::arguments).collect(Collectors.joining("\n"));
-        assertTrue(env.contains("JAVA_APP_JAR=\"/deployments/quarkus-run.jar\""), env);
-        assertTrue(env.contains("-Dquarkus.http.host=0.0.0.0"), env);
-        assertTrue(env.contains("-Djava.util.logging.manager=org.jboss.logmanager.LogManager"), env);
+                "--chown=185 target/quarkus-app/native/ /deployments/native/",
+                "--chown=185 --chmod=0755 bin/start /deployments/bin/start",
+                "--chown=185 bin/jvm.options /deployments/bin/jvm.options"), copies);
+        assertEquals("[ \"/deployments/bin/start\" ]", last(jvm, "ENTRYPOINT").arguments());
+    }
+
+    /**
+     * The JVM settings have one definition, bin/jvm.options, read by bin/start; the image adds none of its
+     * own (no JAVA_OPTS of the base image's run-java.sh, no JAVA_TOOL_OPTIONS), so what the benchmark and a
+     * workstation start with bin/start is what the image runs.
+     */
+    @Test
+    void theImageTakesItsJvmSettingsFromTheLauncherAlone() throws IOException {
+        List<Instruction> jvm = parse("Dockerfile.jvm");
+        for (Instruction env : all(jvm, "ENV")) {
+            assertFalse(env.arguments().matches("(?s).*\\b(JAVA_OPTS\\w*|JAVA_MAX_MEM_RATIO|JAVA_TOOL_OPTIONS|JDK_JAVA_OPTIONS)\\b.*"),
+                    "JVM settings belong in bin/jvm.options: " + env.arguments());
+        }
+        List<String> options = JvmOptions.load();
+        assertTrue(options.contains("-XX:+ExitOnOutOfMemoryError"), options.toString());
+        assertTrue(options.contains("-XX:-UsePerfData"), "no hsperfdata on a read-only root: " + options);
+        assertTrue(options.stream().anyMatch(o -> o.matches("-XX:\\+Use\\w+GC")), "a chosen collector: " + options);
+        assertTrue(options.stream().anyMatch(o -> o.startsWith("-XX:MaxRAMPercentage=")), "heap as a share of the limit: " + options);
+        assertTrue(options.stream().noneMatch(o -> o.startsWith("-Xmx") || o.startsWith("-XX:MaxRAM=")),
+                "a fixed heap would not follow the container's limit: " + options);
+        String launcher = Files.readString(Path.of("bin/start"));
+        assertTrue(launcher.contains("\"@$here/jvm.options\""), "bin/start passes bin/jvm.options to java");
+        assertTrue(launcher.contains("-XX:MaxRAM="), "bin/start bounds the heap when there is no memory limit");
         // A read-only root file system: Netty loads the shipped native libraries instead of extracting to /tmp.
-        assertTrue(env.contains("-Djava.library.path=/deployments/native"), env);
-        assertTrue(env.matches("(?s).*JAVA_MAX_MEM_RATIO=[1-8][0-9].*"), "heap as a share of the limit: " + env);
-        assertEquals("[ \"/opt/jboss/container/java/run/run-java.sh\" ]", last(jvm, "ENTRYPOINT").arguments());
+        assertTrue(launcher.contains("-Djava.library.path=$app/native"), "bin/start puts the shipped native libraries on the library path");
+    }
+
+    /** The benchmark measures what ships: it starts the service with the launcher, never with a java line of its own. */
+    @Test
+    void theBenchmarkStartsTheServiceWithTheLauncher() throws IOException {
+        for (String script : List.of("bench/run.sh", "bench/propagation.sh")) {
+            String text = Files.readString(Path.of(script));
+            assertFalse(Pattern.compile("-jar\\s+\\S*quarkus-run\\.jar").matcher(text).find(), script + " starts the jar itself");
+            assertTrue(text.contains("bin/start"), script + " does not use bin/start");
+        }
     }
 
     @Test
-    void theBuildProducesTheFastJarTheJvmImageCopies() {
-        // quarkus-run.jar with lib/, app/ and quarkus/ is the fast-jar; another packaging type would leave
-        // the COPY lines above copying nothing.
+    void theBuildProducesTheJarLayoutTheJvmImageCopies() {
+        // quarkus-run.jar with lib/, app/ and quarkus/ is the layout of both fast-jar and aot-jar (the
+        // type the AOT cache selects on JDK 25); another packaging type would leave the COPY lines above
+        // copying nothing.
         String type = AppProperties.load().get("quarkus.package.jar.type", "fast-jar");
-        assertEquals("fast-jar", type);
+        assertTrue(Set.of("fast-jar", "aot-jar").contains(type), type);
     }
 
     @Test
@@ -138,6 +171,7 @@ class DockerfilesTest {
         List<String> patterns = Files.readAllLines(Path.of(".dockerignore")).stream().map(String::strip)
                 .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
         assertEquals("*", patterns.get(0), "exclude everything first");
-        assertEquals(Set.of("!target/*-runner", "!target/quarkus-app/*"), Set.copyOf(patterns.subList(1, patterns.size())));
+        assertEquals(Set.of("!target/*-runner", "!target/quarkus-app/*", "!target/aot-training/*", "!bin/start",
+                "!bin/jvm.options"), Set.copyOf(patterns.subList(1, patterns.size())));
     }
 }

@@ -451,6 +451,34 @@ class OpenShiftManifestsTest {
         assertNotNull(resources.getRequests().get("cpu"));
     }
 
+    /**
+     * The pod runs the image's launcher as it is: no command or args in place of its entrypoint, and no
+     * JVM settings or event-loop count in the environment, which bin/jvm.options and bin/start define
+     * once for the image, the benchmark and a workstation alike.
+     */
+    @Test
+    void thePodRunsTheImagesLauncherWithItsJvmSettings() throws IOException {
+        assertTrue(container.getCommand() == null || container.getCommand().isEmpty(), "command: " + container.getCommand());
+        assertTrue(container.getArgs() == null || container.getArgs().isEmpty(), "args: " + container.getArgs());
+        List<String> names = new ArrayList<>(container.getEnv().stream().map(EnvVar::getName).toList());
+        names.addAll(config.getData().keySet());
+        for (String name : names) {
+            assertFalse(name.matches("JAVA_\\w*|JDK_JAVA_OPTIONS|QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE"),
+                    name + " would override the launcher's settings (bin/jvm.options, bin/start)");
+        }
+    }
+
+    /** The benchmark emulates this Deployment's memory limit, so its memory and latency are the pod's. */
+    @Test
+    void theBenchmarkEmulatesTheDeploymentsMemoryLimit() throws IOException {
+        Quantity limit = container.getResources().getLimits().get("memory");
+        Matcher emulated = Pattern.compile("(?m)^MEMORY_LIMIT=(\\d+)m\\b").matcher(Files.readString(Path.of("bench/run.sh")));
+        assertTrue(emulated.find(), "bench/run.sh sets no MEMORY_LIMIT=<n>m");
+        assertEquals(limit.getNumericalAmount().longValueExact(), Long.parseLong(emulated.group(1)) * 1024 * 1024,
+                "bench/run.sh's MEMORY_LIMIT against the Deployment's " + limit);
+        assertNotNull(JvmOptions.value("MaxRAMPercentage"), "bin/jvm.options sizes the heap as a share of the limit");
+    }
+
     @Test
     void networkPolicyAdmitsTheRouterToHttpsAndOnlyMonitoringToTheManagementPort() {
         assertEquals(List.of("Ingress"), networkPolicy.getSpec().getPolicyTypes());

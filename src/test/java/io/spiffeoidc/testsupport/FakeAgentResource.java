@@ -4,9 +4,14 @@ import com.sun.net.httpserver.HttpServer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Starts a fake SPIRE agent before Quarkus, so the service meets a live Workload API at start-up as in
@@ -63,6 +68,21 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
             throw new UncheckedIOException(e);
         } catch (Exception e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Pushes {@code jwks} as the trust domain's bundle through the control interface of the agent this
+     * resource started (its port is in the test's configuration).
+     */
+    public static void pushBundle(String jwks) throws IOException, InterruptedException {
+        int port = ConfigProvider.getConfig().getValue(CONTROL_PORT, Integer.class);
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/bundle"))
+                        .POST(HttpRequest.BodyPublishers.ofString(jwks)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 204) {
+            throw new AssertionError("fake agent refused the push: " + response.statusCode() + " " + response.body());
         }
     }
 }

@@ -9,14 +9,8 @@ import io.quarkus.test.junit.TestProfile;
 import io.spiffeoidc.testsupport.FakeAgentResource;
 import io.spiffeoidc.testsupport.TestKeys;
 import io.spiffeoidc.testsupport.Waits;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /** The whole service on the production source: a real Workload API stream feeds GET /keys. */
@@ -44,7 +38,7 @@ class WorkloadApiKeysEndpointTest {
         Waits.until("the agent's first key served", () -> servedKids().equals(List.of(FakeAgentResource.FIRST_KID)),
                 () -> servedKids().toString());
 
-        pushBundle(TestKeys.jwks(TestKeys.ec("agent-key-1"), TestKeys.ec("agent-key-2")));
+        FakeAgentResource.pushBundle(TestKeys.jwks(TestKeys.ec("agent-key-1"), TestKeys.ec("agent-key-2")));
         Waits.until("the rotated keys served", () -> servedKids().equals(List.of("agent-key-1", "agent-key-2")),
                 () -> servedKids().toString());
         given().get("/keys").then().statusCode(200).body("keys.use", contains("sig", "sig"));
@@ -53,16 +47,5 @@ class WorkloadApiKeysEndpointTest {
     private static List<String> servedKids() {
         var response = given().get("/keys");
         return response.statusCode() == 200 ? response.jsonPath().getList("keys.kid", String.class) : List.of();
-    }
-
-    private static void pushBundle(String jwks) throws IOException, InterruptedException {
-        int port = ConfigProvider.getConfig().getValue(FakeAgentResource.CONTROL_PORT, Integer.class);
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/bundle"))
-                        .POST(HttpRequest.BodyPublishers.ofString(jwks)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 204) {
-            throw new AssertionError("fake agent refused the push: " + response.statusCode() + " " + response.body());
-        }
     }
 }
