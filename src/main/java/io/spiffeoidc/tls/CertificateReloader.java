@@ -58,6 +58,8 @@ public class CertificateReloader {
     private KeyCertFiles files;
     private String servedFingerprint;
     private String seenFingerprint;
+    // The problem of the last line logged, so a refused state logs once however often its bytes change.
+    private String loggedProblem;
     private long timer = -1;
 
     void start(@Observes StartupEvent event) {
@@ -103,6 +105,7 @@ public class CertificateReloader {
         }
         if (fingerprint.equals(servedFingerprint)) {
             seenFingerprint = fingerprint;
+            loggedProblem = null;
             LOG.infof("TLS certificate files %s and %s again hold the certificate being served", files.cert(), files.key());
             return;
         }
@@ -122,6 +125,7 @@ public class CertificateReloader {
         certificateUpdates.fire(new CertificateUpdatedEvent(tls.getName(), tls));
         servedFingerprint = fingerprint;
         seenFingerprint = fingerprint;
+        loggedProblem = null;
         X509Certificate leaf = result.leaf().orElseThrow();
         LOG.infof("Serving TLS certificate %s (serial %s, valid until %s) from %s", leaf.getSubjectX500Principal().getName(),
                 leaf.getSerialNumber().toString(16), leaf.getNotAfter().toInstant(), files.cert());
@@ -135,12 +139,20 @@ public class CertificateReloader {
         }
     }
 
-    /** Logs once per distinct broken state; the listener keeps the certificate it has. */
+    /**
+     * Logs once per distinct problem; the listener keeps the certificate it has. Two files cannot be replaced
+     * at once, so a pass may see the new certificate with the old key and then with the new (also wrong)
+     * key: two contents, one problem, one line.
+     */
     private void refuse(String state, String problem) {
         if (state.equals(seenFingerprint)) {
             return;
         }
         seenFingerprint = state;
+        if (problem.equals(loggedProblem)) {
+            return;
+        }
+        loggedProblem = problem;
         LOG.errorf("TLS certificate files %s and %s not loaded: %s; still serving the previous certificate", files.cert(),
                 files.key(), problem);
     }
