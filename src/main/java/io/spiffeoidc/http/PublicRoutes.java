@@ -1,8 +1,6 @@
 package io.spiffeoidc.http;
 
 import io.quarkus.runtime.LaunchMode;
-import io.spiffeoidc.bundle.PreparedDocument;
-import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.config.ProviderSettings;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -20,9 +18,10 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 /**
- * Every request on the public listener goes through this one handler: host check, then the two
- * documents, else 404. It runs on the event loop and only reads the published snapshot, so a request
- * costs a volatile read, a header comparison and a write of prepared bytes.
+ * Every request on the public listener goes through this one handler ahead of RESTEasy: body and
+ * header-line limits, host check, then 404 for any path but the two documents and 405 for any method
+ * but GET and HEAD, all with fixed JSON bodies and fixed metric tags. Only what passes reaches
+ * {@link DocumentResources}, so RESTEasy never answers a refusal with its own body.
  */
 @ApplicationScoped
 public class PublicRoutes {
@@ -33,10 +32,7 @@ public class PublicRoutes {
     private static final CharSequence ANY_ORIGIN = HttpHeaders.createOptimized("*");
     private static final CharSequence GET_HEAD = HttpHeaders.createOptimized("GET, HEAD");
     private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
-    private static final CharSequence RETRY_AFTER_SECONDS = HttpHeaders.createOptimized("5");
     private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
-
-    private static final CharSequence FORWARDED_NAMES = HttpHeaders.createOptimized(ForwardedHeaders.NAMES);
 
     /**
      * Vert.x bounds the header block's size (quarkus.http.limits.max-header-size) but not the number of
@@ -53,13 +49,14 @@ public class PublicRoutes {
     private static final String METHOD_NOT_ALLOWED_TEMPLATE = "METHOD_NOT_ALLOWED";
     private static final String BODY_NOT_ACCEPTED_TEMPLATE = "BODY_NOT_ACCEPTED";
     private static final String TOO_MANY_HEADERS_TEMPLATE = "TOO_MANY_HEADERS";
-    private static final String NO_KEYS_YET_TEMPLATE = "NO_KEYS_YET";
+
+    /** The admitted public authority and the issuer chosen from it, handed to the resources. */
+    static final String AUTHORITY = "spiffeoidc.authority";
+    static final String ROUTE = "spiffeoidc.route";
 
     private final HostPolicy hostPolicy;
     private final IssuerRoutes routes;
     private final boolean trustForwarded;
-    private final boolean varyOnForwarded;
-    private final boolean allowInsecureScheme;
     private final boolean devMode;
 
     @Inject
@@ -67,11 +64,6 @@ public class PublicRoutes {
         this.hostPolicy = hostPolicy;
         this.routes = routes;
         this.trustForwarded = config.trustForwardedHeaders();
-        // A discovery document derived from forwarded headers differs by them, not by the URL alone: a
-        // shared cache keyed on the URL would hand one public host's issuer to another host's clients.
-        this.varyOnForwarded = trustForwarded && routes.all().stream()
-                .anyMatch(route -> route.issuers().derivesFromRequest());
-        this.allowInsecureScheme = config.allowInsecureScheme();
         this.devMode = LaunchMode.current() == LaunchMode.DEVELOPMENT;
     }
 
@@ -156,7 +148,6 @@ public class PublicRoutes {
             error(response, 404, ErrorBodies.NOT_FOUND);
             return;
         }
-        boolean keys = path.equals(route.keysPath());
         HttpMethod method = request.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             tagMetrics(METHOD_NOT_ALLOWED_TEMPLATE);
@@ -164,28 +155,13 @@ public class PublicRoutes {
             error(response, 405, ErrorBodies.METHOD_NOT_ALLOWED);
             return;
         }
-        PublishedBundle bundle = route.publisher().served();
-        if (bundle == null) {
-            tagMetrics(NO_KEYS_YET_TEMPLATE);
-            response.headers().set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            error(response, 503, route.publisher().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET);
-            return;
-        }
-        PreparedDocument document;
-        if (keys) {
-            document = bundle.jwks();
-        } else {
-            String scheme = scheme(request);
-            IssuerResolver issuers = route.issuers();
-            document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
-        }
-        if (!keys && varyOnForwarded) {
-            response.headers().set(HttpHeaders.VARY, FORWARDED_NAMES);
-        }
-        send(request, response, document, bundle.cacheControl());
+        // The documents themselves are JAX-RS resources (DocumentResources), reached only past this point.
+        ctx.put(ROUTE, route);
+        ctx.put(AUTHORITY, authority);
+        ctx.next();
     }
 
-    private static void tagMetrics(String template) {
+    static void tagMetrics(String template) {
         Vertx.currentContext().putLocal(METRICS_PATH_TEMPLATE, template);
     }
 
@@ -212,38 +188,6 @@ public class PublicRoutes {
         return length != null && !length.equals("0");
     }
 
-    /** https unless the request really arrived over http (or a trusted proxy says so) and http is allowed. */
-    private String scheme(HttpServerRequest request) {
-        if (!allowInsecureScheme) {
-            return "https";
-        }
-        String forwarded = trustForwarded ? ForwardedHeaders.scheme(request) : null;
-        if (forwarded != null) {
-            return forwarded;
-        }
-        return request.isSSL() ? "https" : "http";
-    }
-
-    /** Cache-Control comes with the key set: its max-age follows that bundle's refresh hint. */
-    private void send(HttpServerRequest request, HttpServerResponse response, PreparedDocument document,
-            CharSequence cacheControl) {
-        MultiMap headers = response.headers();
-        headers.set(HttpHeaders.ETAG, document.etagHeader());
-        headers.set(HttpHeaders.CACHE_CONTROL, cacheControl);
-        headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
-        headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
-        if (EntityTags.matches(request.getHeader(HttpHeaders.IF_NONE_MATCH), document.etag())) {
-            response.setStatusCode(304).end();
-            return;
-        }
-        headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
-        headers.set(HttpHeaders.CONTENT_LENGTH, document.contentLength());
-        if (request.method() == HttpMethod.HEAD) {
-            response.end();
-        } else {
-            response.end(document.wire());
-        }
-    }
 
     private static Future<Void> error(HttpServerResponse response, int status, Buffer body) {
         MultiMap headers = response.headers();
