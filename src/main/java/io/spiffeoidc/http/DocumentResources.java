@@ -4,14 +4,17 @@ import io.smallrye.common.annotation.NonBlocking;
 import io.spiffeoidc.bundle.PreparedDocument;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.config.ProviderSettings;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
-import org.jboss.resteasy.reactive.RestResponse;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
 
 /**
  * The two documents. The path prefix is runtime configuration while a {@code @Path} is fixed at build
@@ -22,11 +25,11 @@ import org.jboss.resteasy.reactive.RestResponse;
 @Path("/")
 public class DocumentResources {
 
-    private static final String APPLICATION_JSON = "application/json";
     private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
     private static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
     private static final CharSequence ANY_ORIGIN = HttpHeaders.createOptimized("*");
-    private static final String X_CONTENT_TYPE_OPTIONS = "X-Content-Type-Options";
+    private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
+    private static final Buffer NO_BODY = Buffer.buffer(0);
     private static final CharSequence RETRY_AFTER_SECONDS = HttpHeaders.createOptimized("5");
     private static final CharSequence FORWARDED_NAMES = HttpHeaders.createOptimized(ForwardedHeaders.NAMES);
     private static final String NO_KEYS_YET_TEMPLATE = "NO_KEYS_YET";
@@ -44,55 +47,82 @@ public class DocumentResources {
         this.allowInsecureScheme = settings.allowInsecureScheme();
     }
 
+    /*
+     * Each document has a literal path for the issuer without a path prefix, the usual deployment, because
+     * RESTEasy matches a literal template without running a regular expression; the template with a prefix
+     * serves every other issuer.
+     */
     @GET
     @NonBlocking
-    @Path("{prefix: .*}keys")
-    public RestResponse<Buffer> keys(RoutingContext ctx) {
-        IssuerRoute route = route(ctx);
-        PublishedBundle bundle = route.publisher().served();
-        if (bundle == null) {
-            return unavailable(route);
-        }
-        return conditional(ctx.request(), bundle.jwks(), bundle.cacheControl()).build();
+    @Produces(MediaType.APPLICATION_JSON)
+    @Path("keys")
+    public Buffer keysAtRoot(RoutingContext ctx) {
+        return keys(ctx);
     }
 
     @GET
     @NonBlocking
-    @Path("{prefix: .*}.well-known/openid-configuration")
-    public RestResponse<Buffer> discovery(RoutingContext ctx) {
+    @Produces(MediaType.APPLICATION_JSON)
+    @Path(".well-known/openid-configuration")
+    public Buffer discoveryAtRoot(RoutingContext ctx) {
+        return discovery(ctx);
+    }
+
+    @GET
+    @NonBlocking
+    @Produces(MediaType.APPLICATION_JSON)
+    @Path("{prefix: .+/}keys")
+    public Buffer keys(RoutingContext ctx) {
         IssuerRoute route = route(ctx);
         PublishedBundle bundle = route.publisher().served();
         if (bundle == null) {
-            return unavailable(route);
+            return unavailable(ctx.response(), route);
+        }
+        return conditional(ctx.request(), ctx.response(), bundle.jwks(), bundle.cacheControl());
+    }
+
+    @GET
+    @NonBlocking
+    @Produces(MediaType.APPLICATION_JSON)
+    @Path("{prefix: .+/}.well-known/openid-configuration")
+    public Buffer discovery(RoutingContext ctx) {
+        IssuerRoute route = route(ctx);
+        HttpServerResponse response = ctx.response();
+        PublishedBundle bundle = route.publisher().served();
+        if (bundle == null) {
+            return unavailable(response, route);
         }
         IssuerResolver issuers = route.issuers();
         HttpServerRequest request = ctx.request();
         String authority = ctx.get(PublicRoutes.AUTHORITY);
         String scheme = scheme(request);
         PreparedDocument document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
-        RestResponse.ResponseBuilder<Buffer> response = conditional(request, document, bundle.cacheControl());
         if (varyOnForwarded) {
-            response.header(HttpHeaders.VARY.toString(), FORWARDED_NAMES);
+            response.headers().set(HttpHeaders.VARY, FORWARDED_NAMES);
         }
-        return response.build();
+        return conditional(request, response, document, bundle.cacheControl());
     }
 
-    /** Cache-Control comes with the key set: its max-age follows that bundle's refresh hint. */
-    private static RestResponse.ResponseBuilder<Buffer> conditional(HttpServerRequest request, PreparedDocument document,
+    /**
+     * The headers go onto the Vert.x response as prepared constants and the entity is the prepared buffer:
+     * a plain entity with a fixed media type is RESTEasy's fast path (no Response object, no header map,
+     * a writer chosen at build time), which a {@code RestResponse} would leave. Cache-Control comes with the
+     * key set: its max-age follows that bundle's refresh hint.
+     */
+    private static Buffer conditional(HttpServerRequest request, HttpServerResponse response, PreparedDocument document,
             CharSequence cacheControl) {
-        RestResponse.ResponseBuilder<Buffer> response;
+        MultiMap headers = response.headers();
+        headers.set(HttpHeaders.ETAG, document.etagHeader());
+        headers.set(HttpHeaders.CACHE_CONTROL, cacheControl);
+        headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
+        headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
         if (EntityTags.matches(request.getHeader(HttpHeaders.IF_NONE_MATCH), document.etag())) {
-            response = RestResponse.ResponseBuilder.create(RestResponse.Status.NOT_MODIFIED);
-        } else {
-            // Set here because HEAD, answered by the GET method with the body dropped, must carry it too.
-            response = RestResponse.ResponseBuilder.ok(document.wire(), APPLICATION_JSON)
-                    .header(HttpHeaders.CONTENT_LENGTH.toString(), document.contentLength());
+            response.setStatusCode(304);
+            return NO_BODY;
         }
-        return response
-                .header(HttpHeaders.ETAG.toString(), document.etagHeader())
-                .header(HttpHeaders.CACHE_CONTROL.toString(), cacheControl)
-                .header(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN.toString(), ANY_ORIGIN)
-                .header(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+        // Set here because HEAD, answered by the GET method with the body dropped, must carry it too.
+        headers.set(HttpHeaders.CONTENT_LENGTH, document.contentLength());
+        return document.wire();
     }
 
     /**
@@ -105,16 +135,15 @@ public class DocumentResources {
     }
 
     /** Before the issuer's first bundle, or after its trust domain was withdrawn. */
-    private static RestResponse<Buffer> unavailable(IssuerRoute route) {
+    private static Buffer unavailable(HttpServerResponse response, IssuerRoute route) {
         PublicRoutes.tagMetrics(NO_KEYS_YET_TEMPLATE);
-        Buffer body = route.publisher().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET;
-        return RestResponse.ResponseBuilder.create(RestResponse.Status.SERVICE_UNAVAILABLE, body)
-                .type(APPLICATION_JSON)
-                .header(HttpHeaders.RETRY_AFTER.toString(), RETRY_AFTER_SECONDS)
-                .header(HttpHeaders.CACHE_CONTROL.toString(), NO_STORE)
-                .header(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN.toString(), ANY_ORIGIN)
-                .header(X_CONTENT_TYPE_OPTIONS, NOSNIFF)
-                .build();
+        MultiMap headers = response.headers();
+        headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        headers.set(HttpHeaders.CACHE_CONTROL, NO_STORE);
+        headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
+        headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+        response.setStatusCode(503);
+        return route.publisher().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET;
     }
 
     /** https unless the request really arrived over http (or a trusted proxy says so) and http is allowed. */

@@ -158,7 +158,23 @@ public class PublicRoutes {
         // The documents themselves are JAX-RS resources (DocumentResources), reached only past this point.
         ctx.put(ROUTE, route);
         ctx.put(AUTHORITY, authority);
+        ctx.addHeadersEndHandler(ignored -> plainJsonMediaType(response));
         ctx.next();
+    }
+
+    /**
+     * RESTEasy's fixed-media-type fast path writes {@code application/json;charset=UTF-8}, but the
+     * application/json registration defines no charset parameter (RFC 8259, section 11) and the documents
+     * have always been sent as plain {@code application/json}; a 304 carries no media type at all. Handlers
+     * added here run after RESTEasy's own, which is registered later: the context runs them last first.
+     */
+    private static void plainJsonMediaType(HttpServerResponse response) {
+        MultiMap headers = response.headers();
+        if (response.getStatusCode() == 304) {
+            headers.remove(HttpHeaders.CONTENT_TYPE);
+        } else {
+            headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
+        }
     }
 
     static void tagMetrics(String template) {
