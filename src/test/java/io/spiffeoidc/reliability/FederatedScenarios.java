@@ -93,7 +93,23 @@ final class FederatedScenarios {
         rows.add(guarded(ROWS.get(0), this::rotation));
         rows.add(guarded(ROWS.get(1), this::garbage));
         rows.add(guarded(ROWS.get(2), this::removal));
+        stop();
         return rows;
+    }
+
+    /** Done with both: the rows that run alone later (hostile HTTP, slow request heads) get the machine without them. */
+    private void stop() {
+        for (Process process : List.of(service.process, agent.process)) {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private interface Scenario {
