@@ -87,6 +87,19 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
         }
     }
 
+    /**
+     * The configuration of a service reading example.org from this agent on localhost, plus {@code more}
+     * (property, value pairs), for test profiles.
+     */
+    public static Map<String, String> agentSource(String... more) {
+        Map<String, String> config = new java.util.HashMap<>(Map.of("spiffe-oidc.source", "workload-api",
+                "spiffe-oidc.trust-domain", "example.org", "spiffe-oidc.domains", "localhost"));
+        for (int i = 0; i < more.length; i += 2) {
+            config.put(more[i], more[i + 1]);
+        }
+        return config;
+    }
+
     /** The common name of the CA the agent starts with for {@code trustDomainId}. */
     public static String caName(String trustDomainId) {
         return trustDomainId.substring("spiffe://".length()) + " CA";
