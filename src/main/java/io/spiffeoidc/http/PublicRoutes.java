@@ -21,7 +21,7 @@ import jakarta.inject.Inject;
 
 /**
  * Every request on the public listener goes through this one handler: host check, then the two
- * documents, else 404. It runs on the event loop and only reads the published snapshot, so a request
+ * documents (and the SPIFFE bundle where it is on), else 404. It runs on the event loop and only reads the published snapshot, so a request
  * costs a volatile read, a header comparison and a write of prepared bytes.
  */
 @ApplicationScoped
@@ -54,6 +54,7 @@ public class PublicRoutes {
     private static final String BODY_NOT_ACCEPTED_TEMPLATE = "BODY_NOT_ACCEPTED";
     private static final String TOO_MANY_HEADERS_TEMPLATE = "TOO_MANY_HEADERS";
     private static final String NO_KEYS_YET_TEMPLATE = "NO_KEYS_YET";
+    private static final String NO_X509_YET_TEMPLATE = "NO_X509_AUTHORITIES_YET";
 
     private final HostPolicy hostPolicy;
     private final IssuerRoutes routes;
@@ -157,6 +158,7 @@ public class PublicRoutes {
             return;
         }
         boolean keys = path.equals(route.keysPath());
+        boolean spiffeBundle = path.equals(route.bundlePath());
         HttpMethod method = request.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             tagMetrics(METHOD_NOT_ALLOWED_TEMPLATE);
@@ -174,12 +176,21 @@ public class PublicRoutes {
         PreparedDocument document;
         if (keys) {
             document = bundle.jwks();
+        } else if (spiffeBundle) {
+            document = bundle.spiffeBundle();
+            if (document == null) {
+                // A bundle without its X.509 authorities would make a federating server distrust every X.509-SVID.
+                tagMetrics(NO_X509_YET_TEMPLATE);
+                response.headers().set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                error(response, 503, ErrorBodies.NO_X509_AUTHORITIES_YET);
+                return;
+            }
         } else {
             String scheme = scheme(request);
             IssuerResolver issuers = route.issuers();
             document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         }
-        if (!keys && varyOnForwarded) {
+        if (!keys && !spiffeBundle && varyOnForwarded) {
             response.headers().set(HttpHeaders.VARY, FORWARDED_NAMES);
         }
         send(request, response, document, bundle.cacheControl());
