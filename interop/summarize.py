@@ -2,13 +2,30 @@
 """Prints the interoperability suite's verifier x case matrix and its closing "N passed, M failed" line.
 
 A cell passes when the relying party reported the expected outcome; a missing line (a verifier that
-crashed or timed out) is a failure. Service-level checks from run.sh count too. Exits 1 on any failure.
+crashed or timed out) is a failure; a case marked "steady" (a trust domain that did not change) passes only
+on its first attempt. --cases takes one case file per issuer, each shown as a section of the matrix.
+Service-level checks from run.sh count too. Exits 1 on any failure.
 """
 
 import argparse
 import json
 import os
 import sys
+
+
+def judge(case, result, verifier):
+    """The matrix cell of one verifier and case, and what went wrong (None when the cell passes)."""
+    if result is None:
+        return "FAIL:none", "no result (verifier crashed or timed out; see verifier-%s*.err)" % verifier
+    if not result["ok"]:
+        return "FAIL:" + result["result"], result["detail"] or "accepted a token it must reject"
+    if case.get("steady") and result["attempts"] != 1:
+        return "FAIL:retried", "accepted only after %d attempts (%d ms); a steady issuer's token must verify at once" % (
+            result["attempts"], result["ms"])
+    cell = "ok"
+    if case["phase"] == "rotation" and case["expect"] == "accept":
+        cell += " %.1fs" % (result["ms"] / 1000)
+    return cell, None
 
 
 def main():
@@ -18,10 +35,15 @@ def main():
         parser.add_argument(name, required=True)
     args = parser.parse_args()
 
-    with open(args.cases, encoding="utf-8") as f:
-        cases = [{"name": "discovery", "phase": "initial", "expect": "accept",
-                  "description": "issuer -> /.well-known/openid-configuration -> jwks_uri"}]
-        cases += json.load(f)["cases"]
+    sections = []  # (issuer, cases of that issuer)
+    for path in args.cases.split():
+        with open(path, encoding="utf-8") as f:
+            document = json.load(f)
+        sections.append((document["issuer"],
+                         [{"name": document.get("discovery_case", "discovery"), "phase": "initial",
+                           "expect": "accept", "description": "issuer -> /.well-known/openid-configuration -> jwks_uri"}]
+                         + document["cases"]))
+    cases = [c for _, section in sections for c in section]
     verifiers = args.verifiers.split()
     results = {}
     with open(args.results, encoding="utf-8") as f:
@@ -39,25 +61,19 @@ def main():
     print("Interoperability matrix (source=%s, expected outcome in brackets)" % args.source)
     print("Libraries: " + args.libraries)
     print("case".ljust(width) + "expect  " + "".join(v.ljust(col) for v in verifiers))
-    for c in cases:
-        cells = []
-        for v in verifiers:
-            r = results.get((v, c["name"]))
-            if r is None:
-                cell = "FAIL:none"
-                failed += 1
-                failures.append((v, c["name"], "no result (verifier crashed or timed out; see verifier-%s.err)" % v))
-            elif r["ok"]:
-                cell = "ok"
-                if c["phase"] == "rotation" and c["expect"] == "accept":
-                    cell += " %.1fs" % (r["ms"] / 1000)
-                passed += 1
-            else:
-                cell = "FAIL:" + r["result"]
-                failed += 1
-                failures.append((v, c["name"], r["detail"] or "accepted a token it must reject"))
-            cells.append(cell.ljust(col))
-        print(c["name"].ljust(width) + ("[%s]" % c["expect"]).ljust(8) + "".join(cells))
+    for issuer, section in sections:
+        print("-- issuer %s" % issuer)
+        for c in section:
+            cells = []
+            for v in verifiers:
+                cell, problem = judge(c, results.get((v, c["name"])), v)
+                if problem is None:
+                    passed += 1
+                else:
+                    failed += 1
+                    failures.append((v, c["name"], problem))
+                cells.append(cell.ljust(col))
+            print(c["name"].ljust(width) + ("[%s]" % c["expect"]).ljust(8) + "".join(cells))
 
     print()
     limit = ("%s ms" % args.refresh_limit_ms) if args.refresh_limit_ms.isdigit() else "the libraries' defaults"

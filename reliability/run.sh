@@ -7,6 +7,7 @@
 #   reliability/run.sh [--short]   at most about 4 minutes once built (what CI runs)
 #   reliability/run.sh --long      about 10 minutes; also copies the results to reliability/RESULTS.md
 #   RELIABILITY_ONLY=slow-request-heads reliability/run.sh   that scenario alone, when working on it
+#   RELIABILITY_ONLY=two-trust-domains reliability/run.sh    the two-trust-domain rows alone
 #
 # Talks only to 127.0.0.1; every process it starts is stopped by pid on exit.
 set -euo pipefail

@@ -1,12 +1,14 @@
 // Go relying party of the interoperability suite (driven by interop/run.sh).
 //
-//	verify-go --issuer URL --ca FILE --cases FILE --rotated-flag FILE [--rotation-bound-ms N] [--flag-timeout-ms N]
+//	verify-go --issuer URL --ca FILE --cases FILE --rotated-flag FILE [--fault-flag FILE]
+//	          [--rotation-bound-ms N] [--flag-timeout-ms N]
 //
 // Built by run.sh in GOPATH mode from Debian's golang-github-coreos-go-oidc-dev (go-oidc 2.x) and
 // golang-gopkg-square-go-jose.v2-dev: no module download. Same protocol as the Java, Node and Python
-// verifiers: one JSON line per case (discovery first), "ready-for-rotation" after phase "initial", then
-// (once the flag file exists) phase "rotation" with the SAME verifier, so go-oidc's own key-set cache is
-// what is exercised.
+// verifiers: one JSON line per case (discovery first, named by the case file's discovery_case),
+// "ready-for-rotation" after phase "initial", then (once the flag file exists) phase "rotation" with the
+// SAME verifier, so go-oidc's own key-set cache is what is exercised; with --fault-flag,
+// "ready-for-fault" and (once that flag exists) phase "fault".
 //
 // Configured as the OpenTelemetry Collector's oidc authenticator configures go-oidc: an http.Client
 // (5 s timeout) whose only root is the CA file, oidc.NewProvider(oidc.ClientContext(ctx, client),
@@ -53,8 +55,9 @@ type testCase struct {
 }
 
 type caseFile struct {
-	Audience string     `json:"audience"`
-	Cases    []testCase `json:"cases"`
+	Audience      string     `json:"audience"`
+	DiscoveryCase string     `json:"discovery_case"`
+	Cases         []testCase `json:"cases"`
 }
 
 type resultLine struct {
@@ -275,7 +278,10 @@ func main() {
 	ctx := context.Background()
 	start := time.Now()
 	rp, err := discover(ctx, opts["issuer"], opts["ca"], document.Audience, &recordingTransport{})
-	discovery := resultLine{Case: "discovery", Expect: "accept", Result: "accept", Attempts: 1}
+	if document.DiscoveryCase == "" {
+		document.DiscoveryCase = "discovery"
+	}
+	discovery := resultLine{Case: document.DiscoveryCase, Expect: "accept", Result: "accept", Attempts: 1}
 	if err != nil {
 		rp = nil
 		discovery.Result, discovery.Detail = "reject", err.Error()
@@ -284,19 +290,25 @@ func main() {
 	emit(discovery)
 
 	runPhase(ctx, rp, document.Cases, "initial", 0, time.Time{})
-	fmt.Println("ready-for-rotation")
-	flag := opts["rotated-flag"]
-	deadline := time.Now().Add(flagTimeout)
-	flagged := false
-	for !flagged && time.Now().Before(deadline) {
-		if _, err := os.Stat(flag); err == nil {
-			flagged = true
-		} else {
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	if !flagged {
+	if !awaitFlag("ready-for-rotation", opts["rotated-flag"], flagTimeout) {
 		rotationBound = 0
 	}
 	runPhase(ctx, rp, document.Cases, "rotation", rotationBound, time.Now())
+	if faultFlag, ok := opts["fault-flag"]; ok {
+		awaitFlag("ready-for-fault", faultFlag, flagTimeout)
+		runPhase(ctx, rp, document.Cases, "fault", 0, time.Time{})
+	}
+}
+
+// awaitFlag announces the end of a phase, then waits (bounded) for run.sh's flag file; true when it came.
+func awaitFlag(line, flag string, timeout time.Duration) bool {
+	fmt.Println(line)
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(flag); err == nil {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
 }

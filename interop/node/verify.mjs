@@ -1,11 +1,12 @@
 // Node.js relying parties of the interoperability suite (driven by interop/run.sh).
 //
 //   node verify.mjs --library jose|openid-client --issuer URL --cases FILE --rotated-flag FILE
-//                   [--rotation-bound-ms N] [--flag-timeout-ms N] [--refresh-limit-ms N|default]
+//                   [--fault-flag FILE] [--rotation-bound-ms N] [--flag-timeout-ms N] [--refresh-limit-ms N|default]
 //
-// Same protocol as the Java and Python verifiers: one JSON line per case (discovery first), the line
-// "ready-for-rotation" after phase "initial", then (once the flag file exists) phase "rotation" with the
-// SAME remote JWKS object, so jose's own refetch on an unknown kid is what is exercised.
+// Same protocol as the Java and Python verifiers: one JSON line per case (discovery first, named by the
+// case file's discovery_case), the line "ready-for-rotation" after phase "initial", then (once the flag
+// file exists) phase "rotation" with the SAME remote JWKS object, so jose's own refetch on an unknown kid
+// is what is exercised; with --fault-flag, "ready-for-fault" and (once that flag exists) phase "fault".
 //
 // jose:          discovery with fetch, exact issuer comparison, createRemoteJWKSet(jwks_uri) + jwtVerify.
 // openid-client: discovery(new URL(issuer), ...) (openid-client's own metadata checks), then the
@@ -42,6 +43,7 @@ const flagTimeout = Number(opts['flag-timeout-ms'] ?? 120000);
 const refreshLimit = opts['refresh-limit-ms'] ?? '2000';
 const document = JSON.parse(readFileSync(opts['cases'], 'utf8'));
 const audience = document.audience;
+const discoveryCase = document.discovery_case ?? 'discovery';
 const verifierName = `node-${library}`;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -137,15 +139,25 @@ let verify = null;
 const started = performance.now();
 try {
   verify = await discoverers[library]();
-  emit('discovery', 'accept', 'accept', performance.now() - started, 1, '');
+  emit(discoveryCase, 'accept', 'accept', performance.now() - started, 1, '');
 } catch (error) {
-  emit('discovery', 'accept', 'reject', performance.now() - started, 1, describe(error));
+  emit(discoveryCase, 'accept', 'reject', performance.now() - started, 1, describe(error));
+}
+
+// Announces the end of a phase, then waits (bounded) for run.sh's flag file; true when it came.
+async function awaitFlag(line, flag) {
+  process.stdout.write(line + '\n');
+  const deadline = performance.now() + flagTimeout;
+  while (!existsSync(flag) && performance.now() < deadline) {
+    await sleep(50);
+  }
+  return existsSync(flag);
 }
 
 await runPhase(verify, 'initial', 0);
-process.stdout.write('ready-for-rotation\n');
-const deadline = performance.now() + flagTimeout;
-while (!existsSync(opts['rotated-flag']) && performance.now() < deadline) {
-  await sleep(50);
+const flagged = await awaitFlag('ready-for-rotation', opts['rotated-flag']);
+await runPhase(verify, 'rotation', flagged ? rotationBound : 0);
+if (opts['fault-flag']) {
+  await awaitFlag('ready-for-fault', opts['fault-flag']);
+  await runPhase(verify, 'fault', 0);
 }
-await runPhase(verify, 'rotation', existsSync(opts['rotated-flag']) ? rotationBound : 0);

@@ -2,11 +2,13 @@
 """Python relying parties of the interoperability suite (driven by interop/run.sh).
 
     /usr/bin/python3 verify.py --library pyjwt|authlib --issuer URL --cases FILE --rotated-flag FILE
-                               [--rotation-bound-ms N] [--flag-timeout-ms N]
+                               [--fault-flag FILE] [--rotation-bound-ms N] [--flag-timeout-ms N]
 
 Uses Debian's python3-jwt, python3-authlib and python3-requests (hence /usr/bin/python3). Same protocol
-as the Java and Node verifiers: one JSON line per case (discovery first), "ready-for-rotation" after
-phase "initial", then (once the flag file exists) phase "rotation" with the SAME client objects.
+as the Java and Node verifiers: one JSON line per case (discovery first, named by the case file's
+discovery_case), "ready-for-rotation" after phase "initial", then (once the flag file exists) phase
+"rotation" with the SAME client objects; with --fault-flag, "ready-for-fault" and (once that flag exists)
+phase "fault".
 
 pyjwt:   discovery with requests, exact issuer comparison, PyJWKClient(jwks_uri) (caches the JWKS and
          refetches once when no key has the token's kid, with no rate limit), jwt.decode with the
@@ -46,6 +48,7 @@ FLAG_TIMEOUT_S = int(OPTS.get("flag-timeout-ms", "120000")) / 1000
 with open(OPTS["cases"], encoding="utf-8") as f:
     DOCUMENT = json.load(f)
 AUDIENCE = DOCUMENT["audience"]
+DISCOVERY_CASE = DOCUMENT.get("discovery_case", "discovery")
 VERIFIER = "python-" + LIBRARY
 
 
@@ -155,16 +158,24 @@ def main():
     start = time.monotonic()
     try:
         verify = builders[LIBRARY](discover())
-        emit("discovery", "accept", "accept", time.monotonic() - start, 1, "")
+        emit(DISCOVERY_CASE, "accept", "accept", time.monotonic() - start, 1, "")
     except Exception as error:
-        emit("discovery", "accept", "reject", time.monotonic() - start, 1, describe(error))
+        emit(DISCOVERY_CASE, "accept", "reject", time.monotonic() - start, 1, describe(error))
     run_phase(verify, "initial", 0)
-    print("ready-for-rotation", flush=True)
-    flag = OPTS["rotated-flag"]
+    flagged = await_flag("ready-for-rotation", OPTS["rotated-flag"])
+    run_phase(verify, "rotation", ROTATION_BOUND_S if flagged else 0)
+    if "fault-flag" in OPTS:
+        await_flag("ready-for-fault", OPTS["fault-flag"])
+        run_phase(verify, "fault", 0)
+
+
+def await_flag(line, flag):
+    """Announces the end of a phase, then waits (bounded) for run.sh's flag file; True when it came."""
+    print(line, flush=True)
     deadline = time.monotonic() + FLAG_TIMEOUT_S
     while not os.path.exists(flag) and time.monotonic() < deadline:
         time.sleep(0.05)
-    run_phase(verify, "rotation", ROTATION_BOUND_S if os.path.exists(flag) else 0)
+    return os.path.exists(flag)
 
 
 if __name__ == "__main__":

@@ -51,11 +51,11 @@ public class ProviderBeans {
         // A single-trust-domain service keeps its log lines as they were; with federation each names its trust domain.
         String primaryName = settings.federated().isEmpty() ? "" : settings.issuers().get(0).trustDomain();
         BundlePublisher primary = new BundlePublisher(source, primaryName, settings.markSignatureUse(), Clock.systemUTC(),
-                settings.publicationRules());
+                settings.publicationRules(), settings.issuers().get(0).bundleEndpointPath().isPresent());
         Map<String, BundlePublisher> federated = new LinkedHashMap<>();
         for (IssuerSettings issuer : settings.federated()) {
             federated.put(issuer.trustDomain(), new BundlePublisher(source, issuer.trustDomain(), settings.markSignatureUse(),
-                    Clock.systemUTC(), settings.publicationRules()));
+                    Clock.systemUTC(), settings.publicationRules(), issuer.bundleEndpointPath().isPresent()));
         }
         return new TrustDomainPublishers(primary, federated);
     }
@@ -81,11 +81,11 @@ public class ProviderBeans {
     IssuerRoutes issuerRoutes(ProviderSettings settings, TrustDomainPublishers publishers, IssuerResolver primary) {
         List<IssuerRoute> routes = new ArrayList<>();
         routes.add(IssuerRoute.of(settings.issuers().get(0).trustDomain(), publishers.primary(), new HostPolicy(settings.hosts()),
-                primary, settings.pathPrefix()));
+                primary, settings.pathPrefix(), settings.issuers().get(0).bundleEndpointPath()));
         for (IssuerSettings issuer : settings.federated()) {
             routes.add(IssuerRoute.of(issuer.trustDomain(), publishers.federated().get(issuer.trustDomain()),
                     new HostPolicy(issuer.hostSet()), new IssuerResolver(issuer.issuerUrl(), issuer.jwksUrl(), issuer.prefix()),
-                    issuer.prefix()));
+                    issuer.prefix(), issuer.bundleEndpointPath()));
         }
         return new IssuerRoutes(routes);
     }

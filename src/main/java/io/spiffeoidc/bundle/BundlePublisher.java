@@ -45,6 +45,7 @@ public final class BundlePublisher implements BundleSink {
     private final boolean markSignatureUse;
     private final Clock clock;
     private final PublicationRules rules;
+    private final boolean servesSpiffeBundle;
 
     private volatile PublishedBundle current;
     private volatile SourceState sourceState = SourceState.STARTING;
@@ -58,6 +59,8 @@ public final class BundlePublisher implements BundleSink {
     // A trust domain the source stopped delivering: its keys stay served until the grace period ends.
     private volatile Instant absentSince;
     private volatile boolean withdrawn;
+    // The last good X.509 authorities: kept apart from the JWT side, which never waits for them.
+    private volatile X509Authorities x509;
 
     private final AtomicLong applied = new AtomicLong();
     private final Map<RefusalReason, AtomicLong> refused = new EnumMap<>(RefusalReason.class);
@@ -68,6 +71,8 @@ public final class BundlePublisher implements BundleSink {
     private ScheduledFuture<?> expiryTimer;
     // Guarded by this.
     private final SequenceRule sequenceRule = new SequenceRule();
+    // Guarded by this: the latest X.509 candidate, so a polled repeat is neither re-counted nor re-logged.
+    private byte[] lastX509Digest;
 
     public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock) {
         this(sourceLabel, "", markSignatureUse, clock, PublicationRules.DEFAULT);
@@ -84,6 +89,16 @@ public final class BundlePublisher implements BundleSink {
 
     public BundlePublisher(String sourceLabel, String trustDomain, boolean markSignatureUse, Clock clock,
             PublicationRules rules) {
+        this(sourceLabel, trustDomain, markSignatureUse, clock, rules, false);
+    }
+
+    /**
+     * @param servesSpiffeBundle whether this trust domain has a SPIFFE bundle endpoint: only then are X.509
+     *                           authorities taken and the bundle document prepared
+     */
+    public BundlePublisher(String sourceLabel, String trustDomain, boolean markSignatureUse, Clock clock,
+            PublicationRules rules, boolean servesSpiffeBundle) {
+        this.servesSpiffeBundle = servesSpiffeBundle;
         this.sourceLabel = sourceLabel;
         this.trustDomain = trustDomain;
         this.markSignatureUse = markSignatureUse;
@@ -104,13 +119,76 @@ public final class BundlePublisher implements BundleSink {
         if (isRepeat(digest(document))) {
             return;
         }
+        CandidateKeys candidate;
         try {
-            CandidateKeys candidate = BundleParser.parse(document);
+            candidate = BundleParser.parse(document);
             sequenceRule.check(candidate.sequence());
             accept(KeyPolicy.publishable(candidate, markSignatureUse), Map.of(), candidate.sequence(), candidate.refreshHint());
         } catch (BundleRefusal refusal) {
+            // Refused as a whole (one line): its X.509 authorities are not trusted either.
             reject(refusal);
+            return;
         }
+        List<Map<String, Object>> x509Members = candidate.entries().stream()
+                .filter(entry -> X509Authorities.X509_SVID.getValue().equals(entry.get("use"))).toList();
+        // A plain JWKS (the agent's JWT bundles) has no X.509 members and leaves the known ones alone.
+        if (servesSpiffeBundle && !x509Members.isEmpty()) {
+            try {
+                applyX509(X509Authorities.ofMembers(x509Members));
+            } catch (BundleRefusal refusal) {
+                rejectX509(refusal);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void offerX509Authorities(List<byte[]> certificates) {
+        if (!servesSpiffeBundle) {
+            return;
+        }
+        MessageDigest sha = sha256();
+        for (byte[] blob : certificates) {
+            sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(blob.length).array());
+            sha.update(blob);
+        }
+        byte[] inputDigest = sha.digest();
+        if (lastX509Digest != null && Arrays.equals(lastX509Digest, inputDigest)) {
+            return;
+        }
+        lastX509Digest = inputDigest;
+        try {
+            applyX509(X509Authorities.of(certificates));
+        } catch (BundleRefusal refusal) {
+            rejectX509(refusal);
+        }
+    }
+
+    /** The X.509 authorities served with the JWT keys in the SPIFFE bundle, if any are known yet. */
+    public Optional<X509Authorities> x509Authorities() {
+        return Optional.ofNullable(x509);
+    }
+
+    private void applyX509(X509Authorities next) {
+        X509Authorities previous = x509;
+        if (next.sameAs(previous)) {
+            return;
+        }
+        x509 = next;
+        PublishedBundle served = current;
+        if (served != null) {
+            publish(served.withX509(next));
+        }
+        LOG.infof("X.509 authorities applied from %s: %d certificate(s) %s%s", from(), next.count(),
+                kidList(next.subjects()), previous == null ? "" : ", replacing " + kidList(previous.subjects()));
+    }
+
+    /** Counted like every refusal; the last good X.509 authorities and the JWT keys stay as they are. */
+    private void rejectX509(BundleRefusal refusal) {
+        refused.get(refusal.reason()).incrementAndGet();
+        lastRefusal = refusal;
+        X509Authorities kept = x509;
+        LOG.warnf("X.509 authorities from %s refused (%s): %s; %s", from(), refusal.reason().label(), refusal.detail(),
+                kept == null ? "no X.509 authorities served yet" : "still serving " + kidList(kept.subjects()));
     }
 
     @Override
@@ -287,17 +365,20 @@ public final class BundlePublisher implements BundleSink {
         PublishedBundle previous = current;
         if (previous != null && previous.sameKeysAs(keys)) {
             if (previous.maxAgeSeconds() != maxAge) {
-                publish(new PublishedBundle(keys, served, previous.appliedAt(), sequence, refreshHint, maxAge));
+                publish(new PublishedBundle(keys, served, previous.appliedAt(), sequence, refreshHint, maxAge, x509));
                 LOG.infof("Cache lifetime from %s now max-age=%d s%s, same keys %s", from(), maxAge,
                         hintNote(refreshHint), kidList(previous.keyIds()));
+            } else if (servesSpiffeBundle && !previous.sequence().equals(sequence)) {
+                // The SPIFFE bundle carries the sequence number, which moves with X.509 changes too.
+                publish(new PublishedBundle(keys, served, previous.appliedAt(), sequence, refreshHint, maxAge, x509));
             } else if (!previous.expiries().equals(served)) {
                 // Same keys and bytes, new expiry dates: not a change anyone sees until a key expires.
                 publish(new PublishedBundle(keys, served, previous.appliedAt(), previous.sequence(), previous.refreshHint(),
-                        previous.maxAgeSeconds()));
+                        previous.maxAgeSeconds(), x509));
             }
             return;
         }
-        PublishedBundle next = new PublishedBundle(keys, served, clock.instant(), sequence, refreshHint, maxAge);
+        PublishedBundle next = new PublishedBundle(keys, served, clock.instant(), sequence, refreshHint, maxAge, x509);
         publish(next);
         applied.incrementAndGet();
         LOG.infof("Bundle applied from %s: %d key(s) %s%s, max-age=%d s%s%s", from(), next.keyCount(),
@@ -387,7 +468,7 @@ public final class BundlePublisher implements BundleSink {
         Map<String, Instant> expiries = new HashMap<>(served.expiries());
         expiries.keySet().removeAll(kids);
         PublishedBundle next = new PublishedBundle(kept, expiries, clock.instant(), served.sequence(), served.refreshHint(),
-                served.maxAgeSeconds());
+                served.maxAgeSeconds(), x509);
         publish(next);
         LOG.warnf("Key(s) %s from %s %s: no longer served; serving %s", kidList(dropped), from(), why,
                 kidList(next.keyIds()));

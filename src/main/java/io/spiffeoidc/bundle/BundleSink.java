@@ -25,6 +25,12 @@ public interface BundleSink {
     }
 
     /**
+     * The trust domain's X.509 authorities for its SPIFFE bundle endpoint: each element one or more ASN.1 DER
+     * certificates back to back. Judged apart from the JWT authorities, which never wait for them.
+     */
+    void offerX509Authorities(List<byte[]> certificates);
+
+    /**
      * The source received something that cannot be a candidate at all (no bundle for our trust domain).
      * The refusal's reason and detail stand for the content: the same refusal again counts once.
      */

@@ -79,6 +79,11 @@ public final class KeyPolicy {
         return List.copyOf(published);
     }
 
+    /** The first member of {@code entry} that carries secret key material, if any. */
+    static Optional<String> secretMember(Map<String, Object> entry) {
+        return SECRET_MEMBERS.stream().filter(entry::containsKey).findFirst();
+    }
+
     /** SPIFFE bundles mark JWT authorities with use "jwt-svid"; a plain JWKS leaves it out or says "sig". */
     private static boolean isJwtAuthority(Object use) {
         return use == null || "jwt-svid".equals(use) || "sig".equals(use);

@@ -37,13 +37,18 @@ public final class PublishedBundle {
     /** Key id to the instant the key stops being publishable; keys without an expiry are absent. */
     private final Map<String, Instant> expiries;
     private final Map<String, PreparedDocument> discoveryByIssuer = new ConcurrentHashMap<>();
+    /** Null unless the trust domain serves its SPIFFE bundle and its X.509 authorities are known. */
+    private final X509Authorities x509;
+    private final PreparedDocument spiffeBundle;
 
     PublishedBundle(List<JWK> keys, Map<String, Instant> expiries, Instant appliedAt, OptionalLong sequence,
-            OptionalLong refreshHint, long maxAgeSeconds) {
+            OptionalLong refreshHint, long maxAgeSeconds, X509Authorities x509) {
         this.keys = List.copyOf(keys);
         this.expiries = Map.copyOf(expiries);
         this.keyIds = this.keys.stream().map(JWK::getKeyID).toList();
         this.jwks = PreparedDocument.of(jwksJson(this.keys));
+        this.x509 = x509;
+        this.spiffeBundle = x509 == null ? null : PreparedDocument.of(spiffeBundleJson(this.keys, x509, sequence, refreshHint));
         this.appliedAt = appliedAt;
         this.sequence = sequence;
         this.refreshHint = refreshHint;
@@ -59,6 +64,23 @@ public final class PublishedBundle {
 
     public PreparedDocument jwks() {
         return jwks;
+    }
+
+    /**
+     * The trust domain's SPIFFE bundle (X.509 and JWT authorities, sequence and refresh hint), or null while
+     * its X.509 authorities are unknown or when its bundle endpoint is off.
+     */
+    public PreparedDocument spiffeBundle() {
+        return spiffeBundle;
+    }
+
+    /** The same key set with other X.509 authorities: the JWKS bytes and ETag stay the same. */
+    PublishedBundle withX509(X509Authorities authorities) {
+        return new PublishedBundle(keys, expiries, appliedAt, sequence, refreshHint, maxAgeSeconds, authorities);
+    }
+
+    X509Authorities x509() {
+        return x509;
     }
 
     /** The discovery document for one issuer/jwks_uri pair, rendered on first use and kept with this key set. */
@@ -132,14 +154,47 @@ public final class PublishedBundle {
     }
 
     private static String jwksJson(List<JWK> keys) {
-        List<Object> entries = new ArrayList<>(keys.size());
+        List<Map<String, Object>> entries = new ArrayList<>(keys.size());
         for (JWK key : keys) {
             // Sorted members make the bytes (and so the ETag) a function of the key set alone.
             entries.add(new TreeMap<>(key.toJSONObject()));
         }
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("keys", entries);
+        root.put("keys", guarded(entries));
         return JSONObjectUtils.toJSONString(root);
+    }
+
+    /**
+     * The SPIFFE bundle format (SPIFFE Trust Domain and Bundle, section 4): X.509 authorities first, then the
+     * JWT authorities with use "jwt-svid" and without "alg", which the format does not define for them.
+     */
+    private static String spiffeBundleJson(List<JWK> keys, X509Authorities x509, OptionalLong sequence,
+            OptionalLong refreshHint) {
+        List<Map<String, Object>> entries = new ArrayList<>(x509.members());
+        for (JWK key : keys) {
+            Map<String, Object> member = new TreeMap<>(key.toJSONObject());
+            member.remove("alg");
+            member.put("use", "jwt-svid");
+            entries.add(member);
+        }
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("keys", guarded(entries));
+        refreshHint.ifPresent(hint -> root.put("spiffe_refresh_hint", hint));
+        sequence.ifPresent(number -> root.put("spiffe_sequence", number));
+        return JSONObjectUtils.toJSONString(root);
+    }
+
+    /**
+     * Every member is rebuilt from public parameters before it gets here; this holds that line for every
+     * document served, whatever a future change to the rebuilding does.
+     */
+    private static List<Map<String, Object>> guarded(List<Map<String, Object>> entries) {
+        for (Map<String, Object> entry : entries) {
+            KeyPolicy.secretMember(entry).ifPresent(member -> {
+                throw new IllegalStateException("refusing to serve a key with private member \"" + member + "\"");
+            });
+        }
+        return entries;
     }
 
     private String discoveryJson(String issuer, String jwksUri) {

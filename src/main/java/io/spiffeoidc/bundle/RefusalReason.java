@@ -18,7 +18,10 @@ public enum RefusalReason {
     ALGORITHM_MISMATCH("algorithm-mismatch"),
     EMPTY_KEY_SET("empty-key-set"),
     SEQUENCE_ROLLBACK("sequence-rollback"),
-    TRUST_DOMAIN_MISSING("trust-domain-missing");
+    TRUST_DOMAIN_MISSING("trust-domain-missing"),
+    /** An X.509 authority that is not a DER certificate, or an x509-svid member that does not hold one. */
+    INVALID_X509_AUTHORITY("invalid-x509-authority"),
+    X509_AUTHORITY_NOT_CA("x509-authority-not-ca");
 
     private final String label;
 

@@ -77,6 +77,7 @@ public final class ConfigProblems {
             problems.add("spiffe-oidc.missing-trust-domain-grace-period: must not be negative");
         }
         FederationProblems.check(config, problems);
+        BundleEndpointProblems.check(IssuerSettings.all(config), problems);
         config.stalenessThreshold().ifPresent(threshold -> {
             if (threshold.isNegative() || threshold.isZero()) {
                 problems.add("spiffe-oidc.staleness-threshold: must be positive");

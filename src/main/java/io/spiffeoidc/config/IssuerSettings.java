@@ -23,9 +23,11 @@ import java.util.stream.Collectors;
  * @param hosts       the Host values this issuer answers for, in lower case
  * @param pathPrefix  the normalised prefix ("" for the root), or empty when the configured one is invalid
  * @param file        this trust domain's bundle file (federated trust domains with the file source)
+ * @param bundlePath  the SPIFFE bundle endpoint's path as configured; empty when it is off
  */
 public record IssuerSettings(String trustDomain, String property, boolean primary, Optional<String> issuer,
-        Optional<String> jwksUri, Set<String> hosts, Optional<String> pathPrefix, Optional<Path> file) {
+        Optional<String> jwksUri, Set<String> hosts, Optional<String> pathPrefix, Optional<Path> file,
+        Optional<String> bundlePath) {
 
     /** Every published trust domain, the primary first, federated ones by name. */
     public static List<IssuerSettings> all(ProviderConfig config) {
@@ -33,7 +35,7 @@ public record IssuerSettings(String trustDomain, String property, boolean primar
         Set<String> primaryHosts = hosts(config.domains(), config.issuer());
         all.add(new IssuerSettings(config.trustDomain().flatMap(TrustDomain::parse).map(TrustDomain::name).orElse(""),
                 "spiffe-oidc.", true, config.issuer(), config.jwksUri(), primaryHosts,
-                PathPrefix.normalise(config.pathPrefix()), config.file().path()));
+                PathPrefix.normalise(config.pathPrefix()), config.file().path(), config.bundleEndpoint().path()));
         for (Map.Entry<String, FederatedTrustDomainConfig> entry : new TreeMap<>(config.federated()).entrySet()) {
             String name = TrustDomain.parse(entry.getKey()).map(TrustDomain::name).orElse(entry.getKey());
             FederatedTrustDomainConfig federated = entry.getValue();
@@ -43,7 +45,8 @@ public record IssuerSettings(String trustDomain, String property, boolean primar
             String prefix = federated.pathPrefix().orElseGet(() -> federated.issuer().map(IssuerSettings::path)
                     .orElse("/" + name));
             all.add(new IssuerSettings(name, "spiffe-oidc.federated.\"" + entry.getKey() + "\".", false,
-                    federated.issuer(), federated.jwksUri(), hosts, PathPrefix.normalise(prefix), federated.file().path()));
+                    federated.issuer(), federated.jwksUri(), hosts, PathPrefix.normalise(prefix), federated.file().path(),
+                    federated.bundleEndpoint().path()));
         }
         return all;
     }
@@ -63,6 +66,20 @@ public record IssuerSettings(String trustDomain, String property, boolean primar
 
     public PathPrefix prefix() {
         return pathPrefix.map(PathPrefix::new).orElse(PathPrefix.ROOT);
+    }
+
+    /** The JWKS and discovery paths, the ones a bundle endpoint path must not take. */
+    public List<String> documentPaths() {
+        String prefix = prefix().value();
+        return List.of(prefix + "/keys", prefix + "/.well-known/openid-configuration");
+    }
+
+    /**
+     * The SPIFFE bundle endpoint's normalised path ("/" for the root), when it is on; the configuration
+     * check has refused a value that does not normalise.
+     */
+    public Optional<String> bundleEndpointPath() {
+        return bundlePath.flatMap(PathPrefix::normalise).map(path -> path.isEmpty() ? "/" : path);
     }
 
     /** The SPIFFE ID of the trust domain, the key of its bundle in a Workload API bundle map. */

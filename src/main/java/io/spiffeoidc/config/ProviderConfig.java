@@ -93,6 +93,9 @@ public interface ProviderConfig {
 
     FileSourceConfig file();
 
+    /** The primary trust domain's SPIFFE bundle endpoint; off unless its path is set. */
+    BundleEndpointConfig bundleEndpoint();
+
     TlsFilesConfig tls();
 
     @WithName("workload-api")
@@ -124,6 +127,17 @@ public interface ProviderConfig {
         Optional<String> pathPrefix();
 
         FederatedFileConfig file();
+
+        /** This trust domain's SPIFFE bundle endpoint; off unless its path is set. */
+        BundleEndpointConfig bundleEndpoint();
+    }
+
+    interface BundleEndpointConfig {
+        /**
+         * Where the trust domain's SPIFFE bundle is served (https_web profile), e.g. /bundle: an absolute path
+         * of its own on the issuer's host names, not under the path prefix.
+         */
+        Optional<String> path();
     }
 
     interface FederatedFileConfig {

@@ -33,6 +33,7 @@ public class DocumentResources {
     private static final CharSequence RETRY_AFTER_SECONDS = HttpHeaders.createOptimized("5");
     private static final CharSequence FORWARDED_NAMES = HttpHeaders.createOptimized(ForwardedHeaders.NAMES);
     private static final String NO_KEYS_YET_TEMPLATE = "NO_KEYS_YET";
+    private static final String NO_X509_YET_TEMPLATE = "NO_X509_AUTHORITIES_YET";
 
     private final boolean trustForwarded;
     private final boolean varyOnForwarded;
@@ -104,6 +105,33 @@ public class DocumentResources {
     }
 
     /**
+     * The trust domain's SPIFFE bundle, where its endpoint is on. Its path is any absolute path that does
+     * not end like a document's (configuration refuses those), so this template, the least specific one,
+     * receives it; the guard let through only the bundle paths of the chosen issuer.
+     */
+    @GET
+    @NonBlocking
+    @Produces(MediaType.APPLICATION_JSON)
+    @Path("{path: .*}")
+    public Buffer spiffeBundle(RoutingContext ctx) {
+        IssuerRoute route = route(ctx);
+        HttpServerResponse response = ctx.response();
+        PublishedBundle bundle = route.publisher().served();
+        if (bundle == null) {
+            return unavailable(response, route);
+        }
+        PreparedDocument document = bundle.spiffeBundle();
+        if (document == null) {
+            // A bundle without its X.509 authorities would make a federating server distrust every X.509-SVID.
+            PublicRoutes.tagMetrics(NO_X509_YET_TEMPLATE);
+            refusalHeaders(response);
+            response.setStatusCode(503);
+            return ErrorBodies.NO_X509_AUTHORITIES_YET;
+        }
+        return conditional(ctx.request(), response, document, bundle.cacheControl());
+    }
+
+    /**
      * The headers go onto the Vert.x response as prepared constants and the entity is the prepared buffer:
      * a plain entity with a fixed media type is RESTEasy's fast path (no Response object, no header map,
      * a writer chosen at build time), which a {@code RestResponse} would leave. Cache-Control comes with the
@@ -137,13 +165,18 @@ public class DocumentResources {
     /** Before the issuer's first bundle, or after its trust domain was withdrawn. */
     private static Buffer unavailable(HttpServerResponse response, IssuerRoute route) {
         PublicRoutes.tagMetrics(NO_KEYS_YET_TEMPLATE);
+        refusalHeaders(response);
+        response.setStatusCode(503);
+        return route.publisher().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET;
+    }
+
+    /** A 503 says when to come back and is never cached. */
+    private static void refusalHeaders(HttpServerResponse response) {
         MultiMap headers = response.headers();
         headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
         headers.set(HttpHeaders.CACHE_CONTROL, NO_STORE);
         headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
         headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
-        response.setStatusCode(503);
-        return route.publisher().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET;
     }
 
     /** https unless the request really arrived over http (or a trusted proxy says so) and http is allowed. */

@@ -19,8 +19,9 @@ import jakarta.inject.Inject;
 
 /**
  * Every request on the public listener goes through this one handler ahead of RESTEasy: body and
- * header-line limits, host check, then 404 for any path but the two documents and 405 for any method
- * but GET and HEAD, all with fixed JSON bodies and fixed metric tags. Only what passes reaches
+ * header-line limits, host check, then 404 for any path but the issuer's two documents (and its SPIFFE
+ * bundle where that is on) and 405 for any method but GET and HEAD, all with fixed JSON bodies and fixed
+ * metric tags. Only what passes reaches
  * {@link DocumentResources}, so RESTEasy never answers a refusal with its own body.
  */
 @ApplicationScoped

@@ -67,6 +67,7 @@ public class ProviderMetrics {
                 .register(registry);
         Gauge.builder("spiffe.oidc.keys.over.threshold", publisher, p -> p.overKeyThreshold() ? 1 : 0)
                 .description("1 while more keys are served than spiffe-oidc.keys-warn-threshold (AWS STS reads 100)")
+                .tags(trustDomain)
                 .register(registry);
         Gauge.builder("spiffe.oidc.cache.max.age", publisher, p -> {
                     PublishedBundle bundle = p.current();
@@ -74,6 +75,7 @@ public class ProviderMetrics {
                 })
                 .description("max-age sent with the served documents")
                 .baseUnit("seconds")
+                .tags(trustDomain)
                 .register(registry);
         Gauge.builder("spiffe.oidc.source.sync.age", publisher,
                         p -> p.syncAge().map(age -> age.toMillis() / 1000.0).orElse(Double.NaN))

@@ -44,6 +44,13 @@ public final class ClosableSink implements BundleSink {
     }
 
     @Override
+    public synchronized void offerX509Authorities(List<byte[]> certificates) {
+        if (!closed) {
+            delegate.offerX509Authorities(certificates);
+        }
+    }
+
+    @Override
     public synchronized void refuse(BundleRefusal refusal) {
         if (!closed) {
             delegate.refuse(refusal);

@@ -19,6 +19,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -64,14 +67,17 @@ public class SourceLifecycle {
                 file.start(publisher);
             }
         }
+        Set<String> withX509 = settings.issuers().stream().filter(issuer -> issuer.bundleEndpointPath().isPresent())
+                .map(IssuerSettings::trustDomain).collect(Collectors.toSet());
         if (source instanceof WorkloadApiSource workload) {
-            workload.start(publishers.primary(), federated);
+            workload.start(publishers.primary(), federated, !withX509.isEmpty());
         } else if (source instanceof ServerApiSource server) {
-            server.start(publishers.primary(), federated);
+            server.start(publishers.primary(), federated, withX509);
         } else {
             source.start(publishers.primary());
         }
         LOG.infof("Reading keys from %s", source.describe());
+        settings.issuers().forEach(SourceLifecycle::logBundleEndpoint);
         sources.add(0, source);
         graceCheck = SourceThreads.worker("trust-domain-grace");
         Duration grace = settings.missingTrustDomainGracePeriod();
@@ -84,6 +90,15 @@ public class SourceLifecycle {
             graceCheck.shutdownNow();
         }
         sources.forEach(BundleSource::close);
+    }
+
+    private static void logBundleEndpoint(IssuerSettings issuer) {
+        String name = issuer.trustDomain().isEmpty() ? "the trust domain" : "trust domain " + issuer.trustDomain();
+        issuer.bundleEndpointPath().ifPresentOrElse(
+                path -> LOG.infof("SPIFFE bundle endpoint of %s: on at %s%s", name, path,
+                        issuer.hosts().isEmpty() ? "" : " on " + String.join(", ", new TreeSet<>(issuer.hosts()))),
+                () -> LOG.infof("SPIFFE bundle endpoint of %s: off (%sbundle-endpoint.path is not set)", name,
+                        issuer.property()));
     }
 
     static BundleSource create(SourceSettings settings) {

@@ -121,6 +121,14 @@ class StartupFailureIT {
     }
 
     @Test
+    void aBundleEndpointOnAnOidcDocumentPathIsOneLine() throws Exception {
+        assertRefused("Invalid configuration: spiffe-oidc.bundle-endpoint.path: \"/keys\" is already an OIDC document path"
+                + " of trust domain example.org on host oidc.example.org; give the bundle endpoint a path of its own",
+                start(fileSource("SPIFFE_OIDC_TRUST_DOMAIN", "example.org", "SPIFFE_OIDC_DOMAINS", "oidc.example.org",
+                        "SPIFFE_OIDC_BUNDLE_ENDPOINT_PATH", "/keys")));
+    }
+
+    @Test
     void aMalformedIssuerIsOneLine() throws Exception {
         assertRefused("Invalid configuration: spiffe-oidc.issuer: \"https://exa mple.com\" is not a URL"
                 + " (" + jdkUriProblem("https://exa mple.com") + ")", start(fileSource("SPIFFE_OIDC_ISSUER", "https://exa mple.com")));

@@ -48,6 +48,13 @@ class DocumentsTest {
         });
     }
 
+    /** Off unless spiffe-oidc.bundle-endpoint.path is set, even for a bundle file that has X.509 authorities. */
+    @ParameterizedTest
+    @ValueSource(strings = {"/bundle", "/", "/.well-known/spiffe-bundle"})
+    void theSpiffeBundleEndpointIsOffByDefault(String path) {
+        given().get(path).then().statusCode(404).body("error", equalTo("not found"));
+    }
+
     @Test
     void discoveryDocumentDerivesIssuerFromTheRequestHost() {
         String origin = "http://localhost:" + base.getPort();

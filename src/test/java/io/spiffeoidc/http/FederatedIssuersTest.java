@@ -108,7 +108,13 @@ class FederatedIssuersTest {
         String text = RestAssured.given().get(metrics).asString();
         for (String td : List.of("example.org", "partner.example", "other.example")) {
             assertTrue(text.contains("spiffe_oidc_keys_served{trust_domain=\"" + td + "\"} 1.0"), text);
+            assertTrue(text.contains("spiffe_oidc_keys_over_threshold{trust_domain=\"" + td + "\"} 0.0"), text);
+            assertTrue(text.contains("spiffe_oidc_cache_max_age_seconds{trust_domain=\"" + td + "\"}"), text);
         }
+        // One series per trust domain: a meter without the label would hold only the first one registered.
+        List<String> unlabelled = text.lines().filter(line -> line.startsWith("spiffe_oidc_") && !line.contains("trust_domain=\""))
+                .toList();
+        assertEquals(List.of(), unlabelled);
     }
 
     @Test

@@ -121,8 +121,9 @@ class FileUpdatesTest {
         Files.delete(BUNDLE);
         Files.createDirectory(BUNDLE);
         try {
-            Await.until("source down", () -> RestAssured.given().get(ready).jsonPath()
-                    .getString("checks[0].data.lastSourceError").endsWith("it is a directory"));
+            // No error is reported until the next poll sees the directory.
+            Await.until("source down", () -> String.valueOf(RestAssured.given().get(ready).jsonPath()
+                    .getString("checks[0].data.lastSourceError")).endsWith("it is a directory"));
             given().get("/keys").then().statusCode(200).body("keys.kid", contains("good-1"));
         } finally {
             Files.delete(BUNDLE);

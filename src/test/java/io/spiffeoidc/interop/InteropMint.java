@@ -15,6 +15,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
@@ -43,12 +44,24 @@ import java.util.Map;
  *   <li>cases.json: one token per case with the expected outcome and the phase it belongs to.</li>
  * </ul>
  *
- * Usage: {@code InteropMint --out DIR --issuer URL --audience AUD [--trust-domain example.org]}
+ * With {@code --partner-issuer} and {@code --partner-trust-domain}, a second trust domain published by the
+ * same service as its own issuer: jwks-partner.json holds its keys, cases-partner.json the cases its
+ * relying parties verify. Both trust domains publish the kid {@value #SHARED_KID} with different keys, and
+ * each issuer's cases include the other trust domain's tokens, which must be refused there.
+ *
+ * Usage: {@code InteropMint --out DIR --issuer URL --audience AUD [--trust-domain example.org]
+ * [--partner-issuer URL --partner-trust-domain partner.example.net]}
  */
 public final class InteropMint {
 
     public static final String INITIAL = "initial";
     public static final String ROTATION = "rotation";
+    /** After one trust domain's agent data was broken: both issuers must still verify their own tokens. */
+    public static final String FAULT = "fault";
+    /** The kid both trust domains publish, each with a key of its own. */
+    static final String SHARED_KID = "shared-kid";
+    /** Cases of the partner issuer are named with this prefix, so one matrix holds both issuers. */
+    static final String PARTNER_PREFIX = "partner/";
 
     private InteropMint() {
     }
@@ -73,15 +86,31 @@ public final class InteropMint {
         ECKey unpublished = new ECKeyGenerator(Curve.P_256).keyID("p256-unpublished").algorithm(JWSAlgorithm.ES256)
                 .generate();
 
+        String partnerIssuer = options.get("--partner-issuer");
+        String partnerTrustDomain = options.get("--partner-trust-domain");
+        boolean partner = partnerIssuer != null && partnerTrustDomain != null;
+        // The same kid in both trust domains, a different key behind it in each.
+        ECKey shared = new ECKeyGenerator(Curve.P_256).keyID(SHARED_KID).algorithm(JWSAlgorithm.ES256).generate();
+        ECKey partnerShared = new ECKeyGenerator(Curve.P_256).keyID(SHARED_KID).algorithm(JWSAlgorithm.ES256).generate();
+        ECKey partnerP256 = new ECKeyGenerator(Curve.P_256).keyID("partner-p256-a").algorithm(JWSAlgorithm.ES256)
+                .generate();
+
         Path privateDir = out.resolve("private");
         Files.createDirectories(privateDir);
         for (JWK key : List.of(rsa, p256, p384, rsaPs256, rsaRs384, rotated, unpublished)) {
-            Path file = privateDir.resolve(key.getKeyID() + ".jwk");
-            Files.writeString(file, key.toJSONString());
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            writePrivate(privateDir.resolve(key.getKeyID() + ".jwk"), key);
         }
-        write(out.resolve("jwks-initial.json"), publicJwks(rsa, p256, p384, rsaPs256, rsaRs384));
-        write(out.resolve("jwks-rotated.json"), publicJwks(rsa, p256, p384, rsaPs256, rsaRs384, rotated));
+        if (partner) {
+            writePrivate(privateDir.resolve("partner-" + SHARED_KID + ".jwk"), partnerShared);
+            writePrivate(privateDir.resolve(SHARED_KID + ".jwk"), shared);
+            writePrivate(privateDir.resolve(partnerP256.getKeyID() + ".jwk"), partnerP256);
+            write(out.resolve("jwks-initial.json"), publicJwks(rsa, p256, p384, rsaPs256, rsaRs384, shared));
+            write(out.resolve("jwks-rotated.json"), publicJwks(rsa, p256, p384, rsaPs256, rsaRs384, shared, rotated));
+            write(out.resolve("jwks-partner.json"), publicJwks(partnerP256, partnerShared));
+        } else {
+            write(out.resolve("jwks-initial.json"), publicJwks(rsa, p256, p384, rsaPs256, rsaRs384));
+            write(out.resolve("jwks-rotated.json"), publicJwks(rsa, p256, p384, rsaPs256, rsaRs384, rotated));
+        }
 
         Instant now = Instant.now();
         JWTClaimsSet valid = claims(issuer, subject, audience, now, now.plusSeconds(900));
@@ -115,14 +144,72 @@ public final class InteropMint {
         cases.add(testCase("rotated-old-key", ROTATION, true, "RS256 token by a key kept across the rotation",
                 sign(rsa, valid)));
 
+        if (partner) {
+            String partnerSubject = "spiffe://" + partnerTrustDomain + "/ns/default/sa/client";
+            JWTClaimsSet partnerValid = claims(partnerIssuer, partnerSubject, audience, now, now.plusSeconds(900));
+            String partnerToken = sign(partnerP256, partnerValid);
+            cases.add(testCase("same-kid-own", INITIAL, true, "ES256 token by this trust domain's key " + SHARED_KID,
+                    sign(shared, valid)));
+            cases.add(testCase("same-kid-other-key", INITIAL, false,
+                    "iss this issuer, kid " + SHARED_KID + ", signed by the partner trust domain's key of that kid",
+                    sign(partnerShared, valid)));
+            cases.add(testCase("cross-issuer", INITIAL, false,
+                    "the partner trust domain's valid token (its iss, its key) presented here", partnerToken));
+            cases.add(testCase("fault-own-key", FAULT, true,
+                    "ES256 token by the key added at rotation, while the partner's agent data is broken",
+                    sign(rotated, valid)));
+
+            List<Map<String, Object>> partnerCases = new ArrayList<>();
+            partnerCases.add(testCase("valid-es256", INITIAL, true, "ES256 token, this trust domain's key",
+                    partnerToken));
+            partnerCases.add(testCase("same-kid-own", INITIAL, true,
+                    "ES256 token by this trust domain's key " + SHARED_KID, sign(partnerShared, partnerValid)));
+            partnerCases.add(testCase("cross-issuer", INITIAL, false,
+                    "the primary trust domain's valid token (its iss, its key) presented here", sign(p256, valid)));
+            partnerCases.add(testCase("cross-issuer-own-iss", INITIAL, false,
+                    "iss this issuer, signed by the primary trust domain's key " + p256.getKeyID(),
+                    sign(p256, partnerValid)));
+            partnerCases.add(testCase("same-kid-other-key", INITIAL, false,
+                    "iss this issuer, kid " + SHARED_KID + ", signed by the primary trust domain's key of that kid",
+                    sign(shared, partnerValid)));
+            Map<String, Object> steady = testCase("steady-during-rotation", ROTATION, true,
+                    "this trust domain's token after the primary's rotation: first attempt, no refetch needed",
+                    partnerToken);
+            steady.put("steady", true);
+            partnerCases.add(steady);
+            partnerCases.add(testCase("fault-last-good", FAULT, true,
+                    "this trust domain's token while its agent data is garbage (last good keys kept)", partnerToken));
+            partnerCases.add(testCase("fault-cross-issuer", FAULT, false,
+                    "the primary trust domain's rotated-key token presented here", sign(rotated, valid)));
+            for (Map<String, Object> c : partnerCases) {
+                c.put("name", PARTNER_PREFIX + c.get("name"));
+            }
+            Map<String, Object> partnerDocument = caseDocument(partnerIssuer, audience, partnerSubject,
+                    PARTNER_PREFIX + "discovery", partnerCases);
+            write(out.resolve("cases-partner.json"), JSONObjectUtils.toJSONString(partnerDocument));
+        }
+
+        Map<String, Object> document = caseDocument(issuer, audience, subject, "discovery", cases);
+        document.put("rotated_kid", rotated.getKeyID());
+        write(out.resolve("cases.json"), JSONObjectUtils.toJSONString(document));
+        System.out.println("minted " + cases.size() + " cases into " + out);
+    }
+
+    /** A case file: the issuer its relying parties discover, and the name of their discovery row. */
+    private static Map<String, Object> caseDocument(String issuer, String audience, String subject,
+            String discoveryCase, List<Map<String, Object>> cases) {
         Map<String, Object> document = new LinkedHashMap<>();
         document.put("issuer", issuer);
         document.put("audience", audience);
         document.put("subject", subject);
-        document.put("rotated_kid", rotated.getKeyID());
+        document.put("discovery_case", discoveryCase);
         document.put("cases", cases);
-        write(out.resolve("cases.json"), com.nimbusds.jose.util.JSONObjectUtils.toJSONString(document));
-        System.out.println("minted " + cases.size() + " cases into " + out);
+        return document;
+    }
+
+    private static void writePrivate(Path file, JWK key) throws IOException {
+        Files.writeString(file, key.toJSONString());
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
 
     private static JWTClaimsSet claims(String issuer, String subject, String audience, Instant issued,

@@ -19,9 +19,14 @@ import java.util.Map;
  *       cache and its refetch on an unknown kid are what gets exercised. A case expected to be accepted
  *       is retried every 200 ms until accepted or the rotation bound has passed; its line reports the
  *       time from the flag to acceptance and the number of attempts.</li>
+ *   <li>With {@code --fault-flag}: the line {@code ready-for-fault}, a bounded wait for that flag file,
+ *       then one attempt per case of phase {@code fault}, still with the same verifier.</li>
  * </ol>
  *
- * Arguments: {@code --issuer URL --cases FILE --rotated-flag FILE [--rotation-bound-ms N]
+ * The discovery line is named by the case file's {@code discovery_case} (default {@code discovery}), so
+ * the relying parties of a second issuer report rows of their own.
+ *
+ * Arguments: {@code --issuer URL --cases FILE --rotated-flag FILE [--fault-flag FILE] [--rotation-bound-ms N]
  * [--flag-timeout-ms N] [--refresh-limit-ms N|default]}.
  */
 final class RelyingPartyHarness {
@@ -53,25 +58,36 @@ final class RelyingPartyHarness {
 
         Map<String, Object> document = JSONObjectUtils.parse(Files.readString(casesFile));
         String audience = (String) document.get("audience");
+        String discoveryCase = (String) document.getOrDefault("discovery_case", "discovery");
         List<Object> cases = JSONObjectUtils.getJSONArray(document, "cases");
 
         TokenVerifier verifier = null;
         long start = System.nanoTime();
         try {
             verifier = library.discover(issuer, audience, refreshLimit);
-            emit(verifierName, "discovery", "accept", "accept", millisSince(start), 1, "");
+            emit(verifierName, discoveryCase, "accept", "accept", millisSince(start), 1, "");
         } catch (Exception e) {
-            emit(verifierName, "discovery", "accept", "reject", millisSince(start), 1, describe(e));
+            emit(verifierName, discoveryCase, "accept", "reject", millisSince(start), 1, describe(e));
         }
 
         runPhase(verifierName, verifier, cases, InteropMint.INITIAL, 0);
-        System.out.println("ready-for-rotation");
+        boolean flagged = awaitFlag("ready-for-rotation", flag, flagTimeout);
+        runPhase(verifierName, verifier, cases, InteropMint.ROTATION, flagged ? rotationBound : 0);
+        if (options.containsKey("--fault-flag")) {
+            awaitFlag("ready-for-fault", Path.of(options.get("--fault-flag")), flagTimeout);
+            runPhase(verifierName, verifier, cases, InteropMint.FAULT, 0);
+        }
+    }
+
+    /** Announces the end of a phase, then waits (bounded) for run.sh's flag file; true when it came. */
+    private static boolean awaitFlag(String line, Path flag, long timeoutMs) throws InterruptedException {
+        System.out.println(line);
         System.out.flush();
-        long deadline = System.nanoTime() + flagTimeout * 1_000_000;
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
         while (!Files.exists(flag) && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        runPhase(verifierName, verifier, cases, InteropMint.ROTATION, Files.exists(flag) ? rotationBound : 0);
+        return Files.exists(flag);
     }
 
     @SuppressWarnings("unchecked")

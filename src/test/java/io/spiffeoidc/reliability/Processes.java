@@ -135,13 +135,17 @@ final class Processes {
 
     /** Starts the fake agent on {@code socket}; returns once its control port is known. */
     AgentProcess startAgent(Path socket, String trustDomainId, Path bundleFile) throws IOException {
+        return startAgent(socket, trustDomainId, bundleFile == null ? List.of() : List.of("--bundle-file", bundleFile.toString()),
+                "agent.log");
+    }
+
+    /** Starts the fake agent with its first bundles from {@code bundleArguments} (--bundle-file or --map-file), logging to {@code logName}. */
+    AgentProcess startAgent(Path socket, String trustDomainId, List<String> bundleArguments, String logName) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), AGENT_MAIN,
                 "--socket", socket.toString(), "--control-port", "0", "--trust-domain", trustDomainId));
-        if (bundleFile != null) {
-            command.addAll(List.of("--bundle-file", bundleFile.toString()));
-        }
-        Process process = launch(command, Map.of(), out.resolve("agent.log"), true);
+        command.addAll(bundleArguments);
+        Process process = launch(command, Map.of(), out.resolve(logName), true);
         BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
             try {
@@ -158,7 +162,7 @@ final class Processes {
         }
         if (line == null || !line.startsWith("control-port=")) {
             process.destroyForcibly();
-            throw new IOException("the fake agent did not print control-port= (got " + line + "); see agent.log");
+            throw new IOException("the fake agent did not print control-port= (got " + line + "); see " + logName);
         }
         Thread drain = new Thread(() -> {
             try {

@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * temporary directories, the agent socket); run.sh makes it readable by the unprivileged user, which the
  * checkout's own directory may not be.
  *
- * Order: every service starts at once; rotation under load runs alone; then agent faults, file faults and
- * TLS faults run side by side (each against its own service); hostile HTTP runs alone; the 4,000 slow
+ * Order: every service starts at once; rotation under load runs alone; then agent faults, file faults, TLS
+ * faults and the two-trust-domain rows run side by side (each against its own service); hostile HTTP runs alone; the 4,000 slow
  * request heads run alone last, against a service of their own.
  */
 public final class ReliabilitySuite {
@@ -39,7 +39,7 @@ public final class ReliabilitySuite {
     final Path runDir;
     final boolean longMode;
     final boolean unprivileged;
-    /** "slow-request-heads" runs that scenario alone (for working on it); anything else runs them all. */
+    /** "slow-request-heads" or "two-trust-domains" runs those rows alone (for working on them); anything else runs them all. */
     final String only;
     /** Why the permission scenario cannot be meaningful here; empty when it can. */
     final String permissionSkip;
@@ -123,6 +123,12 @@ public final class ReliabilitySuite {
         Path tlsSource = out.resolve("tls-source");
         Files.createDirectories(tlsSource);
         Files.writeString(tlsSource.resolve("bundle.json"), fileVersions.publish(fileVersions.build(0)).jwks());
+        FederatedScenarios federated = new FederatedScenarios(this);
+        if (only.equals("two-trust-domains")) {
+            rows.addAll(federated.start());
+            rows.addAll(federated.run());
+            return report(started, rows, null);
+        }
         SlowRequestHeads slowHeads = new SlowRequestHeads(this);
         slowHeads.start();
         if (only.equals("slow-request-heads")) {
@@ -133,6 +139,7 @@ public final class ReliabilitySuite {
         List<Row> agentNotStarted = agent.start();
         FileFaults fileFaults = new FileFaults(this);
         fileFaults.start();
+        List<Row> federatedNotStarted = federated.start();
         Path liveCert = tlsSource.resolve("cert.pem");
         Path liveKey = tlsSource.resolve("key.pem");
         Files.copy(certA, liveCert, StandardCopyOption.REPLACE_EXISTING);
@@ -151,7 +158,7 @@ public final class ReliabilitySuite {
         }
 
         // ---- faults, side by side --------------------------------------------------------------------------
-        log("agent, file and TLS faults");
+        log("agent, file and TLS faults; two trust domains");
         CompletableFuture<List<Row>> agentFaults = CompletableFuture.supplyAsync(agent::runFaults);
         CompletableFuture<List<Row>> files = CompletableFuture.supplyAsync(fileFaults::run);
         CompletableFuture<List<Row>> tlsFaults = CompletableFuture.supplyAsync(() -> {
@@ -164,10 +171,13 @@ public final class ReliabilitySuite {
             }
             return new TlsFaults(this, tlsService, liveCert, liveKey).run();
         });
+        CompletableFuture<List<Row>> twoTrustDomains = CompletableFuture.supplyAsync(federated::run);
         Duration limit = longMode ? Duration.ofMinutes(10) : Duration.ofMinutes(4);
         rows.addAll(await(agentFaults, "Agent faults", limit));
         rows.addAll(await(files, "File source faults", limit));
         rows.addAll(await(tlsFaults, "TLS faults", limit));
+        rows.addAll(federatedNotStarted);
+        rows.addAll(await(twoTrustDomains, "Two trust domains", limit));
 
         // ---- hostile HTTP, alone ----------------------------------------------------------------------------
         log("hostile HTTP");

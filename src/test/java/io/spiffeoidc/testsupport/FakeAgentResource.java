@@ -21,7 +21,9 @@ import org.eclipse.microprofile.config.ConfigProvider;
  * control interface (port in config key {@value #CONTROL_PORT}) because test code and this resource
  * may be loaded by different class loaders. With the init argument {@value #FEDERATED} (comma-separated
  * trust domain IDs) the map also holds one bundle per federated trust domain, each with its own key under
- * the same kid "agent-key-1".
+ * the same kid "agent-key-1". Its X.509 bundle stream serves one CA certificate per trust domain
+ * (CN "example.org CA", "partner.example CA", ...); with {@value #WITHOUT_X509} (a trust domain ID) that
+ * one has none.
  */
 public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
 
@@ -29,8 +31,10 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
     public static final String TRUST_DOMAIN = "spiffe://example.org";
     public static final String FIRST_KID = "agent-key-1";
     public static final String FEDERATED = "federated";
+    public static final String WITHOUT_X509 = "without-x509";
 
     private List<String> federated = List.of();
+    private String withoutX509 = "";
 
     private Path dir;
     private FakeWorkloadApi agent;
@@ -55,6 +59,7 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
     public void init(Map<String, String> initArgs) {
         String listed = initArgs.getOrDefault(FEDERATED, "");
         federated = listed.isEmpty() ? List.of() : List.of(listed.split(","));
+        withoutX509 = initArgs.getOrDefault(WITHOUT_X509, "");
     }
 
     @Override
@@ -67,6 +72,11 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
             for (String id : federated) {
                 agent.setBundleOf(id, TestBundles.jwks(TestBundles.ec(FIRST_KID)).getBytes(StandardCharsets.UTF_8));
             }
+            for (String id : java.util.stream.Stream.concat(java.util.stream.Stream.of(TRUST_DOMAIN), federated.stream()).toList()) {
+                if (!id.equals(withoutX509)) {
+                    agent.setX509BundleOf(id, TestAuthorities.concatenated(TestAuthorities.ca(caName(id))));
+                }
+            }
             agent.start();
             control = FakeWorkloadApiMain.control(agent, TRUST_DOMAIN, 0);
             return Map.of(
@@ -75,6 +85,24 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The configuration of a service reading example.org from this agent on localhost, plus {@code more}
+     * (property, value pairs), for test profiles.
+     */
+    public static Map<String, String> agentSource(String... more) {
+        Map<String, String> config = new java.util.HashMap<>(Map.of("spiffe-oidc.source", "workload-api",
+                "spiffe-oidc.trust-domain", "example.org", "spiffe-oidc.domains", "localhost"));
+        for (int i = 0; i < more.length; i += 2) {
+            config.put(more[i], more[i + 1]);
+        }
+        return config;
+    }
+
+    /** The common name of the CA the agent starts with for {@code trustDomainId}. */
+    public static String caName(String trustDomainId) {
+        return trustDomainId.substring("spiffe://".length()) + " CA";
     }
 
     @Override

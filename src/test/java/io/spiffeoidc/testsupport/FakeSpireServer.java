@@ -11,6 +11,8 @@ import io.spiffeoidc.source.server.proto.GetFederatedBundleRequest;
 import io.spiffeoidc.source.server.proto.ListFederatedBundlesRequest;
 import io.spiffeoidc.source.server.proto.ListFederatedBundlesResponse;
 import io.spiffeoidc.source.server.proto.JWTKey;
+import io.spiffeoidc.source.server.proto.BundleMask;
+import io.spiffeoidc.source.server.proto.X509Certificate;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The SPIRE server's Bundle API on a real Unix socket: GetBundle answers with whatever bundle the test
  * set, GetFederatedBundle and ListFederatedBundles with the federated bundles the test set (NOT_FOUND
- * for a trust domain without one, as SPIRE answers).
+ * for a trust domain without one, as SPIRE answers). Like SPIRE, every answer leaves out the fields its
+ * output mask does not ask for.
  */
 public final class FakeSpireServer implements AutoCloseable {
 
@@ -48,7 +51,41 @@ public final class FakeSpireServer implements AutoCloseable {
     /** With SPIRE's sequence number and refresh hint (seconds); 0 leaves either unset. */
     public void setBundle(String trustDomain, List<JWTKey> jwtAuthorities, long sequence, long refreshHint) {
         bundle = Bundle.newBuilder().setTrustDomain(trustDomain).addAllJwtAuthorities(jwtAuthorities)
+                .addAllX509Authorities(bundle.getX509AuthoritiesList())
                 .setSequenceNumber(sequence).setRefreshHint(refreshHint).build();
+    }
+
+    /** Replaces the X.509 authorities (DER, one certificate each) of the bundle GetBundle answers with. */
+    public void setX509Authorities(List<byte[]> certificates) {
+        bundle = bundle.toBuilder().clearX509Authorities().addAllX509Authorities(x509(certificates)).build();
+    }
+
+    /** A federated bundle with X.509 authorities as well. */
+    public void setFederatedBundle(String trustDomain, List<JWTKey> jwtAuthorities, List<byte[]> x509Authorities) {
+        federated.put(trustDomain, Bundle.newBuilder().setTrustDomain(trustDomain).addAllJwtAuthorities(jwtAuthorities)
+                .addAllX509Authorities(x509(x509Authorities)).build());
+    }
+
+    private static List<X509Certificate> x509(List<byte[]> certificates) {
+        return certificates.stream().map(der -> X509Certificate.newBuilder().setAsn1(ByteString.copyFrom(der)).build()).toList();
+    }
+
+    /** SPIRE's applyBundleMask: a field the mask does not ask for is cleared. */
+    private static Bundle masked(Bundle bundle, BundleMask mask) {
+        Bundle.Builder answer = bundle.toBuilder();
+        if (!mask.getRefreshHint()) {
+            answer.clearRefreshHint();
+        }
+        if (!mask.getSequenceNumber()) {
+            answer.clearSequenceNumber();
+        }
+        if (!mask.getX509Authorities()) {
+            answer.clearX509Authorities();
+        }
+        if (!mask.getJwtAuthorities()) {
+            answer.clearJwtAuthorities();
+        }
+        return answer.build();
     }
 
     /** Sets (or with {@code null} deletes) the federated bundle of {@code trustDomain}. */
@@ -87,7 +124,7 @@ public final class FakeSpireServer implements AutoCloseable {
                 observer.onError(Status.INVALID_ARGUMENT.withDescription("test expects jwt_authorities in the mask").asRuntimeException());
                 return;
             }
-            observer.onNext(bundle);
+            observer.onNext(request.hasOutputMask() ? masked(bundle, request.getOutputMask()) : bundle);
             observer.onCompleted();
         }
 
@@ -99,7 +136,7 @@ public final class FakeSpireServer implements AutoCloseable {
                 observer.onError(Status.NOT_FOUND.withDescription("bundle not found").asRuntimeException());
                 return;
             }
-            observer.onNext(found);
+            observer.onNext(request.hasOutputMask() ? masked(found, request.getOutputMask()) : found);
             observer.onCompleted();
         }
 

@@ -20,7 +20,8 @@ import java.util.Map;
  * "steady". Their private keys are handed to the test as configuration ({@value #EXPIRING_KEY},
  * {@value #STEADY_KEY}) so it can sign tokens; test code and this resource may live in different class
  * loaders, so the test drives the server through a loopback control interface (port in {@value #CONTROL_PORT}):
- * POST /expire-soon (body: seconds; answers the expires_at it set), /taint-all, /calls (GetBundle calls so
+ * The bundle also holds one X.509 authority, a CA with CN "example.org CA"; POST /x509 (body: PEM) replaces
+ * the X.509 authorities. POST /expire-soon (body: seconds; answers the expires_at it set), /taint-all, /calls (GetBundle calls so
  * far), /stop, /start.
  */
 public class FakeSpireServerResource implements QuarkusTestResourceLifecycleManager {
@@ -43,6 +44,7 @@ public class FakeSpireServerResource implements QuarkusTestResourceLifecycleMana
             server = new FakeSpireServer(socket);
             server.setBundle("example.org", List.of(FakeSpireServer.jwtKey(expiring, 0, false),
                     FakeSpireServer.jwtKey(steady, 0, false)));
+            server.setX509Authorities(List.of(TestAuthorities.der(TestAuthorities.ca("example.org CA"))));
             server.start();
             control = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
             control.createContext("/", exchange -> {
@@ -60,6 +62,14 @@ public class FakeSpireServerResource implements QuarkusTestResourceLifecycleMana
                                     FakeSpireServer.jwtKey(steady, 0, true));
                             server.setBundle("example.org", tainted);
                             yield "tainted";
+                        }
+                        case "/x509" -> {
+                            try {
+                                server.setX509Authorities(FakeWorkloadApiMain.dersOfPem(body));
+                            } catch (Exception e) {
+                                throw new IllegalArgumentException(e);
+                            }
+                            yield "replaced";
                         }
                         case "/calls" -> Integer.toString(server.calls());
                         case "/stop" -> {

@@ -12,6 +12,8 @@ import io.grpc.stub.StreamObserver;
 import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
 import io.spiffeoidc.source.workload.proto.JWTBundlesResponse;
 import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
+import io.spiffeoidc.source.workload.proto.X509BundlesRequest;
+import io.spiffeoidc.source.workload.proto.X509BundlesResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -26,6 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * opens and again on every change, and refuses calls without the security header exactly as SPIRE does.
  * Misbehaviour is switched on per call: {@link #deny()} answers PERMISSION_DENIED "no identity issued"
  * (registration pending), {@link #stall()} accepts calls but never sends, {@link #stop()} kills it.
+ *
+ * <p>FetchX509Bundles behaves the same way with its own map (trust domain ID to the CA certificates' DER
+ * back to back), pushed on every change; {@link #breakX509(String)} fails that stream alone.
  */
 public final class FakeWorkloadApi implements AutoCloseable {
 
@@ -39,6 +44,11 @@ public final class FakeWorkloadApi implements AutoCloseable {
     private final Set<ServerCallStreamObserver<JWTBundlesResponse>> streams = new HashSet<>();
     private JWTBundlesResponse latest;
     private Mode mode = Mode.SERVE;
+    private final AtomicInteger x509Calls = new AtomicInteger();
+    private final Set<ServerCallStreamObserver<X509BundlesResponse>> x509Streams = new HashSet<>();
+    private X509BundlesResponse x509Latest;
+    // Non-null while the X.509 stream is broken: open calls ended with it, new ones answered with it.
+    private Status x509Failure;
 
     public FakeWorkloadApi(Path socket) {
         this.server = new UnixGrpcServer(socket, ServerInterceptors.intercept(new Service(), new RequireSecurityHeader()));
@@ -52,6 +62,7 @@ public final class FakeWorkloadApi implements AutoCloseable {
     public void stop() {
         synchronized (this) {
             streams.clear();
+            x509Streams.clear();
         }
         server.stop();
     }
@@ -88,13 +99,44 @@ public final class FakeWorkloadApi implements AutoCloseable {
 
     private void push(Map<String, ByteString> map) {
         latest = JWTBundlesResponse.newBuilder().putAllBundles(map).build();
-        for (ServerCallStreamObserver<JWTBundlesResponse> stream : List.copyOf(streams)) {
+        pushTo(streams, latest);
+    }
+
+    /** Sends {@code message} on every open stream of {@code open}, forgetting cancelled ones. */
+    private static <T> void pushTo(Set<ServerCallStreamObserver<T>> open, T message) {
+        for (ServerCallStreamObserver<T> stream : List.copyOf(open)) {
             if (stream.isCancelled()) {
-                streams.remove(stream);
+                open.remove(stream);
             } else {
-                stream.onNext(latest);
+                stream.onNext(message);
             }
         }
+    }
+
+    /** Replaces one trust domain's X.509 authorities (DER certificates back to back) and pushes the X.509 map. */
+    public synchronized void setX509BundleOf(String trustDomainId, byte[] certificates) {
+        Map<String, ByteString> map = new LinkedHashMap<>(x509Latest == null ? Map.of() : x509Latest.getBundlesMap());
+        map.put(trustDomainId, ByteString.copyFrom(certificates));
+        x509Latest = X509BundlesResponse.newBuilder().putAllBundles(map).build();
+        pushTo(x509Streams, x509Latest);
+    }
+
+    /** Ends open X.509 streams with UNAVAILABLE and answers new X.509 calls so until {@link #fixX509()}; JWT is untouched. */
+    public synchronized void breakX509(String description) {
+        x509Failure = Status.UNAVAILABLE.withDescription(description);
+        for (ServerCallStreamObserver<X509BundlesResponse> stream : x509Streams) {
+            stream.onError(x509Failure.asRuntimeException());
+        }
+        x509Streams.clear();
+    }
+
+    public synchronized void fixX509() {
+        x509Failure = null;
+    }
+
+    /** FetchX509Bundles calls received with a valid header. */
+    public int x509Calls() {
+        return x509Calls.get();
     }
 
     /** Like a deleted registration entry: open streams end and new calls get PERMISSION_DENIED until {@link #allow()}. */
@@ -137,6 +179,27 @@ public final class FakeWorkloadApi implements AutoCloseable {
     }
 
     private final class Service extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase {
+        @Override
+        public void fetchX509Bundles(X509BundlesRequest request, StreamObserver<X509BundlesResponse> observer) {
+            x509Calls.incrementAndGet();
+            ServerCallStreamObserver<X509BundlesResponse> stream = (ServerCallStreamObserver<X509BundlesResponse>) observer;
+            synchronized (FakeWorkloadApi.this) {
+                if (mode == Mode.DENY) {
+                    stream.onError(noIdentity());
+                } else if (x509Failure != null) {
+                    stream.onError(x509Failure.asRuntimeException());
+                } else {
+                    stream.setOnCancelHandler(() -> { });
+                    if (mode == Mode.SERVE) {
+                        x509Streams.add(stream);
+                        if (x509Latest != null) {
+                            stream.onNext(x509Latest);
+                        }
+                    }
+                }
+            }
+        }
+
         @Override
         public void fetchJWTBundles(JWTBundlesRequest request, StreamObserver<JWTBundlesResponse> observer) {
             calls.incrementAndGet();

@@ -38,6 +38,10 @@ import java.util.Map;
  * <li>/map: the body is a whole bundle map {"spiffe://td": {jwks}, ...}, pushed as is</li>
  * <li>/garbage: pushes bytes that are not JSON as the trust domain's bundle (with ?trust-domain=, as that
  * trust domain's entry only)</li>
+ * <li>/x509 (optionally ?trust-domain=spiffe://td): the body is PEM certificates, pushed as that trust domain's
+ * X.509 authorities (DER back to back) on the X.509 bundle stream</li>
+ * <li>/x509-garbage (optionally ?trust-domain=): pushes bytes that are no certificate as the X.509 authorities</li>
+ * <li>/x509-break: ends X.509 bundle streams with UNAVAILABLE and refuses new ones; /x509-fix undoes it</li>
  * <li>/deny: ends open streams and answers new calls PERMISSION_DENIED "no identity issued"; /allow undoes it</li>
  * <li>/stall: new calls are accepted and never answered; /allow undoes it</li>
  * <li>/stop: kills the agent and removes the socket; /start brings it back on the same path</li>
@@ -94,6 +98,10 @@ public final class FakeWorkloadApiMain {
                 agent.setBundleOf(one, GARBAGE);
             }
         });
+        commands.put("/x509", (body, one) -> agent.setX509BundleOf(one == null ? trustDomain : one, derOfPem(body)));
+        commands.put("/x509-garbage", (body, one) -> agent.setX509BundleOf(one == null ? trustDomain : one, GARBAGE));
+        commands.put("/x509-break", (body, one) -> agent.breakX509("X.509 bundle stream broken by the test"));
+        commands.put("/x509-fix", (body, one) -> agent.fixX509());
         commands.put("/deny", (body, one) -> agent.deny());
         commands.put("/allow", (body, one) -> agent.allow());
         commands.put("/stall", (body, one) -> agent.stall());
@@ -111,6 +119,23 @@ public final class FakeWorkloadApiMain {
     }
 
     private static final byte[] GARBAGE = {0, (byte) 0xff, '{'};
+
+    /** PEM certificates to their DER back to back, as the agent sends X.509 authorities. */
+    static byte[] derOfPem(String pem) throws java.security.cert.CertificateException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        dersOfPem(pem).forEach(out::writeBytes);
+        return out.toByteArray();
+    }
+
+    /** PEM certificates to one DER encoding each, as the SPIRE server lists X.509 authorities. */
+    static java.util.List<byte[]> dersOfPem(String pem) throws java.security.cert.CertificateException {
+        java.util.List<byte[]> ders = new java.util.ArrayList<>();
+        for (java.security.cert.Certificate certificate : java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificates(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+            ders.add(certificate.getEncoded());
+        }
+        return ders;
+    }
 
     private static void handle(HttpExchange exchange, FakeWorkloadApi agent, Map<String, Command> commands) throws IOException {
         try (exchange) {

@@ -53,6 +53,11 @@ public class ForwardingSink implements BundleSink {
     }
 
     @Override
+    public void offerX509Authorities(List<byte[]> certificates) {
+        delegate.offerX509Authorities(certificates);
+    }
+
+    @Override
     public void refuse(BundleRefusal refusal) {
         delegate.refuse(refusal);
     }

@@ -26,6 +26,11 @@ public final class RecordingSink implements BundleSink {
     }
 
     @Override
+    public synchronized void offerX509Authorities(List<byte[]> certificates) {
+        events.add("x509 " + certificates.size() + " element(s)");
+    }
+
+    @Override
     public synchronized void refuse(BundleRefusal refusal) {
         events.add("refused " + refusal);
     }

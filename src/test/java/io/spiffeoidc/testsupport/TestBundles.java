@@ -35,7 +35,10 @@ public final class TestBundles {
     /** SubjectPublicKeyInfo header of every Ed25519 key (RFC 8410); the 32-byte key follows. */
     private static final byte[] ED25519_SPKI_PREFIX = HexFormat.of().parseHex("302a300506032b6570032100");
 
-    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong(100);
+    // From the clock, not a constant: bundle files under target/ outlive the JVM (and each class loader has
+    // its own counter), and a service started on a file from an earlier run must still see later numbers as newer.
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE =
+            new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
 
     private TestBundles() {
     }

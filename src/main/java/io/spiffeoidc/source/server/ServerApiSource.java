@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -40,9 +41,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ServerApiSource implements BundleSource {
 
-    private static final GetBundleRequest REQUEST = GetBundleRequest.newBuilder()
-            .setOutputMask(BundleMask.newBuilder().setJwtAuthorities(true))
-            .build();
+    /**
+     * SPIRE clears every field the output mask leaves out, refresh hint and sequence number included; X.509
+     * authorities are asked for only by trust domains whose SPIFFE bundle endpoint is on.
+     */
+    private static final BundleMask JWT_MASK = BundleMask.newBuilder().setJwtAuthorities(true).setRefreshHint(true)
+            .setSequenceNumber(true).build();
+    private static final BundleMask WITH_X509_MASK = JWT_MASK.toBuilder().setX509Authorities(true).build();
     /** A hung server must not stop the polls for good; a live one answers in milliseconds. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
@@ -56,6 +61,8 @@ public final class ServerApiSource implements BundleSource {
     private volatile ClosableSink sink;
     // Federated trust domain name -> sink; each is fetched with its own GetFederatedBundle call per poll.
     private volatile Map<String, ClosableSink> federatedSinks = Map.of();
+    // Trust domain names whose X.509 authorities are fetched too.
+    private volatile Set<String> withX509 = Set.of();
 
     /** @param trustDomain the trust domain name as SPIRE reports it, e.g. "example.org" */
     public ServerApiSource(Path socket, String trustDomain, Duration pollInterval) {
@@ -81,6 +88,12 @@ public final class ServerApiSource implements BundleSource {
 
     /** Also polls the bundle of each federated trust domain name of {@code federated} for its own sink. */
     public void start(BundleSink target, Map<String, BundleSink> federated) {
+        start(target, federated, Set.of());
+    }
+
+    /** @param withX509 the trust domain names (primary or federated) whose X.509 authorities are passed on too */
+    public void start(BundleSink target, Map<String, BundleSink> federated, Set<String> withX509) {
+        this.withX509 = Set.copyOf(withX509);
         Map<String, ClosableSink> closable = new LinkedHashMap<>();
         federated.forEach((name, federatedSink) -> closable.put(name, new ClosableSink(federatedSink)));
         federatedSinks = Collections.unmodifiableMap(closable);
@@ -94,7 +107,7 @@ public final class ServerApiSource implements BundleSource {
         try {
             Bundle bundle = BundleGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .getBundle(REQUEST);
+                    .getBundle(GetBundleRequest.newBuilder().setOutputMask(mask(trustDomain)).build());
             backoff.reset();
             sink.sourceUp(false);
             publish(bundle, trustDomain, sink);
@@ -133,7 +146,7 @@ public final class ServerApiSource implements BundleSource {
                 Bundle bundle = BundleGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                         .getFederatedBundle(GetFederatedBundleRequest.newBuilder().setTrustDomain(name)
-                                .setOutputMask(BundleMask.newBuilder().setJwtAuthorities(true)).build());
+                                .setOutputMask(mask(name)).build());
                 target.sourceUp(false);
                 publish(bundle, name, target);
             } catch (StatusRuntimeException e) {
@@ -152,6 +165,10 @@ public final class ServerApiSource implements BundleSource {
         return allAnswered;
     }
 
+    private BundleMask mask(String name) {
+        return withX509.contains(name) ? WITH_X509_MASK : JWT_MASK;
+    }
+
     private void publish(Bundle bundle, String trustDomain, ClosableSink sink) {
         if (!trustDomain.equals(bundle.getTrustDomain())) {
             sink.refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING,
@@ -164,6 +181,11 @@ public final class ServerApiSource implements BundleSource {
             authorities.add(new JwtAuthority(key.getKeyId(), key.getPublicKey().toByteArray(),
                     key.getExpiresAt() == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(key.getExpiresAt())),
                     key.getTainted()));
+        }
+        if (withX509.contains(trustDomain)) {
+            // Before the JWT authorities, so the sequence number the latter bring lands last; tainted X.509
+            // authorities stay, since SPIRE keeps trusting them until they are revoked.
+            sink.offerX509Authorities(bundle.getX509AuthoritiesList().stream().map(cert -> cert.getAsn1().toByteArray()).toList());
         }
         // proto3 cannot tell zero from unset; SPIRE numbers its bundles from 1 and treats a zero hint as none.
         sink.offerAuthorities(authorities,

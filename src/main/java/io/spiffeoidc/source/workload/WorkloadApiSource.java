@@ -19,6 +19,10 @@ import io.spiffeoidc.source.UnixSocketChannels;
 import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
 import io.spiffeoidc.source.workload.proto.JWTBundlesResponse;
 import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
+import io.spiffeoidc.source.workload.proto.X509BundlesRequest;
+import io.spiffeoidc.source.workload.proto.X509BundlesResponse;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +45,10 @@ import org.jboss.logging.Logger;
  * backoff, or at once when the agent's socket reappears in its directory: an agent back after a long
  * outage is not kept waiting for the backoff cap. All state lives on one worker thread, which also runs
  * the gRPC callbacks.
+ *
+ * <p>When a SPIFFE bundle endpoint is configured, a FetchX509Bundles call runs beside it on the same
+ * channel. Its failure is its own: it is retried on its own backoff and never reported as the source
+ * being down, because the JWT bundles (and so the OIDC documents) do not depend on it.
  */
 public final class WorkloadApiSource implements BundleSource {
 
@@ -79,11 +87,15 @@ public final class WorkloadApiSource implements BundleSource {
     private volatile Map<String, ClosableSink> sinks = Map.of();
 
     private volatile DirectoryWatch watch;
+    private volatile boolean fetchX509;
 
     // Worker thread only.
     private Stream current;
     private ScheduledFuture<?> reconnect;
     private boolean closing;
+    private final Backoff x509Backoff;
+    // The error the X.509 stream last ended with, until it delivers again; one log line per change.
+    private String x509Down;
 
     public WorkloadApiSource(Path socket, String trustDomainId) {
         this(socket, trustDomainId, Timings.DEFAULT);
@@ -99,6 +111,7 @@ public final class WorkloadApiSource implements BundleSource {
         this.timings = timings;
         this.opener = opener;
         this.backoff = new Backoff(timings.backoffInitial(), timings.backoffMax());
+        this.x509Backoff = new Backoff(timings.backoffInitial(), timings.backoffMax());
         headers.put(SECURITY_HEADER, "true");
     }
 
@@ -119,6 +132,12 @@ public final class WorkloadApiSource implements BundleSource {
      * {@code federated} ("spiffe://partner.example") to its own sink, all from the one stream.
      */
     public void start(BundleSink target, Map<String, BundleSink> federated) {
+        start(target, federated, false);
+    }
+
+    /** @param x509Bundles whether to follow the X.509 bundle stream too (some SPIFFE bundle endpoint is on) */
+    public void start(BundleSink target, Map<String, BundleSink> federated, boolean x509Bundles) {
+        this.fetchX509 = x509Bundles;
         Map<String, ClosableSink> all = new LinkedHashMap<>();
         all.put(trustDomainId, new ClosableSink(target));
         federated.forEach((id, federatedSink) -> all.put(id, new ClosableSink(federatedSink)));
@@ -153,6 +172,9 @@ public final class WorkloadApiSource implements BundleSource {
             SpiffeWorkloadAPIGrpc.newStub(channel)
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                     .fetchJWTBundles(JWTBundlesRequest.getDefaultInstance(), stream);
+            if (fetchX509) {
+                openX509(stream);
+            }
         } catch (RuntimeException e) {
             Stream failed = current;
             current = null;
@@ -221,6 +243,80 @@ public final class WorkloadApiSource implements BundleSource {
         });
     }
 
+    /** Opens the X.509 bundle call on {@code owner}'s channel; never throws. */
+    private void openX509(Stream owner) {
+        owner.x509Retry = null;
+        if (closing || owner != current) {
+            return;
+        }
+        try {
+            SpiffeWorkloadAPIGrpc.newStub(owner.channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .fetchX509Bundles(X509BundlesRequest.getDefaultInstance(), new X509Stream(owner));
+        } catch (RuntimeException e) {
+            x509Ended(owner, Status.fromThrowable(e));
+        }
+    }
+
+    /** Ended while its channel is still the current one: retry it alone; the JWT stream is untouched. */
+    private void x509Ended(Stream owner, Status status) {
+        if (closing || owner != current) {
+            return; // the JWT stream's end reports the outage and reconnects both
+        }
+        String error = UnixSocketChannels.describe(status);
+        if (!error.equals(x509Down)) {
+            LOG.warnf("X.509 bundle stream from the Workload API ended: %s; JWT bundles are not affected, retrying", error);
+            x509Down = error;
+        }
+        try {
+            owner.x509Retry = worker.schedule(() -> openX509(owner), x509Backoff.next().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException shuttingDown) {
+            // close() is under way
+        }
+    }
+
+    /** Each trust domain's X.509 authorities go to its own sink; a trust domain missing here keeps its last ones. */
+    private void deliverX509(X509BundlesResponse response) {
+        x509Backoff.reset();
+        if (x509Down != null) {
+            LOG.infof("X.509 bundle stream from the Workload API delivering again");
+            x509Down = null;
+        }
+        sinks.forEach((id, target) -> {
+            ByteString bundle = response.getBundlesMap().get(id);
+            if (bundle != null) {
+                target.offerX509Authorities(List.of(bundle.toByteArray()));
+            }
+        });
+    }
+
+    /** One FetchX509Bundles call; callbacks arrive on the worker thread like the JWT stream's. */
+    private final class X509Stream implements StreamObserver<X509BundlesResponse> {
+
+        private final Stream owner;
+
+        X509Stream(Stream owner) {
+            this.owner = owner;
+        }
+
+        @Override
+        public void onNext(X509BundlesResponse response) {
+            if (owner == current && !closing) {
+                deliverX509(response);
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            x509Ended(owner, Status.fromThrowable(error));
+        }
+
+        @Override
+        public void onCompleted() {
+            x509Ended(owner, Status.UNAVAILABLE.withDescription("the agent ended the X.509 bundle stream"));
+        }
+    }
+
     /** The stream is shared: its failure is every trust domain's. */
     private void reportToAll(String what, RuntimeException failure) {
         sinks.values().forEach(target -> SourceThreads.report(target, what, failure));
@@ -242,6 +338,7 @@ public final class WorkloadApiSource implements BundleSource {
         private final ManagedChannel channel;
         private ClientCallStreamObserver<JWTBundlesRequest> call;
         private ScheduledFuture<?> firstMessageTimer;
+        private ScheduledFuture<?> x509Retry;
         private boolean delivered;
         private boolean overdue;
         private boolean socketAppeared;
@@ -292,6 +389,9 @@ public final class WorkloadApiSource implements BundleSource {
             current = null;
             try {
                 firstMessageTimer.cancel(false);
+                if (x509Retry != null) {
+                    x509Retry.cancel(false);
+                }
                 channel.shutdownNow();
                 String error = overdue
                         ? "DEADLINE_EXCEEDED: the agent accepted the call but sent no bundle within "
@@ -330,6 +430,9 @@ public final class WorkloadApiSource implements BundleSource {
                 }
                 if (stream.firstMessageTimer != null) {
                     stream.firstMessageTimer.cancel(false);
+                }
+                if (stream.x509Retry != null) {
+                    stream.x509Retry.cancel(false);
                 }
                 return stream.channel.shutdownNow();
             }).get(5, TimeUnit.SECONDS);

@@ -82,6 +82,33 @@ class WorkloadApiSourceTest {
     }
 
     @Test
+    void theX509StreamOpensOnlyWhenAskedForAndItsOutageNeverReachesTheJwtSide() {
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
+        agent.setX509BundleOf(TRUST_DOMAIN, io.spiffeoidc.testsupport.TestAuthorities.concatenated(
+                io.spiffeoidc.testsupport.TestAuthorities.ca("example.org CA")));
+        agent.start();
+        source.start(publisher);
+        await.served("k1");
+        assertEquals(0, agent.x509Calls(), "no bundle endpoint, no X.509 stream");
+        source.close();
+
+        BundlePublisher withEndpoint = new BundlePublisher("workload-api", "", true, Clock.systemUTC(),
+                io.spiffeoidc.bundle.PublicationRules.DEFAULT, true);
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, FAST);
+        source.start(withEndpoint, java.util.Map.of(), true);
+        Await.until("the bundle document", () -> withEndpoint.current() != null && withEndpoint.current().spiffeBundle() != null);
+        int jwtCalls = agent.calls();
+        agent.breakX509("broken for the test");
+        Await.until("X.509 calls retried", () -> agent.x509Calls() >= 4);
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k2")));
+        Await.until("the rotation", () -> withEndpoint.current().keyIds().equals(List.of("k2")));
+        assertEquals(jwtCalls, agent.calls(), "the JWT stream stayed open");
+        assertEquals(SourceState.UP, withEndpoint.sourceState());
+        assertTrue(withEndpoint.lastSourceError().isEmpty(), "an X.509 outage is not the source being down");
+        assertTrue(withEndpoint.current().spiffeBundle() != null, "the last good X.509 authorities stay");
+    }
+
+    @Test
     void isNotReadyWhileTheAgentIsAbsentAndServesOnceItAppears() {
         source.start(publisher);
         await.state(SourceState.DOWN);

@@ -1,0 +1,204 @@
+package io.spiffeoidc.bundle;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.RSAKey;
+import io.spiffeoidc.testsupport.LogCapture;
+import io.spiffeoidc.testsupport.SpiffeBundleReader;
+import io.spiffeoidc.testsupport.TestAuthorities;
+import io.spiffeoidc.testsupport.TestBundles;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The SPIFFE bundle document: prepared from the validated snapshot, X.509 authorities judged apart from JWT keys. */
+class SpiffeBundlePublicationTest {
+
+    private static final X509Certificate CA_1 = TestAuthorities.ca("example.org CA 1");
+    private static final X509Certificate CA_2 = TestAuthorities.ca("example.org CA 2");
+    private static final ECKey JWT_1 = TestBundles.ec("jwt-1");
+    private static final RSAKey JWT_2 = TestBundles.rsa("jwt-2");
+
+    private static BundlePublisher publisher() {
+        return new BundlePublisher("test", "example.org", true, Clock.systemUTC(), PublicationRules.DEFAULT, true);
+    }
+
+    private static List<JwtAuthority> authorities(com.nimbusds.jose.jwk.JWK... keys) {
+        List<JwtAuthority> list = new ArrayList<>();
+        for (var key : keys) {
+            list.add(new JwtAuthority(key.getKeyID(), TestBundles.pkixDer(key), Optional.empty(), false));
+        }
+        return list;
+    }
+
+    @Test
+    void theDocumentReadsBackWithJavaSpiffeAsTheSameAuthorities() throws Exception {
+        BundlePublisher publisher = publisher();
+        publisher.offerX509Authorities(List.of(TestAuthorities.concatenated(CA_1, CA_2)));
+        publisher.offerAuthorities(authorities(JWT_1, JWT_2), OptionalLong.of(7), OptionalLong.of(300));
+
+        PreparedDocument document = publisher.current().spiffeBundle();
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", document.body());
+        assertEquals(Set.of(CA_1, CA_2), read.x509().getX509Authorities());
+        assertEquals(Set.of("jwt-1", "jwt-2"), read.jwt().getJwtAuthorities().keySet());
+        assertEquals(JWT_1.toPublicKey(), read.jwt().findJwtAuthority("jwt-1"));
+        assertEquals(JWT_2.toPublicKey(), read.jwt().findJwtAuthority("jwt-2"));
+        assertEquals(7L, ((Number) read.root().get("spiffe_sequence")).longValue());
+        assertEquals(300L, ((Number) read.root().get("spiffe_refresh_hint")).longValue());
+        for (Map<String, Object> member : read.members()) {
+            Set<String> allowed = "x509-svid".equals(member.get("use"))
+                    ? Set.of("kty", "crv", "x", "y", "use", "x5c")
+                    : Set.of("kty", "crv", "x", "y", "n", "e", "use", "kid");
+            assertTrue(allowed.containsAll(member.keySet()), "public members only: " + member.keySet());
+        }
+        assertEquals(Set.of("keys", "spiffe_sequence", "spiffe_refresh_hint"), read.root().keySet());
+    }
+
+    @Test
+    void jwtKeysAreServedBeforeAnyX509AuthorityArrivesAndTheBundleWaitsForThem() throws Exception {
+        BundlePublisher publisher = publisher();
+        publisher.offerDocument(TestBundles.jwks(JWT_1).getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of("jwt-1"), publisher.current().keyIds());
+        assertNull(publisher.current().spiffeBundle(), "no bundle without its X.509 authorities");
+        String jwksEtag = publisher.current().jwks().etag();
+
+        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
+        assertNotNull(publisher.current().spiffeBundle());
+        assertEquals(jwksEtag, publisher.current().jwks().etag(), "X.509 changes leave the key set's bytes alone");
+        // The agent's JWT bundles are plain JWK sets: a rotation keeps the known X.509 authorities.
+        publisher.offerDocument(TestBundles.jwks(JWT_2).getBytes(StandardCharsets.UTF_8));
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.current().spiffeBundle().body());
+        assertEquals(Set.of(CA_1), read.x509().getX509Authorities());
+        assertEquals(Set.of("jwt-2"), read.jwt().getJwtAuthorities().keySet());
+    }
+
+    @Test
+    void aNonCaOrGarbageAuthorityIsRefusedOnceAndTheLastGoodOnesStay() throws Exception {
+        BundlePublisher publisher = publisher();
+        publisher.offerAuthorities(authorities(JWT_1));
+        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
+        String bundleEtag = publisher.current().spiffeBundle().etag();
+        String jwksEtag = publisher.current().jwks().etag();
+        try (LogCapture log = LogCapture.of(BundlePublisher.class)) {
+            publisher.offerX509Authorities(List.of(TestAuthorities.der(TestAuthorities.leaf("not a CA"))));
+            publisher.offerX509Authorities(List.of(TestAuthorities.der(TestAuthorities.leaf("not a CA either"))));
+            publisher.offerX509Authorities(List.of(new byte[] {0x30, 0x03, 1, 2}));
+            publisher.offerX509Authorities(List.of(new byte[] {0x30, 0x03, 1, 2}));
+            List<String> refusals = log.containing("refused");
+            assertEquals(3, refusals.size(), refusals.toString());
+            assertTrue(refusals.get(0).contains("(x509-authority-not-ca)") && refusals.get(0).contains("CN=not a CA"), refusals.get(0));
+            assertTrue(refusals.get(2).contains("(invalid-x509-authority)"), refusals.get(2));
+            assertTrue(refusals.get(2).contains("still serving [CN=example.org CA 1,O=SPIFFE]"), refusals.get(2));
+        }
+        assertEquals(2, publisher.refusedCount(RefusalReason.X509_AUTHORITY_NOT_CA));
+        assertEquals(1, publisher.refusedCount(RefusalReason.INVALID_X509_AUTHORITY));
+        assertEquals(bundleEtag, publisher.current().spiffeBundle().etag());
+        assertEquals(jwksEtag, publisher.current().jwks().etag());
+        assertEquals(List.of("jwt-1"), publisher.current().keyIds());
+        // A PEM block is a certificate to the JDK's factory, but not what the Workload API sends.
+        publisher.offerX509Authorities(List.of(TestAuthorities.pem(CA_2).getBytes(StandardCharsets.US_ASCII)));
+        assertEquals(2, publisher.refusedCount(RefusalReason.INVALID_X509_AUTHORITY));
+        assertEquals(bundleEtag, publisher.current().spiffeBundle().etag());
+    }
+
+    @Test
+    void twoReplicasGivenTheSameBundleInAnyOrderServeTheSameBytes() {
+        BundlePublisher one = publisher();
+        one.offerX509Authorities(List.of(TestAuthorities.concatenated(CA_1, CA_2)));
+        one.offerAuthorities(authorities(JWT_1, JWT_2), OptionalLong.of(3), OptionalLong.empty());
+        BundlePublisher other = publisher();
+        other.offerAuthorities(authorities(JWT_2, JWT_1), OptionalLong.of(3), OptionalLong.empty());
+        other.offerX509Authorities(List.of(TestAuthorities.der(CA_2), TestAuthorities.der(CA_1), TestAuthorities.der(CA_2)));
+        assertEquals(one.current().spiffeBundle().etag(), other.current().spiffeBundle().etag());
+        assertEquals(new String(one.current().spiffeBundle().body(), StandardCharsets.UTF_8),
+                new String(other.current().spiffeBundle().body(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aNewSequenceNumberWithTheSameJwtKeysReachesTheBundle() throws Exception {
+        BundlePublisher publisher = publisher();
+        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
+        publisher.offerAuthorities(authorities(JWT_1), OptionalLong.of(4), OptionalLong.empty());
+        String jwksEtag = publisher.current().jwks().etag();
+        publisher.offerX509Authorities(List.of(TestAuthorities.concatenated(CA_1, CA_2)));
+        publisher.offerAuthorities(authorities(JWT_1), OptionalLong.of(5), OptionalLong.empty());
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.current().spiffeBundle().body());
+        assertEquals(5L, ((Number) read.root().get("spiffe_sequence")).longValue());
+        assertEquals(2, read.x509().getX509Authorities().size());
+        assertEquals(jwksEtag, publisher.current().jwks().etag());
+    }
+
+    @Test
+    void aPublisherWithoutBundleEndpointTakesNoX509Authorities() {
+        BundlePublisher publisher = new BundlePublisher("test", "example.org", true, Clock.systemUTC(), PublicationRules.DEFAULT);
+        publisher.offerAuthorities(authorities(JWT_1));
+        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
+        publisher.offerX509Authorities(List.of(new byte[] {1}));
+        assertNull(publisher.current().spiffeBundle());
+        assertEquals(0, publisher.refusedCount(RefusalReason.INVALID_X509_AUTHORITY));
+    }
+
+    @Test
+    void aBundleFileBringsItsX509SvidMembersEachCheckedAgainstItsCertificate() throws Exception {
+        BundlePublisher publisher = publisher();
+        publisher.offerDocument(file(TestAuthorities.member(CA_1)));
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.current().spiffeBundle().body());
+        assertEquals(Set.of(CA_1), read.x509().getX509Authorities());
+        String bundleEtag = publisher.current().spiffeBundle().etag();
+
+        Map<String, Object> leaf = TestAuthorities.member(TestAuthorities.leaf("file leaf"));
+        publisher.offerDocument(file(leaf));
+        assertEquals(1, publisher.refusedCount(RefusalReason.X509_AUTHORITY_NOT_CA));
+
+        Map<String, Object> twoCertificates = TestAuthorities.member(CA_1);
+        twoCertificates.put("x5c", List.of(TestAuthorities.member(CA_1).get("x5c"), TestAuthorities.member(CA_2).get("x5c")));
+        publisher.offerDocument(file(twoCertificates));
+        Map<String, Object> otherKey = TestAuthorities.member(CA_1);
+        otherKey.put("x", TestAuthorities.member(CA_2).get("x"));
+        otherKey.put("y", TestAuthorities.member(CA_2).get("y"));
+        publisher.offerDocument(file(otherKey));
+        assertEquals(2, publisher.refusedCount(RefusalReason.INVALID_X509_AUTHORITY));
+        assertEquals(bundleEtag, publisher.current().spiffeBundle().etag(), "the last good X.509 authorities stay");
+        assertEquals(List.of("jwt-1"), publisher.current().keyIds(), "the JWT side of each file was applied");
+    }
+
+    @Test
+    void aFileWithPrivateMaterialInAnX509MemberIsRefusedAsAWhole() {
+        BundlePublisher publisher = publisher();
+        Map<String, Object> leaky = TestAuthorities.member(CA_1);
+        leaky.put("d", "AAAA");
+        publisher.offerDocument(file(leaky));
+        assertNull(publisher.current());
+        assertEquals(1, publisher.refusedCount(RefusalReason.PRIVATE_KEY_MATERIAL));
+        assertTrue(publisher.x509Authorities().isEmpty());
+    }
+
+    @Test
+    void differentAuthoritiesGiveADifferentEntityTag() {
+        BundlePublisher publisher = publisher();
+        publisher.offerAuthorities(authorities(JWT_1));
+        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
+        String first = publisher.current().spiffeBundle().etag();
+        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_2)));
+        assertNotEquals(first, publisher.current().spiffeBundle().etag());
+    }
+
+    private static byte[] file(Map<String, Object> x509Member) {
+        Map<String, Object> jwt = new HashMap<>(JWT_1.toPublicJWK().toJSONObject());
+        jwt.put("use", "jwt-svid");
+        return TestBundles.document(List.of(x509Member, jwt), 1L).getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,79 @@
+package io.spiffeoidc.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The rules for SPIFFE bundle endpoint paths, on configuration mapped the way Quarkus maps it. */
+class BundleEndpointProblemsTest {
+
+    private static final String[] AGENT = {"spiffe-oidc.workload-api.socket", "unix:///run/spire/agent.sock",
+            "spiffe-oidc.trust-domain", "example.org", "spiffe-oidc.issuer", "https://oidc.example.org"};
+
+    private static ProviderConfig config(String... keyValues) {
+        String[] all = new String[AGENT.length + keyValues.length];
+        System.arraycopy(AGENT, 0, all, 0, AGENT.length);
+        System.arraycopy(keyValues, 0, all, AGENT.length, keyValues.length);
+        return ConfigProblemsTest.config(all);
+    }
+
+    private static List<String> problems(String... keyValues) {
+        return ConfigProblems.of(config(keyValues));
+    }
+
+    @Test
+    void offUnlessConfiguredAndOnWhereConfigured() {
+        ProviderConfig config = config("spiffe-oidc.federated.\"partner.example\".bundle-endpoint.path", "/partner/bundle/");
+        assertEquals(List.of(), ConfigProblems.of(config));
+        List<IssuerSettings> issuers = ConfigProblems.validate(config).settings().orElseThrow().issuers();
+        assertEquals(Optional.empty(), issuers.get(0).bundleEndpointPath());
+        assertEquals(Optional.of("/partner/bundle"), issuers.get(1).bundleEndpointPath(), "normalised like a path prefix");
+        assertEquals(List.of(), problems("spiffe-oidc.bundle-endpoint.path", "/"));
+        assertEquals(Optional.of("/"), IssuerSettings.all(config("spiffe-oidc.bundle-endpoint.path", "/")).get(0).bundleEndpointPath(),
+                "the root, where SPIRE's own bundle endpoint answers");
+    }
+
+    @Test
+    void aPathThatIsNotAbsoluteOrPlainIsRefused() {
+        for (String path : List.of("bundle", "/a/../bundle", "/bundle?x=1", "https://oidc.example.org/bundle")) {
+            assertEquals(List.of("spiffe-oidc.bundle-endpoint.path: \"" + path
+                    + "\" must start with '/' and contain only plain path segments"),
+                    problems("spiffe-oidc.bundle-endpoint.path", path), path);
+        }
+    }
+
+    @Test
+    void aPathOfAnOidcDocumentIsRefused() {
+        assertEquals(List.of("spiffe-oidc.bundle-endpoint.path: \"/keys\" is already an OIDC document path of trust domain"
+                + " example.org on host oidc.example.org; give the bundle endpoint a path of its own"),
+                problems("spiffe-oidc.bundle-endpoint.path", "/keys"));
+        assertEquals(List.of("spiffe-oidc.bundle-endpoint.path: \"/partner.example/.well-known/openid-configuration\" is already"
+                + " an OIDC document path of trust domain partner.example on host oidc.example.org; give the bundle endpoint a"
+                + " path of its own"),
+                problems("spiffe-oidc.bundle-endpoint.path", "/partner.example/.well-known/openid-configuration",
+                        "spiffe-oidc.federated.\"partner.example\".jwks-uri", "https://oidc.example.org/partner.example/keys"));
+    }
+
+    @Test
+    void aPathEndingLikeAnOidcDocumentIsRefusedEvenWhereNoIssuerServesIt() {
+        for (String path : List.of("/other/keys", "/b/.well-known/openid-configuration")) {
+            assertEquals(List.of("spiffe-oidc.bundle-endpoint.path: \"" + path + "\" ends like an OIDC document path (/keys or"
+                    + " /.well-known/openid-configuration); give the bundle endpoint a path of its own, such as /bundle"),
+                    problems("spiffe-oidc.bundle-endpoint.path", path), path);
+        }
+    }
+
+    @Test
+    void anotherIssuersBundlePathOnASharedHostIsRefusedButNotOnItsOwnHost() {
+        assertEquals(List.of("spiffe-oidc.federated.\"partner.example\".bundle-endpoint.path: \"/bundle\" is already the SPIFFE"
+                + " bundle endpoint of trust domain example.org on host oidc.example.org; give the bundle endpoint a path of its own"),
+                problems("spiffe-oidc.bundle-endpoint.path", "/bundle",
+                        "spiffe-oidc.federated.\"partner.example\".bundle-endpoint.path", "/bundle"));
+        assertEquals(List.of(), problems("spiffe-oidc.bundle-endpoint.path", "/bundle",
+                "spiffe-oidc.federated.\"partner.example\".issuer", "https://partner.example.org",
+                "spiffe-oidc.federated.\"partner.example\".path-prefix", "/",
+                "spiffe-oidc.federated.\"partner.example\".bundle-endpoint.path", "/bundle"));
+    }
+}

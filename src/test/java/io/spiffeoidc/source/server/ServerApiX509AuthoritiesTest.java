@@ -1,0 +1,108 @@
+package io.spiffeoidc.source.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.nimbusds.jose.jwk.ECKey;
+import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.bundle.BundleSink;
+import io.spiffeoidc.bundle.PublicationRules;
+import io.spiffeoidc.bundle.RefusalReason;
+import io.spiffeoidc.testsupport.Await;
+import io.spiffeoidc.testsupport.FakeSpireServer;
+import io.spiffeoidc.testsupport.SpiffeBundleReader;
+import io.spiffeoidc.testsupport.TestAuthorities;
+import io.spiffeoidc.testsupport.TestBundles;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * X.509 authorities over real gRPC from the fake SPIRE server, which clears what the output mask leaves
+ * out as SPIRE does: asked for only where a bundle endpoint is on, with the sequence number and refresh hint.
+ */
+class ServerApiX509AuthoritiesTest {
+
+    @TempDir
+    Path dir;
+
+    private final X509Certificate primaryCa = TestAuthorities.ca("example.org CA");
+    private final X509Certificate partnerCa = TestAuthorities.ca("partner.example CA");
+    private final ECKey primaryKey = TestBundles.ec("primary");
+    private final ECKey partnerKey = TestBundles.ec("partner");
+
+    private FakeSpireServer server;
+    private ServerApiSource source;
+    private BundlePublisher primary;
+    private BundlePublisher partner;
+    private BundlePublisher unlisted;
+
+    @BeforeEach
+    void setUp() {
+        server = new FakeSpireServer(dir.resolve("api.sock"));
+        server.setBundle("example.org", List.of(FakeSpireServer.jwtKey(primaryKey, 0, false)), 12, 240);
+        server.setX509Authorities(List.of(TestAuthorities.der(primaryCa)));
+        server.setFederatedBundle("partner.example", List.of(FakeSpireServer.jwtKey(partnerKey, 0, false)),
+                List.of(TestAuthorities.der(partnerCa)));
+        server.setFederatedBundle("unlisted.example", List.of(FakeSpireServer.jwtKey(partnerKey, 0, false)),
+                List.of(TestAuthorities.der(partnerCa)));
+        server.start();
+        primary = publisher("example.org", true);
+        partner = publisher("partner.example", true);
+        unlisted = publisher("unlisted.example", false);
+        source = new ServerApiSource(dir.resolve("api.sock"), "example.org", Duration.ofMillis(100));
+        source.start(primary, Map.<String, BundleSink>of("partner.example", partner, "unlisted.example", unlisted),
+                Set.of("example.org", "partner.example"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        source.close();
+        server.close();
+    }
+
+    private static BundlePublisher publisher(String trustDomain, boolean bundleEndpoint) {
+        return new BundlePublisher("server-api", trustDomain, true, Clock.systemUTC(), PublicationRules.DEFAULT, bundleEndpoint);
+    }
+
+    @Test
+    void theBundleAndFederatedBundlesCarryTheirX509AuthoritiesSequenceAndHint() throws Exception {
+        Await.until("both bundles", () -> primary.current() != null && primary.current().spiffeBundle() != null
+                && partner.current() != null && partner.current().spiffeBundle() != null);
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", primary.current().spiffeBundle().body());
+        assertEquals(Set.of(primaryCa), read.x509().getX509Authorities());
+        assertEquals(Set.of("primary"), read.jwt().getJwtAuthorities().keySet());
+        assertEquals(12L, ((Number) read.root().get("spiffe_sequence")).longValue(), "asked for in the mask");
+        assertEquals(240L, ((Number) read.root().get("spiffe_refresh_hint")).longValue());
+        assertEquals(Set.of(partnerCa), SpiffeBundleReader.read("partner.example", partner.current().spiffeBundle().body())
+                .x509().getX509Authorities());
+
+        Await.until("unlisted published", () -> unlisted.current() != null);
+        assertNull(unlisted.current().spiffeBundle(), "no bundle endpoint, no X.509 authorities");
+    }
+
+    @Test
+    void aNonCaAuthorityFromTheServerIsRefusedOnceWhileTheJwtKeysRotate() throws Exception {
+        Await.until("the bundle", () -> primary.current() != null && primary.current().spiffeBundle() != null);
+        String etag = primary.current().spiffeBundle().etag();
+        server.setX509Authorities(List.of(TestAuthorities.der(TestAuthorities.leaf("not a CA"))));
+        server.setBundle("example.org", List.of(FakeSpireServer.jwtKey(TestBundles.ec("rotated"), 0, false)), 13, 240);
+        Await.until("the rotation", () -> primary.current().keyIds().equals(List.of("rotated")));
+        int calls = server.calls();
+        Await.until("a few more polls", () -> server.calls() >= calls + 6);
+        assertEquals(1, primary.refusedCount(RefusalReason.X509_AUTHORITY_NOT_CA), "a repeated refusal counts once");
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", primary.current().spiffeBundle().body());
+        assertEquals(Set.of(primaryCa), read.x509().getX509Authorities(), "the last good authorities stay");
+        assertEquals(Set.of("rotated"), read.jwt().getJwtAuthorities().keySet());
+        assertEquals(13L, ((Number) read.root().get("spiffe_sequence")).longValue());
+        assertEquals(false, etag.equals(primary.current().spiffeBundle().etag()));
+    }
+}

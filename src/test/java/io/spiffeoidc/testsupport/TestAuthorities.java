@@ -1,0 +1,104 @@
+package io.spiffeoidc.testsupport;
+
+import java.io.ByteArrayOutputStream;
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.security.auth.x500.X500Principal;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * X.509 authorities as SPIRE's CAs make them (self-signed EC P-256, basicConstraints CA, keyCertSign), a
+ * leaf that is not a CA, and the encodings the sources deliver: DER back to back (Workload API) and
+ * x509-svid members with x5c (SPIFFE bundle files).
+ */
+public final class TestAuthorities {
+
+    private static final AtomicLong SERIALS = new AtomicLong(System.nanoTime());
+
+    private TestAuthorities() {
+    }
+
+    public static X509Certificate ca(String commonName) {
+        return selfSigned(commonName, true);
+    }
+
+    /** A certificate without basicConstraints CA: never an X.509 authority. */
+    public static X509Certificate leaf(String commonName) {
+        return selfSigned(commonName, false);
+    }
+
+    public static byte[] der(X509Certificate certificate) {
+        try {
+            return certificate.getEncoded();
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The certificates' DER back to back, as the Workload API's X509BundlesResponse carries them. */
+    public static byte[] concatenated(X509Certificate... certificates) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (X509Certificate certificate : certificates) {
+            out.writeBytes(der(certificate));
+        }
+        return out.toByteArray();
+    }
+
+    /** PEM blocks, the body of the fake agent's /x509 control command. */
+    public static String pem(X509Certificate... certificates) {
+        StringBuilder pem = new StringBuilder();
+        for (X509Certificate certificate : certificates) {
+            pem.append(TestPki.pem(certificate));
+        }
+        return pem.toString();
+    }
+
+    /** The x509-svid member of a SPIFFE bundle file for {@code certificate}, built with Nimbus. */
+    public static Map<String, Object> member(X509Certificate certificate) {
+        try {
+            Map<String, Object> member = new LinkedHashMap<>(com.nimbusds.jose.jwk.JWK.parse(certificate).toPublicJWK().toJSONObject());
+            member.keySet().retainAll(List.of("kty", "crv", "x", "y", "n", "e"));
+            member.put("use", "x509-svid");
+            member.put("x5c", List.of(Base64.getEncoder().encodeToString(der(certificate))));
+            return member;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static X509Certificate selfSigned(String commonName, boolean ca) {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec("secp256r1"));
+            KeyPair keys = generator.generateKeyPair();
+            X500Principal name = new X500Principal("CN=" + commonName + ",O=SPIFFE");
+            Instant now = Instant.now();
+            JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(SERIALS.incrementAndGet()),
+                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(Duration.ofDays(1))), name, keys.getPublic());
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+            builder.addExtension(Extension.keyUsage, true, new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign
+                    : KeyUsage.digitalSignature));
+            return new JcaX509CertificateConverter().getCertificate(
+                    builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
