@@ -211,7 +211,9 @@ summarise() { # name -> appends "name rps p50 p99 errors" (medians, errors summe
 
 # ---- 1. every server up at once, same core, same certificate, same bytes --------------------------------
 PORT=$(free_port)
-start_service main "$PORT" "$OUT/keys-3/bundle.json"
+# An A/B compares code, so both sides start alike: without the AOT cache, which only one side has.
+if [[ -n $AB_REV ]]; then start_service main "$PORT" "$OUT/keys-3/bundle.json" SPIFFE_OIDC_AOT=off
+else start_service main "$PORT" "$OUT/keys-3/bundle.json"; fi
 wait_200 "https://localhost:$PORT/keys" 60
 curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" -o "$OUT/keys.json"
 curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/.well-known/openid-configuration" -o "$OUT/discovery.json"
@@ -350,7 +352,7 @@ JDK=$("${SERVICE_JDK:+$SERVICE_JDK/bin/}java" -version 2>&1 | sed -n 2p)
   echo
   echo "Date: $(date -u +%Y-%m-%dT%H:%M:%SZ). Mode: $MODE. Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ { print $2 }') GiB. Commit: $(git rev-parse --short HEAD). Command: \`$COMMAND\`."
   echo
-  echo "The service runs as the image runs it: \`bin/start\` (JVM: $JDK; settings: \`$(grep -v '^#' bin/jvm.options | sed 's/ *#.*//' | grep . | paste -sd' ')\`; the AOT cache when present; one event loop per CPU it may use, here 1), with the Deployment's memory limit emulated: \`JAVA_OPTS_EXTRA=-XX:MaxRAM=$MEMORY_LIMIT\`. The bare Vert.x server runs on JDK 17 with the same settings."
+  echo "The service runs as the image runs it: \`bin/start\` (JVM: $JDK; settings: \`$(grep -v '^#' bin/jvm.options | sed 's/ *#.*//' | grep . | paste -sd' ')\`; the AOT cache when present, except in an A/B run, where neither side uses one; one event loop per CPU it may use, here 1), with the Deployment's memory limit emulated: \`JAVA_OPTS_EXTRA=-XX:MaxRAM=$MEMORY_LIMIT\`. The bare Vert.x server runs on JDK 17 with the same settings."
   echo
   echo "Servers pinned to CPU $SERVER_CPU, all up at once, each loaded in turn; wrk on CPU $LOAD_CPU: \`taskset -c $LOAD_CPU wrk -t1 -c$CONNECTIONS -d${SECONDS_PER_RUN}s --latency URL\`. Warm-up per server: $WARMUP_RUNS × ${WARMUP_SECONDS} s on /keys, $(((WARMUP_RUNS + 1) / 2)) × ${WARMUP_SECONDS} s on the discovery document; then $RUNS round(s) over all servers; the table gives the median of the rounds. TLS with one P-256 certificate for every server; JWKS of $(wc -c <"$OUT/keys.json") bytes (3 keys), the same bytes for every server but the peer. CPU time stolen by the hypervisor during the load rounds: ${STEAL_PCT} %."
   echo
