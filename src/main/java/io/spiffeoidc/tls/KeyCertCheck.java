@@ -3,6 +3,7 @@ package io.spiffeoidc.tls;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
+import java.math.BigInteger;
 import java.security.InvalidKeyException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
@@ -11,19 +12,33 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
 import java.time.Instant;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.Date;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.X509KeyManager;
 
 /**
  * Decides whether a PEM certificate chain and key can be served. Vert.x loads a key and a certificate that
  * do not belong together without complaint and every handshake would then fail, so the pair is proven
- * here by signing with the key and verifying with the leaf certificate's public key.
+ * here: by the key's own public values where it carries them, else by signing with the key and verifying
+ * with the leaf certificate's public key.
  */
 final class KeyCertCheck {
+
+    private static final Pattern SEC1_PEM = Pattern.compile("-----BEGIN EC PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END EC PRIVATE KEY-----");
 
     private KeyCertCheck() {
     }
@@ -54,7 +69,7 @@ final class KeyCertCheck {
                 if (key == null) {
                     return Result.refused("no private key for certificate " + leaf.getSubjectX500Principal().getName());
                 }
-                if (!belongTogether(key, leaf.getPublicKey())) {
+                if (pairing(key, leaf.getPublicKey(), contents.key()) == Pairing.DIFFERENT) {
                     return Result.refused("the private key does not belong to certificate "
                             + leaf.getSubjectX500Principal().getName());
                 }
@@ -83,7 +98,46 @@ final class KeyCertCheck {
         return null;
     }
 
-    private static boolean belongTogether(PrivateKey key, PublicKey publicKey) throws Exception {
+    /** How a key and a certificate's public key were found to belong together, or that they do not. */
+    enum Pairing {
+        /** The private key's own public values are the certificate's. */
+        SAME_PUBLIC_KEY,
+        /** A signature made with the key verified with the certificate's public key. */
+        SIGNATURE,
+        /** An algorithm this check cannot exercise; the handshake will tell. */
+        UNCHECKED,
+        DIFFERENT
+    }
+
+    /**
+     * Compares public values where the private key carries them (an RSA CRT key's modulus and exponent, an
+     * EC key's embedded point) and signs and verifies only where it does not: a signature on a cold JVM is
+     * a few hundred milliseconds of elliptic-curve arithmetic and its compilation, a third of the
+     * configuration phase of a start on one CPU. The values come from the key file itself, so a file whose
+     * public part contradicts its private part is not caught here; no key tool writes one.
+     */
+    static Pairing pairing(PrivateKey key, PublicKey publicKey, byte[] keyFile) throws Exception {
+        if (key instanceof RSAPrivateCrtKey rsa) {
+            if (!(publicKey instanceof RSAPublicKey certificateKey)) {
+                return Pairing.DIFFERENT;
+            }
+            boolean same = rsa.getModulus().equals(certificateKey.getModulus())
+                    && rsa.getPublicExponent().equals(certificateKey.getPublicExponent());
+            return same ? Pairing.SAME_PUBLIC_KEY : Pairing.DIFFERENT;
+        }
+        if (key instanceof ECPrivateKey ec) {
+            if (!(publicKey instanceof ECPublicKey certificateKey)) {
+                return Pairing.DIFFERENT;
+            }
+            if (!sameCurve(ec.getParams(), certificateKey.getParams())) {
+                return Pairing.DIFFERENT;
+            }
+            Optional<byte[]> point = Optional.ofNullable(ec.getEncoded()).flatMap(der -> EmbeddedEcPoint.of(der, ec.getS()))
+                    .or(() -> sec1(keyFile).flatMap(der -> EmbeddedEcPoint.of(der, ec.getS())));
+            if (point.isPresent() && point.get().length > 0 && point.get()[0] == 0x04) {
+                return Arrays.equals(point.get(), uncompressed(certificateKey)) ? Pairing.SAME_PUBLIC_KEY : Pairing.DIFFERENT;
+            }
+        }
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";
@@ -91,7 +145,7 @@ final class KeyCertCheck {
             default -> null;
         };
         if (algorithm == null) {
-            return true; // an algorithm we cannot exercise here; the handshake will tell
+            return Pairing.UNCHECKED;
         }
         byte[] challenge = new byte[32];
         new SecureRandom().nextBytes(challenge);
@@ -103,10 +157,50 @@ final class KeyCertCheck {
         try {
             verifier.initVerify(publicKey);
         } catch (InvalidKeyException e) {
-            return false; // e.g. an EC key with an RSA certificate
+            return Pairing.DIFFERENT; // e.g. an EC key with an RSA certificate
         }
         verifier.update(challenge);
-        return verifier.verify(signature);
+        return verifier.verify(signature) ? Pairing.SIGNATURE : Pairing.DIFFERENT;
+    }
+
+    /** The DER of the file's SEC 1 block, if it has one. */
+    private static Optional<byte[]> sec1(byte[] keyFile) {
+        Matcher block = SEC1_PEM.matcher(new String(keyFile, StandardCharsets.US_ASCII));
+        if (!block.find()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Base64.getMimeDecoder().decode(block.group(1)));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean sameCurve(ECParameterSpec a, ECParameterSpec b) {
+        return a.getCurve().equals(b.getCurve()) && a.getGenerator().equals(b.getGenerator()) && a.getOrder().equals(b.getOrder());
+    }
+
+    /** 0x04 || X || Y, each coordinate as many bytes as the field needs (SEC 1, 2.3.3). */
+    private static byte[] uncompressed(ECPublicKey key) {
+        int size = (key.getParams().getCurve().getField().getFieldSize() + 7) / 8;
+        byte[] out = new byte[1 + 2 * size];
+        out[0] = 0x04;
+        ECPoint w = key.getW();
+        if (!fixedLength(w.getAffineX(), out, 1, size) || !fixedLength(w.getAffineY(), out, 1 + size, size)) {
+            return new byte[0];
+        }
+        return out;
+    }
+
+    private static boolean fixedLength(BigInteger value, byte[] out, int offset, int size) {
+        byte[] bytes = value.toByteArray();
+        int skip = bytes.length > size && bytes[0] == 0 ? 1 : 0; // the sign byte of a value with its top bit set
+        int length = bytes.length - skip;
+        if (length > size) {
+            return false;
+        }
+        System.arraycopy(bytes, skip, out, offset + size - length, length);
+        return true;
     }
 
     private static String describe(Throwable e) {

@@ -68,7 +68,16 @@ public final class TestPki {
 
     /** A leaf valid only between the two instants, for expired and not-yet-valid certificates. */
     public Leaf issue(String commonName, Instant notBefore, Instant notAfter) {
-        KeyPair keys = rsa();
+        return issue(commonName, rsa(), notBefore, notAfter);
+    }
+
+    /** A leaf for the given key pair (an EC one, say), valid from five minutes ago for a day. */
+    public Leaf issue(String commonName, KeyPair keys) {
+        Instant now = Instant.now();
+        return issue(commonName, keys, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(1)));
+    }
+
+    private Leaf issue(String commonName, KeyPair keys, Instant notBefore, Instant notAfter) {
         X509Certificate cert = sign(new X500Principal("CN=" + commonName), keys, caCert.getSubjectX500Principal(), caKeys,
                 false, notBefore, notAfter, new GeneralNames(new GeneralName[] {
                         new GeneralName(GeneralName.dNSName, "localhost"),
