@@ -57,24 +57,26 @@ public class DocumentResources {
     @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
     @Path("keys")
-    public Buffer keysAtRoot(RoutingContext ctx) {
-        return keys(ctx);
+    public Buffer keysAtRoot() {
+        return keys();
     }
 
     @GET
     @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
     @Path(".well-known/openid-configuration")
-    public Buffer discoveryAtRoot(RoutingContext ctx) {
-        return discovery(ctx);
+    public Buffer discoveryAtRoot() {
+        return discovery();
     }
 
     @GET
     @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
     @Path("{prefix: .+/}keys")
-    public Buffer keys(RoutingContext ctx) {
-        IssuerRoute route = route(ctx);
+    public Buffer keys() {
+        PublicRoutes.Admission admission = admitted();
+        RoutingContext ctx = admission.ctx();
+        IssuerRoute route = admission.route();
         PublishedBundle bundle = route.publisher().served();
         if (bundle == null) {
             return unavailable(ctx.response(), route);
@@ -86,8 +88,10 @@ public class DocumentResources {
     @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
     @Path("{prefix: .+/}.well-known/openid-configuration")
-    public Buffer discovery(RoutingContext ctx) {
-        IssuerRoute route = route(ctx);
+    public Buffer discovery() {
+        PublicRoutes.Admission admission = admitted();
+        RoutingContext ctx = admission.ctx();
+        IssuerRoute route = admission.route();
         HttpServerResponse response = ctx.response();
         PublishedBundle bundle = route.publisher().served();
         if (bundle == null) {
@@ -95,7 +99,7 @@ public class DocumentResources {
         }
         IssuerResolver issuers = route.issuers();
         HttpServerRequest request = ctx.request();
-        String authority = ctx.get(PublicRoutes.AUTHORITY);
+        String authority = admission.authority();
         String scheme = scheme(request);
         PreparedDocument document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
         if (varyOnForwarded) {
@@ -113,8 +117,10 @@ public class DocumentResources {
     @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
     @Path("{path: .*}")
-    public Buffer spiffeBundle(RoutingContext ctx) {
-        IssuerRoute route = route(ctx);
+    public Buffer spiffeBundle() {
+        PublicRoutes.Admission admission = admitted();
+        RoutingContext ctx = admission.ctx();
+        IssuerRoute route = admission.route();
         HttpServerResponse response = ctx.response();
         PublishedBundle bundle = route.publisher().served();
         if (bundle == null) {
@@ -157,9 +163,10 @@ public class DocumentResources {
      * The issuer the guard chose. The metrics tag is the request's own path, as for the guard's answers: the
      * guard admitted only configured paths, so there is one series per document, not the template's regex.
      */
-    private static IssuerRoute route(RoutingContext ctx) {
-        PublicRoutes.tagMetrics(ctx.request().path());
-        return ctx.get(PublicRoutes.ROUTE);
+    private static PublicRoutes.Admission admitted() {
+        PublicRoutes.Admission admission = PublicRoutes.Admission.current();
+        PublicRoutes.tagMetrics(admission.ctx().request().path());
+        return admission;
     }
 
     /** Before the issuer's first bundle, or after its trust domain was withdrawn. */

@@ -3,6 +3,7 @@ package io.spiffeoidc.http;
 import io.spiffeoidc.config.HostSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which Host values the service answers for. A derived issuer comes from the Host header, so without
@@ -10,7 +11,16 @@ import java.util.Set;
  */
 public final class HostPolicy {
 
+    /**
+     * Authorities already admitted, as sent, with the authority to use: a request carries the same few Host
+     * values again and again, and a hit costs a hash and a comparison where the check cuts and lower-cases
+     * the value. Only admitted values enter, so refused hosts cannot fill it, and it stops growing at
+     * {@link #MAX_REMEMBERED} (one host name with many ports, say); past that the check simply runs.
+     */
+    private static final int MAX_REMEMBERED = 64;
+
     private final HostSet allowed;
+    private final ConcurrentHashMap<String, String> admitted = new ConcurrentHashMap<>();
 
     /** The hosts are lower case and valid already, which keeps the syntax check off the request path. */
     public HostPolicy(HostSet allowed) {
@@ -26,6 +36,21 @@ public final class HostPolicy {
      * malformed, not ASCII, or names a host outside the allow-list. The port is not part of the check.
      */
     public String admit(String authority) {
+        if (authority == null) {
+            return null;
+        }
+        String remembered = admitted.get(authority);
+        if (remembered != null) {
+            return remembered;
+        }
+        String result = check(authority);
+        if (result != null && admitted.size() < MAX_REMEMBERED) {
+            admitted.putIfAbsent(authority, result);
+        }
+        return result;
+    }
+
+    private String check(String authority) {
         if (authority == null || authority.isEmpty() || authority.length() > 300 || !isVisibleAscii(authority)) {
             return null;
         }

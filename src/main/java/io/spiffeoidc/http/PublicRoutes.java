@@ -51,9 +51,8 @@ public class PublicRoutes {
     private static final String BODY_NOT_ACCEPTED_TEMPLATE = "BODY_NOT_ACCEPTED";
     private static final String TOO_MANY_HEADERS_TEMPLATE = "TOO_MANY_HEADERS";
 
-    /** The admitted public authority and the issuer chosen from it, handed to the resources. */
-    static final String AUTHORITY = "spiffeoidc.authority";
-    static final String ROUTE = "spiffeoidc.route";
+    /** Context local that hands the resources what this handler decided: see {@link Admission}. */
+    static final String ADMISSION = "spiffeoidc.admission";
 
     private final HostPolicy hostPolicy;
     private final IssuerRoutes routes;
@@ -157,8 +156,10 @@ public class PublicRoutes {
             return;
         }
         // The documents themselves are JAX-RS resources (DocumentResources), reached only past this point.
-        ctx.put(ROUTE, route);
-        ctx.put(AUTHORITY, authority);
+        // In the request's context locals, which hold its metrics tag anyway, rather than in the routing
+        // context's data map, which would be created for this alone. The resources then take no parameters:
+        // RESTEasy activates the CDI request scope for any method that has one.
+        Vertx.currentContext().putLocal(ADMISSION, new Admission(ctx, route, authority));
         ctx.addHeadersEndHandler(ignored -> plainJsonMediaType(response));
         ctx.next();
     }
@@ -175,6 +176,15 @@ public class PublicRoutes {
             headers.remove(HttpHeaders.CONTENT_TYPE);
         } else {
             headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
+        }
+    }
+
+    /** The admitted request: its routing context, the issuer chosen for it and its public authority. */
+    record Admission(RoutingContext ctx, IssuerRoute route, String authority) {
+
+        /** The current request's, set by {@link PublicRoutes#handle} before any resource runs. */
+        static Admission current() {
+            return Vertx.currentContext().getLocal(ADMISSION);
         }
     }
 

@@ -50,4 +50,20 @@ class HostPolicyTest {
         assertNull(policy.admit("under_score"));
         assertNull(policy.admit("not a host"));
     }
+
+    @Test
+    void rememberedAnswersAreTheCheckedOnesAndRefusalsAreNeverRemembered() {
+        for (int round = 0; round < 3; round++) {
+            assertEquals("oidc.example.test:8443", policy.admit(new String("OIDC.Example.TEST:8443")));
+            assertEquals("oidc.example.test:8443", policy.admit(new String("oidc.example.test:8443")));
+            assertNull(policy.admit(new String("other.example.test")));
+            assertNull(policy.admit(new String("oidc.example.test:99999")));
+        }
+        // Past the bound of remembered values every answer is still the checked one.
+        for (int port = 1; port <= 200; port++) {
+            assertEquals("oidc.example.test:" + port, policy.admit("OIDC.example.test:" + port));
+            assertEquals("oidc.example.test:" + port, policy.admit("oidc.example.test:" + port));
+        }
+        assertNull(policy.admit(null));
+    }
 }
