@@ -40,7 +40,7 @@ JDK25=${JDK25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 CONNECTIONS=64
 # Warm-up is several short wrk runs rather than one long one: each run opens and closes its connections,
 # and until the JIT has compiled those paths too, the first measured run pays for recompilation.
-if [[ $MODE == full ]]; then RUNS=3; SECONDS_PER_RUN=10; WARMUP_RUNS=6; WARMUP_SECONDS=5
+if [[ $MODE == full ]]; then RUNS=5; SECONDS_PER_RUN=10; WARMUP_RUNS=6; WARMUP_SECONDS=5
 else RUNS=1; SECONDS_PER_RUN=3; WARMUP_RUNS=3; WARMUP_SECONDS=2; fi
 
 PIDS=()
@@ -178,6 +178,27 @@ CONF
 full_gcs() { # gc log -> full collections in it
   grep -c 'Pause Full' "$1" 2>/dev/null || true
 }
+young_gcs() { # gc log -> young collections in it
+  grep -c 'Pause Young' "$1" 2>/dev/null || true
+}
+# Young collections after the first N of a log: "count p50-ms p99-ms max-ms freed-MiB". What they freed is
+# what the requests allocated, the heap being back at its level after each collection under a steady load.
+young_window() { # gc log, collections before the window
+  awk -v skip="$2" '/Pause Young/ {
+      if (++seen <= skip) next
+      ms = $NF; sub(/ms$/, "", ms); pause[++n] = ms + 0
+      if (match($0, /[0-9]+M->[0-9]+M/)) { split(substr($0, RSTART, RLENGTH), h, /M->|M/); freed += h[1] - h[2] }
+    }
+    END {
+      if (n == 0) { print "0 0 0 0 0"; exit }
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (pause[j] < pause[i]) { t = pause[i]; pause[i] = pause[j]; pause[j] = t }
+      p99 = int(n * 0.99); if (p99 < 1) p99 = 1
+      printf "%d %.2f %.2f %.2f %d\n", n, pause[int((n + 1) / 2)], pause[p99], pause[n], freed
+    }' "$1"
+}
+requests_of() { # server name -> requests its measured runs answered (both documents)
+  cat "$OUT"/wrk-"$1"-keys-*.txt "$OUT"/wrk-"$1"-discovery-*.txt 2>/dev/null | awk '/requests in/ { n += $1 } END { print n + 0 }'
+}
 steal_ticks() { awk '/^cpu / { print $9 }' /proc/stat; }
 all_ticks() { awk '/^cpu / { n = 0; for (i = 2; i <= NF; i++) n += $i; print n }' /proc/stat; }
 
@@ -265,6 +286,8 @@ for i in "${!SERVERS[@]}"; do
 done
 STEAL0=$(steal_ticks) ALL0=$(all_ticks)
 FULL_GC0=$(full_gcs "$OUT/gc-main.log")
+YOUNG0=$(young_gcs "$OUT/gc-main.log")
+YOUNG0_BASE=$(young_gcs "$OUT/gc-base.log")
 for run in $(seq 1 $RUNS); do
   for i in "${!SERVERS[@]}"; do
     measure "${SERVERS[$i]}-keys" "${KEYS_URL[$i]}" "$run"
@@ -276,6 +299,12 @@ for server in "${SERVERS[@]}"; do summarise "$server-keys"; summarise "$server-d
 RSS_KB=$(ps -o rss= -p "$MAIN_PID" | tr -d ' ')
 FULL_GC_MEASURED=$(($(full_gcs "$OUT/gc-main.log") - FULL_GC0))
 FULL_GC_ALL=$(full_gcs "$OUT/gc-main.log")
+read -r YOUNG_N YOUNG_P50 YOUNG_P99 YOUNG_MAX YOUNG_FREED < <(young_window "$OUT/gc-main.log" "$YOUNG0")
+BYTES_PER_REQUEST=$(awk -v f="$YOUNG_FREED" -v r="$(requests_of service)" 'BEGIN { if (r > 0) printf "%.0f", f * 1048576 / r; else print "n/a" }')
+if [[ -n $AB_REV ]]; then
+  read -r _ _ _ _ BASE_FREED < <(young_window "$OUT/gc-base.log" "$YOUNG0_BASE")
+  BASE_BYTES_PER_REQUEST=$(awk -v f="$BASE_FREED" -v r="$(requests_of base)" 'BEGIN { if (r > 0) printf "%.0f", f * 1048576 / r; else print "n/a" }')
+fi
 HEAP_MAX=$(grep -m1 -o 'Heap Max Capacity: [0-9A-Za-z]*' "$OUT/gc-main.log" 2>/dev/null || true)
 cleanup
 PIDS=()
@@ -366,6 +395,7 @@ JDK=$("${SERVICE_JDK:+$SERVICE_JDK/bin/}java" -version 2>&1 | sed -n 2p)
   for doc in keys discovery; do
     echo "- $doc: requests/s service/nginx $(ratio "$(field service-$doc 2)" "$(field nginx-$doc 2)"), p99 service/nginx $(ratio "$(field service-$doc 4)" "$(field nginx-$doc 4)")."
   done
+  echo "- Service's young collections during the measured rounds: $YOUNG_N, pause p50 $YOUNG_P50 ms, p99 $YOUNG_P99 ms, max $YOUNG_MAX ms; heap allocated per request (what the collections freed over the requests answered): $BYTES_PER_REQUEST bytes."
   echo "- Service after the load: resident memory $((RSS_KB / 1024)) MiB (target ≤ 160 MiB); full collections during the measured rounds: $FULL_GC_MEASURED, since start: $FULL_GC_ALL (\`-Xlog:gc\`, bench/out/gc-main.log${HEAP_MAX:+; $HEAP_MAX})."
   if [[ -n $AB_REV ]]; then
     echo
@@ -376,6 +406,8 @@ JDK=$("${SERVICE_JDK:+$SERVICE_JDK/bin/}java" -version 2>&1 | sed -n 2p)
     for doc in keys discovery; do
       echo "| $doc | $(field service-$doc 2) | $(field base-$doc 2) | $(ratio "$(field service-$doc 2)" "$(field base-$doc 2)") | $(field service-$doc 4) | $(field base-$doc 4) | $(ratio "$(field service-$doc 4)" "$(field base-$doc 4)") |"
     done
+    echo
+    echo "- Heap allocated per request: this revision $BYTES_PER_REQUEST bytes, $AB_REV $BASE_BYTES_PER_REQUEST bytes."
   fi
   if [[ $MODE == full ]]; then
     echo "- /keys requests/s service/node-oidc-provider $(ratio "$(field service-keys 2)" "$(field peer-keys 2)"), service/bare Vert.x $(ratio "$(field service-keys 2)" "$(field bare-vertx-keys 2)")."
