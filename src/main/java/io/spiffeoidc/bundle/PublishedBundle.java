@@ -36,7 +36,7 @@ public final class PublishedBundle {
     private final CharSequence cacheControl;
     /** Key id to the instant the key stops being publishable; keys without an expiry are absent. */
     private final Map<String, Instant> expiries;
-    private final Map<String, PreparedDocument> discoveryByIssuer = new ConcurrentHashMap<>();
+    private final Map<IssuerPair, PreparedDocument> discoveryByIssuer = new ConcurrentHashMap<>();
     /** Null unless the trust domain serves its SPIFFE bundle and its X.509 authorities are known. */
     private final X509Authorities x509;
     private final PreparedDocument spiffeBundle;
@@ -85,7 +85,9 @@ public final class PublishedBundle {
 
     /** The discovery document for one issuer/jwks_uri pair, rendered on first use and kept with this key set. */
     public PreparedDocument discovery(String issuer, String jwksUri) {
-        String cacheKey = issuer + '\n' + jwksUri;
+        // The caller hands the same string instances for the same host (IssuerResolver keeps them), whose
+        // hashes are cached: the lookup computes nothing, and the key object does not outlive it.
+        IssuerPair cacheKey = new IssuerPair(issuer, jwksUri);
         PreparedDocument cached = discoveryByIssuer.get(cacheKey);
         if (cached != null) {
             return cached;
@@ -95,6 +97,9 @@ public final class PublishedBundle {
             discoveryByIssuer.putIfAbsent(cacheKey, rendered);
         }
         return rendered;
+    }
+
+    private record IssuerPair(String issuer, String jwksUri) {
     }
 
     public List<String> keyIds() {

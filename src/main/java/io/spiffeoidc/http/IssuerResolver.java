@@ -2,7 +2,9 @@ package io.spiffeoidc.http;
 
 import io.spiffeoidc.config.ConfiguredUrl;
 import io.spiffeoidc.config.PathPrefix;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The issuer and jwks_uri a response advertises. Configured values are used verbatim: verifiers compare
@@ -10,9 +12,18 @@ import java.util.Optional;
  */
 public final class IssuerResolver {
 
+    /**
+     * Derived values per scheme and admitted authority, so a request builds no strings: a request carries
+     * the same few Host values again and again. Bounded like {@link HostPolicy}'s memory (one host, many
+     * ports); past the bound the values are built per request.
+     */
+    private static final int MAX_REMEMBERED = 64;
+
     private final Optional<String> issuer;
     private final Optional<String> jwksUri;
     private final String prefix;
+    private final ConcurrentHashMap<String, Derived> https = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Derived> http = new ConcurrentHashMap<>();
 
     public IssuerResolver(Optional<ConfiguredUrl> issuer, Optional<ConfiguredUrl> jwksUri, PathPrefix prefix) {
         this.issuer = issuer.map(ConfiguredUrl::text);
@@ -26,10 +37,27 @@ public final class IssuerResolver {
     }
 
     public String issuer(String scheme, String authority) {
-        return issuer.orElseGet(() -> scheme + "://" + authority + prefix);
+        return issuer.isPresent() ? issuer.get() : derived(scheme, authority).issuer();
     }
 
     public String jwksUri(String scheme, String authority) {
-        return jwksUri.orElseGet(() -> scheme + "://" + authority + prefix + "/keys");
+        return jwksUri.isPresent() ? jwksUri.get() : derived(scheme, authority).jwksUri();
+    }
+
+    private Derived derived(String scheme, String authority) {
+        Map<String, Derived> remembered = "https".equals(scheme) ? https : "http".equals(scheme) ? http : null;
+        Derived known = remembered == null ? null : remembered.get(authority);
+        if (known != null) {
+            return known;
+        }
+        String base = scheme + "://" + authority + prefix;
+        Derived fresh = new Derived(base, base + "/keys");
+        if (remembered != null && remembered.size() < MAX_REMEMBERED) {
+            remembered.putIfAbsent(authority, fresh);
+        }
+        return fresh;
+    }
+
+    private record Derived(String issuer, String jwksUri) {
     }
 }
