@@ -111,10 +111,10 @@ final class KeyCertCheck {
 
     /**
      * Compares public values where the private key carries them (an RSA CRT key's modulus and exponent, an
-     * EC key's embedded point) and signs and verifies only where it does not: a signature on a cold JVM is
-     * a few hundred milliseconds of elliptic-curve arithmetic and its compilation, a third of the
-     * configuration phase of a start on one CPU. The values come from the key file itself, so a file whose
-     * public part contradicts its private part is not caught here; no key tool writes one.
+     * EC key's embedded point) and signs and verifies only where it does not: on a JVM that has just
+     * started, a signature is about 200 ms of one CPU (elliptic-curve arithmetic, interpreted, and its
+     * compilation). The values come from the key file itself, so a file whose public part contradicts its
+     * private part is not caught here; no key tool writes one.
      */
     static Pairing pairing(PrivateKey key, PublicKey publicKey, byte[] keyFile) throws Exception {
         if (key instanceof RSAPrivateCrtKey rsa) {
