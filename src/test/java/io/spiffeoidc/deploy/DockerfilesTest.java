@@ -12,13 +12,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
  * The container images' recipes, read instruction by instruction: non-root user, the application's
- * ports, the artifacts where the Quarkus build puts them. No image is built here (no container engine).
+ * ports, the artifacts where the Quarkus build puts them, the build context. The JVM image is also built
+ * and run by src/test/container/run.sh (ContainerImageIT); the native one is never built here.
  */
 class DockerfilesTest {
 
@@ -78,6 +80,14 @@ class DockerfilesTest {
         List<Instruction> from = all(instructions, "FROM");
         assertEquals(1, from.size(), "a single stage: the artifact is built by Maven, not in the image");
         String image = from.get(0).words().get(0);
+        Matcher argument = Pattern.compile("\\$\\{(\\w+)}").matcher(image);
+        if (argument.matches()) {
+            // A replaceable base: the build argument's default is the pinned image.
+            String prefix = argument.group(1) + "=";
+            image = all(instructions, "ARG").stream().map(Instruction::arguments).filter(a -> a.startsWith(prefix))
+                    .map(a -> a.substring(prefix.length())).findFirst()
+                    .orElseThrow(() -> new AssertionError("no ARG " + argument.group(1) + " with a default"));
+        }
         int colon = image.lastIndexOf(':');
         assertTrue(colon > 0, "base image without a tag: " + image);
         String repository = image.substring(0, colon);
@@ -95,14 +105,16 @@ class DockerfilesTest {
 
         List<String> copies = all(jvm, "COPY").stream().map(Instruction::arguments).toList();
         assertEquals(List.of(
-                "--chown=185 target/quarkus-app/lib/ /deployments/lib/",
-                "--chown=185 target/quarkus-app/*.jar /deployments/",
-                "--chown=185 target/quarkus-app/app/ /deployments/app/",
-                "--chown=185 target/quarkus-app/quarkus/ /deployments/quarkus/",
-                "--chown=185 target/quarkus-app/native/ /deployments/native/",
-                "--chown=185 --chmod=0755 bin/start /deployments/bin/start",
-                "--chown=185 bin/jvm.options bin/jvm25.options /deployments/bin/"), copies);
+                "--chown=185:0 target/quarkus-app/lib/ /deployments/lib/",
+                "--chown=185:0 target/quarkus-app/*.jar /deployments/",
+                "--chown=185:0 target/quarkus-app/app/ /deployments/app/",
+                "--chown=185:0 target/quarkus-app/quarkus/ /deployments/quarkus/",
+                "--chown=185:0 target/quarkus-app/native/ /deployments/native/",
+                "--chown=185:0 --chmod=0755 bin/start /deployments/bin/start",
+                "--chown=185:0 bin/jvm.options bin/jvm25.options /deployments/bin/"), copies);
         assertEquals("[ \"/deployments/bin/start\" ]", last(jvm, "ENTRYPOINT").arguments());
+        // The base image's CMD would otherwise become the launcher's first argument.
+        assertEquals("[ ]", last(jvm, "CMD").arguments());
     }
 
     /**
@@ -155,15 +167,38 @@ class DockerfilesTest {
         List<Instruction> nativeImage = parse("Dockerfile.native");
         assertPinnedBase(nativeImage, Set.of("registry.access.redhat.com/ubi9/ubi-minimal",
                 "registry.access.redhat.com/ubi9-micro", "registry.access.redhat.com/ubi9/ubi-micro"));
-        assertNonRoot(nativeImage, "1001");
+        assertNonRoot(nativeImage, "185");
         assertExposesTheApplicationsPorts(nativeImage);
         List<Instruction> copies = all(nativeImage, "COPY");
         assertEquals(1, copies.size());
         List<String> words = copies.get(0).words();
         assertEquals("target/*-runner", words.get(words.size() - 2));
         assertEquals("/work/application", words.get(words.size() - 1));
-        assertTrue(last(nativeImage, "ENTRYPOINT").arguments().contains("\"./application\""));
+        // The arguments the operator or the Deployment gives, unchanged: nothing of its own, as in the JVM image.
+        assertEquals("[ \"./application\" ]", last(nativeImage, "ENTRYPOINT").arguments());
+        assertEquals("[ ]", last(nativeImage, "CMD").arguments());
         assertEquals("/work/", last(nativeImage, "WORKDIR").arguments());
+    }
+
+    /** Every file the JVM image's build reads is let through by .dockerignore, or the build stops on it. */
+    @Test
+    void theBuildContextHoldsWhatTheJvmImageReads() throws IOException {
+        List<String> allowed = Files.readAllLines(Path.of(".dockerignore")).stream().map(String::strip)
+                .filter(line -> line.startsWith("!")).map(line -> line.substring(1)).toList();
+        List<String> sources = new ArrayList<>();
+        for (Instruction copy : all(parse("Dockerfile.jvm"), "COPY")) {
+            List<String> words = copy.words().stream().filter(w -> !w.startsWith("--")).toList();
+            sources.addAll(words.subList(0, words.size() - 1));
+        }
+        Matcher mount = Pattern.compile("--mount=type=bind,source=([^,\\s]+)").matcher(last(parse("Dockerfile.jvm"), "RUN").arguments());
+        assertTrue(mount.find(), "the training step mounts its classes from the build context");
+        sources.add(mount.group(1));
+        for (String source : sources) {
+            assertTrue(allowed.stream().anyMatch(pattern -> pattern.equals(source)
+                    || pattern.endsWith("/*") && source.startsWith(pattern.substring(0, pattern.length() - 1))
+                    || pattern.endsWith("/*") && source.equals(pattern.substring(0, pattern.length() - 2))),
+                    source + " is filtered out by .dockerignore");
+        }
     }
 
     @Test
@@ -172,6 +207,6 @@ class DockerfilesTest {
                 .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
         assertEquals("*", patterns.get(0), "exclude everything first");
         assertEquals(Set.of("!target/*-runner", "!target/quarkus-app/*", "!target/aot-training/*", "!bin/start",
-                "!bin/jvm.options"), Set.copyOf(patterns.subList(1, patterns.size())));
+                "!bin/jvm.options", "!bin/jvm25.options"), Set.copyOf(patterns.subList(1, patterns.size())));
     }
 }

@@ -8,12 +8,11 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
+import io.spiffeoidc.testsupport.OperatorOperand;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,9 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,14 +38,9 @@ import org.junit.jupiter.api.Test;
  */
 class SpireDropInIT {
 
-    private static final String TRUST_DOMAIN = "spiffe://example.org";
-    private static final String NAMESPACE = "zero-trust-workload-identity-manager";
-    private static final List<String> DOMAINS = List.of("spire-spiffe-oidc-discovery-provider",
-            "spire-spiffe-oidc-discovery-provider." + NAMESPACE,
-            "spire-spiffe-oidc-discovery-provider." + NAMESPACE + ".svc.cluster.local",
-            "oidc-discovery.apps.example.com");
-    /** The Deployment's arguments, unchanged. */
-    private static final List<String> OPERATOR_ARGS = List.of("-config", "/run/spire/oidc/config/oidc-discovery-provider.conf");
+    private static final String TRUST_DOMAIN = OperatorOperand.TRUST_DOMAIN;
+    private static final List<String> DOMAINS = OperatorOperand.DOMAINS;
+    private static final List<String> OPERATOR_ARGS = OperatorOperand.ARGS;
     private static final String UID = "1000680000";
 
     /** The pod: runs its last arguments inside it. Everything the service may write is $W/sockets. */
@@ -118,7 +109,7 @@ class SpireDropInIT {
         for (String file : List.of("tls/tls.crt", "tls/tls.key")) {
             Files.setPosixFilePermissions(work.resolve(file), PosixFilePermissions.fromString("rw-r--r--"));
         }
-        Files.writeString(work.resolve("oidc-discovery-provider.conf"), operatorJson(https, healthz));
+        Files.writeString(work.resolve("oidc-discovery-provider.conf"), OperatorOperand.configJson(healthz, https));
 
         long spawned = System.nanoTime();
         service = startPod();
@@ -176,36 +167,6 @@ class SpireDropInIT {
                 firstAnswerMs, readyMs, written);
     }
 
-    /** The operator's file (its keys, sorted, as it writes them), with free ports instead of 8008 and 8443. */
-    private static String operatorJson(int https, int healthz) {
-        return """
-                {
-                  "domains": [
-                    "%s",
-                    "%s",
-                    "%s",
-                    "%s"
-                  ],
-                  "health_checks": {
-                    "bind_port": "%d",
-                    "live_path": "/live",
-                    "ready_path": "/ready"
-                  },
-                  "log_format": "text",
-                  "log_level": "info",
-                  "serving_cert_file": {
-                    "addr": ":%d",
-                    "cert_file_path": "/etc/oidc/tls/tls.crt",
-                    "key_file_path": "/etc/oidc/tls/tls.key"
-                  },
-                  "workload_api": {
-                    "socket_path": "/spiffe-workload-api/spire-agent.sock",
-                    "trust_domain": "example.org"
-                  }
-                }
-                """.formatted(DOMAINS.get(0), DOMAINS.get(1), DOMAINS.get(2), DOMAINS.get(3), healthz, https);
-    }
-
     private Process startPod() throws IOException {
         List<String> command = new ArrayList<>(List.of("unshare", "-m", "--propagation", "private", "bash", "-c", POD, "pod",
                 work.toString(), Path.of("").toAbsolutePath().toString()));
@@ -217,30 +178,12 @@ class SpireDropInIT {
         return builder.start();
     }
 
-    /** Status of a plain-HTTP GET with the probes' 1 s timeout; -1 when nothing answered in time. */
     private static int get(int port, String path) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-            socket.setSoTimeout(1000);
-            return RawHttp.exchange(socket, "GET " + path + " HTTP/1.1\r\nHost: 10.128.0.15:" + port
-                    + "\r\nUser-Agent: kube-probe/1.31\r\nConnection: close\r\n\r\n", true).status();
-        } catch (IOException e) {
-            return -1;
-        }
+        return OperatorOperand.probe(port, path);
     }
 
-    /** GET over HTTPS to 127.0.0.1 with {@code host} as Host and SNI, trusting only the test CA. */
     private RawHttp.Response https(int port, String host, String path) {
-        try (SSLSocket socket = (SSLSocket) pki.clientContext().getSocketFactory().createSocket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-            socket.setSoTimeout(5000);
-            SSLParameters parameters = socket.getSSLParameters();
-            parameters.setServerNames(List.of(new SNIHostName(host)));
-            socket.setSSLParameters(parameters);
-            return RawHttp.exchange(socket, "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n", true);
-        } catch (IOException e) {
-            throw new AssertionError("HTTPS to " + host + " failed", e);
-        }
+        return OperatorOperand.https(pki.clientContext(), port, host, path);
     }
 
     private static List<String> tree(Path root) throws IOException {
