@@ -9,11 +9,11 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
-import io.spiffeoidc.source.workload.proto.JWTBundlesResponse;
-import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
-import io.spiffeoidc.source.workload.proto.X509BundlesRequest;
-import io.spiffeoidc.source.workload.proto.X509BundlesResponse;
+import io.spiffe.workloadapi.grpc.SpiffeWorkloadAPIGrpc;
+import io.spiffe.workloadapi.grpc.Workload.JWTBundlesRequest;
+import io.spiffe.workloadapi.grpc.Workload.JWTBundlesResponse;
+import io.spiffe.workloadapi.grpc.Workload.X509BundlesRequest;
+import io.spiffe.workloadapi.grpc.Workload.X509BundlesResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -31,6 +31,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>FetchX509Bundles behaves the same way with its own map (trust domain ID to the CA certificates' DER
  * back to back), pushed on every change; {@link #breakX509(String)} fails that stream alone.
+ *
+ * <p>The messages and the service come from java-spiffe's build of the Workload API definition, not from
+ * this service's workload.proto: a fake generated from the service's own definition would agree with any
+ * mistake in it (as it once did with the X.509 bundles at field 1 instead of 2).
  */
 public final class FakeWorkloadApi implements AutoCloseable {
 
