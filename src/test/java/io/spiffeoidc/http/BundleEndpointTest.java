@@ -31,7 +31,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The SPIFFE bundle endpoint over real HTTP with the fake agent's JWT and X.509 streams: on for the
  * primary (/bundle), partner.example (/partner/bundle) and third.example (/third/bundle, whose X.509
- * authorities the agent never sends), off for other.example.
+ * authorities the agent never sends), off for other.example. The fake agent speaks java-spiffe's build
+ * of the Workload API definition, so these are the field numbers a real agent uses.
  */
 @QuarkusTest
 @TestProfile(BundleEndpointTest.BundleEndpoints.class)
@@ -149,6 +150,23 @@ class BundleEndpointTest {
                 java.util.Base64.getEncoder().encodeToString(TestAuthorities.der(next))));
         SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", get("/bundle").asByteArray());
         assertEquals(Set.of(next), read.x509().getX509Authorities());
+    }
+
+    @Test
+    @Order(6)
+    void crlsBesideTheX509BundlesLeaveTheAuthoritiesServed() throws Exception {
+        // A real agent's X509BundlesResponse has the CRLs at field 1 and the bundle map at 2; from here on every
+        // message of the fake carries one, and the authorities pushed with it must reach /bundle.
+        FakeAgentResource.command("/x509-crl", TestAuthorities.pem(TestAuthorities.crl("example.org CA next")));
+        X509Certificate after = TestAuthorities.ca("example.org CA after the CRL");
+        FakeAgentResource.command("/x509", TestAuthorities.pem(after));
+        Await.until("the authorities pushed beside a CRL", () -> get("/bundle").asString().contains(
+                java.util.Base64.getEncoder().encodeToString(TestAuthorities.der(after))));
+        assertEquals(Set.of(after), SpiffeBundleReader.read("example.org", get("/bundle").asByteArray()).x509().getX509Authorities());
+        SpiffeBundleReader.Read partner = SpiffeBundleReader.read("partner.example", get("/partner/bundle").asByteArray());
+        assertEquals(Set.of("CN=" + FakeAgentResource.caName(PARTNER) + ",O=SPIFFE"), subjects(partner));
+        assertEquals(200, get("/keys").statusCode());
+        given().get(ready).then().statusCode(200);
     }
 
     private boolean metric(String reason, String trustDomain) {

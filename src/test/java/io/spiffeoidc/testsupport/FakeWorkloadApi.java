@@ -9,11 +9,11 @@ import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
-import io.spiffeoidc.source.workload.proto.JWTBundlesResponse;
-import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
-import io.spiffeoidc.source.workload.proto.X509BundlesRequest;
-import io.spiffeoidc.source.workload.proto.X509BundlesResponse;
+import io.spiffe.workloadapi.grpc.SpiffeWorkloadAPIGrpc;
+import io.spiffe.workloadapi.grpc.Workload.JWTBundlesRequest;
+import io.spiffe.workloadapi.grpc.Workload.JWTBundlesResponse;
+import io.spiffe.workloadapi.grpc.Workload.X509BundlesRequest;
+import io.spiffe.workloadapi.grpc.Workload.X509BundlesResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -30,7 +30,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (registration pending), {@link #stall()} accepts calls but never sends, {@link #stop()} kills it.
  *
  * <p>FetchX509Bundles behaves the same way with its own map (trust domain ID to the CA certificates' DER
- * back to back), pushed on every change; {@link #breakX509(String)} fails that stream alone.
+ * back to back) and CRLs ({@link #setX509Crls(List)}), pushed on every change; {@link #breakX509(String)}
+ * fails that stream alone.
+ *
+ * <p>The messages and the service come from java-spiffe's build of the Workload API definition, not from
+ * this service's workload.proto: a fake generated from the service's own definition would agree with any
+ * mistake in it (as it once did with the X.509 bundles at field 1 instead of 2).
  */
 public final class FakeWorkloadApi implements AutoCloseable {
 
@@ -47,6 +52,7 @@ public final class FakeWorkloadApi implements AutoCloseable {
     private final AtomicInteger x509Calls = new AtomicInteger();
     private final Set<ServerCallStreamObserver<X509BundlesResponse>> x509Streams = new HashSet<>();
     private X509BundlesResponse x509Latest;
+    private List<ByteString> x509Crls = List.of();
     // Non-null while the X.509 stream is broken: open calls ended with it, new ones answered with it.
     private Status x509Failure;
 
@@ -117,7 +123,20 @@ public final class FakeWorkloadApi implements AutoCloseable {
     public synchronized void setX509BundleOf(String trustDomainId, byte[] certificates) {
         Map<String, ByteString> map = new LinkedHashMap<>(x509Latest == null ? Map.of() : x509Latest.getBundlesMap());
         map.put(trustDomainId, ByteString.copyFrom(certificates));
-        x509Latest = X509BundlesResponse.newBuilder().putAllBundles(map).build();
+        pushX509(map);
+    }
+
+    /**
+     * Sets the CRLs (one DER encoding each) that every later X.509 message carries beside the bundle map, and
+     * pushes the map with them; an empty list drops them again.
+     */
+    public synchronized void setX509Crls(List<byte[]> crls) {
+        x509Crls = crls.stream().map(ByteString::copyFrom).toList();
+        pushX509(x509Latest == null ? Map.of() : x509Latest.getBundlesMap());
+    }
+
+    private void pushX509(Map<String, ByteString> map) {
+        x509Latest = X509BundlesResponse.newBuilder().addAllCrl(x509Crls).putAllBundles(map).build();
         pushTo(x509Streams, x509Latest);
     }
 

@@ -41,6 +41,8 @@ import java.util.Map;
  * <li>/x509 (optionally ?trust-domain=spiffe://td): the body is PEM certificates, pushed as that trust domain's
  * X.509 authorities (DER back to back) on the X.509 bundle stream</li>
  * <li>/x509-garbage (optionally ?trust-domain=): pushes bytes that are no certificate as the X.509 authorities</li>
+ * <li>/x509-crl: the body is PEM CRLs ("X509 CRL" blocks), carried beside the bundle map in this and every later
+ * X.509 message; an empty body drops them</li>
  * <li>/x509-break: ends X.509 bundle streams with UNAVAILABLE and refuses new ones; /x509-fix undoes it</li>
  * <li>/deny: ends open streams and answers new calls PERMISSION_DENIED "no identity issued"; /allow undoes it</li>
  * <li>/stall: new calls are accepted and never answered; /allow undoes it</li>
@@ -100,6 +102,7 @@ public final class FakeWorkloadApiMain {
         });
         commands.put("/x509", (body, one) -> agent.setX509BundleOf(one == null ? trustDomain : one, derOfPem(body)));
         commands.put("/x509-garbage", (body, one) -> agent.setX509BundleOf(one == null ? trustDomain : one, GARBAGE));
+        commands.put("/x509-crl", (body, one) -> agent.setX509Crls(dersOfPemCrls(body)));
         commands.put("/x509-break", (body, one) -> agent.breakX509("X.509 bundle stream broken by the test"));
         commands.put("/x509-fix", (body, one) -> agent.fixX509());
         commands.put("/deny", (body, one) -> agent.deny());
@@ -133,6 +136,17 @@ public final class FakeWorkloadApiMain {
         for (java.security.cert.Certificate certificate : java.security.cert.CertificateFactory.getInstance("X.509")
                 .generateCertificates(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
             ders.add(certificate.getEncoded());
+        }
+        return ders;
+    }
+
+    /** PEM CRLs to one DER encoding each, as the agent sends them in X509BundlesResponse's crl field. */
+    static java.util.List<byte[]> dersOfPemCrls(String pem) throws java.security.cert.CertificateException,
+            java.security.cert.CRLException {
+        java.util.List<byte[]> ders = new java.util.ArrayList<>();
+        for (java.security.cert.CRL crl : java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCRLs(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+            ders.add(((java.security.cert.X509CRL) crl).getEncoded());
         }
         return ders;
     }

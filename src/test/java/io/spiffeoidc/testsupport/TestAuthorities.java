@@ -2,9 +2,11 @@ package io.spiffeoidc.testsupport;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -19,13 +21,15 @@ import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * X.509 authorities as SPIRE's CAs make them (self-signed EC P-256, basicConstraints CA, keyCertSign), a
- * leaf that is not a CA, and the encodings the sources deliver: DER back to back (Workload API) and
+ * leaf that is not a CA, CRLs, and the encodings the sources deliver: DER back to back (Workload API) and
  * x509-svid members with x5c (SPIFFE bundle files).
  */
 public final class TestAuthorities {
@@ -70,6 +74,35 @@ public final class TestAuthorities {
         return pem.toString();
     }
 
+    /**
+     * A CRL naming {@code issuerCommonName}'s CA as issuer and revoking {@code revoked}, signed by a key of its
+     * own: the service carries no CRLs and never checks one, so only its encoding has to be real.
+     */
+    public static X509CRL crl(String issuerCommonName, X509Certificate... revoked) {
+        try {
+            KeyPair keys = ecKeys();
+            Instant now = Instant.now();
+            JcaX509v2CRLBuilder builder = new JcaX509v2CRLBuilder(new X500Principal("CN=" + issuerCommonName + ",O=SPIFFE"),
+                    Date.from(now));
+            builder.setNextUpdate(Date.from(now.plus(Duration.ofDays(1))));
+            for (X509Certificate certificate : revoked) {
+                builder.addCRLEntry(certificate.getSerialNumber(), Date.from(now), 0);
+            }
+            return new JcaX509CRLConverter().getCRL(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** PEM blocks, the body of the fake agent's /x509-crl control command. */
+    public static String pem(X509CRL... crls) {
+        StringBuilder pem = new StringBuilder();
+        for (X509CRL crl : crls) {
+            pem.append(TestPki.pem(crl));
+        }
+        return pem.toString();
+    }
+
     /** The x509-svid member of a SPIFFE bundle file for {@code certificate}, built with Nimbus. */
     public static Map<String, Object> member(X509Certificate certificate) {
         try {
@@ -85,9 +118,7 @@ public final class TestAuthorities {
 
     private static X509Certificate selfSigned(String commonName, boolean ca) {
         try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-            generator.initialize(new ECGenParameterSpec("secp256r1"));
-            KeyPair keys = generator.generateKeyPair();
+            KeyPair keys = ecKeys();
             X500Principal name = new X500Principal("CN=" + commonName + ",O=SPIFFE");
             Instant now = Instant.now();
             JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(SERIALS.incrementAndGet()),
@@ -100,5 +131,11 @@ public final class TestAuthorities {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static KeyPair ecKeys() throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        return generator.generateKeyPair();
     }
 }

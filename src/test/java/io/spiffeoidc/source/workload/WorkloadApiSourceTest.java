@@ -19,10 +19,13 @@ import io.spiffeoidc.testsupport.FakeWorkloadApi;
 import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.RecordingSink;
 import io.spiffeoidc.testsupport.PublisherWaits;
+import io.spiffeoidc.testsupport.SpiffeBundleReader;
+import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -106,6 +109,34 @@ class WorkloadApiSourceTest {
         assertEquals(SourceState.UP, withEndpoint.sourceState());
         assertTrue(withEndpoint.lastSourceError().isEmpty(), "an X.509 outage is not the source being down");
         assertTrue(withEndpoint.current().spiffeBundle() != null, "the last good X.509 authorities stay");
+    }
+
+    @Test
+    void anX509MessageCarryingACrlStillDeliversItsBundles() throws Exception {
+        X509Certificate ca = TestAuthorities.ca("example.org CA");
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
+        agent.setX509Crls(List.of(TestAuthorities.crl("example.org CA").getEncoded()));
+        agent.setX509BundleOf(TRUST_DOMAIN, TestAuthorities.concatenated(ca));
+        agent.start();
+        BundlePublisher withEndpoint = new BundlePublisher("workload-api", "", true, Clock.systemUTC(),
+                io.spiffeoidc.bundle.PublicationRules.DEFAULT, true);
+        source.start(withEndpoint, Map.of(), true);
+        Await.until("the bundle document", () -> withEndpoint.current() != null && withEndpoint.current().spiffeBundle() != null);
+        assertEquals(Set.of(ca), x509Authorities(withEndpoint));
+
+        // Every later message carries the CRL too; a rotation still arrives whole.
+        X509Certificate next = TestAuthorities.ca("example.org CA next");
+        agent.setX509BundleOf(TRUST_DOMAIN, TestAuthorities.concatenated(ca, next));
+        Await.until("the rotated authorities", () -> x509Authorities(withEndpoint).equals(Set.of(ca, next)));
+        assertEquals(1, agent.x509Calls(), "one X.509 stream carried both messages");
+    }
+
+    private static Set<X509Certificate> x509Authorities(BundlePublisher publisher) {
+        try {
+            return SpiffeBundleReader.read("example.org", publisher.current().spiffeBundle().body()).x509().getX509Authorities();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
