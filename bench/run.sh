@@ -440,7 +440,11 @@ JDK=$("${SERVICE_JDK:+$SERVICE_JDK/bin/}java" -version 2>&1 | sed -n 2p)
   cat "$OUT/runs.txt"
   echo '```'
 } >"$OUT/RESULTS.md"
-[[ $MODE == full ]] && cp "$OUT/RESULTS.md" bench/RESULTS.md
+if [[ $MODE == full ]]; then
+  # The container image's section comes from bench/container.sh and stays until that script replaces it.
+  sed -n '/^## The container image/,$p' bench/RESULTS.md >"$OUT/container-section.md" 2>/dev/null || true
+  { cat "$OUT/RESULTS.md"; [[ -s $OUT/container-section.md ]] && { echo; cat "$OUT/container-section.md"; }; } >bench/RESULTS.md
+fi
 cat "$OUT/RESULTS.md"
 echo
 echo "HEADLINE /keys: service $(field service-keys 2) req/s = $(ratio "$(field service-keys 2)" "$(field nginx-keys 2)")x nginx; p99 $(field service-keys 4) ms = $(ratio "$(field service-keys 4)" "$(field nginx-keys 4)")x nginx; RSS $((RSS_KB / 1024)) MiB; full GCs measured $FULL_GC_MEASURED"
