@@ -18,17 +18,15 @@ OUT=bench/out/container
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$PWD/src/test/container/containers.conf}
 JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 
-command -v wrk >/dev/null || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+source src/test/sh/suite.sh
+suite_packages wrk:wrk
 podman image exists "$IMAGE" || { echo "no image $IMAGE: bash src/test/container/run.sh builds it" >&2; exit 1; }
 [[ -f target/quarkus-app/app.aot ]] || { echo "no target/quarkus-app/app.aot: ./mvnw verify on JDK 25 makes it" >&2; exit 1; }
-if [[ ! -s target/test-classpath.txt || pom.xml -nt target/test-classpath.txt ]]; then
-  ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
-  touch target/test-classpath.txt
-fi
+suite_test_classpath
 rm -rf "$OUT"
 mkdir -p "$OUT"
 # The driver and the load on CPU 1; the server (container or host) is put on CPU 0 by the driver.
-JAVA_HOME=$JDK25 taskset -c 1 "$JDK25/bin/java" -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
+JAVA_HOME=$JDK25 taskset -c 1 "$JDK25/bin/java" -cp "$TEST_CP" \
   io.spiffeoidc.bench.ContainerFootprint "$IMAGE" "$OUT" "${1:-5}"
 
 {

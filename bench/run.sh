@@ -55,36 +55,19 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 # ---- prerequisites (idempotent) ------------------------------------------------------------------
 # Debian packages for the tools a fresh machine lacks; nginx-light where the release still has it. The
 # lock timeout waits out another apt run (an unattended upgrade on a new machine) instead of failing.
-declare -A PACKAGE=([wrk]=wrk [nginx]=nginx-light [taskset]=util-linux [openssl]=openssl [python3]=python3
-  [curl]=curl [ps]=procps [free]=procps)
-need=()
-for tool in "${!PACKAGE[@]}"; do command -v "$tool" >/dev/null || need+=("${PACKAGE[$tool]}"); done
-if ((${#need[@]})); then
-  APT=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -y -qq)
-  "${APT[@]}" update >/dev/null
-  if [[ " ${need[*]} " == *" nginx-light "* ]] && ! apt-cache show nginx-light >/dev/null 2>&1; then
-    need=("${need[@]/nginx-light/nginx}")
-  fi
-  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
-  log "installing ${need[*]}"
-  "${APT[@]}" install --no-install-recommends "${need[@]}" >/dev/null
-fi
+source src/test/sh/suite.sh
+suite_packages wrk:wrk taskset:util-linux openssl:openssl python3:python3 curl:curl ps:procps free:procps
+command -v nginx >/dev/null || suite_apt_install nginx-light || suite_apt_install nginx
 if [[ $MODE == full ]]; then
   (cd bench/node && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
 fi
-[[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -q -B -ntp -DskipTests package
-[[ -f target/test-classes/io/spiffeoidc/bench/BenchKeys.class ]] || ./mvnw -q -B -ntp test-compile
-# A class path file older than the pom names the jars of another build: resolve it again.
-if [[ ! -s target/test-classpath.txt || pom.xml -nt target/test-classpath.txt ]]; then
-  ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
-  touch target/test-classpath.txt # the plugin leaves an unchanged file alone, mtime included
-fi
+suite_test_classpath
 [[ $MODE != prepare ]] || { log "prepared"; exit 0; }
 # nginx's worker runs as an unprivileged user, which may not traverse the checkout's parents (a home
 # directory or a mktemp -d folder is mode 0700): what it serves lives in a directory of its own under /tmp.
 WORK=$(mktemp -d /tmp/spiffe-oidc-bench.XXXXXX)
 chmod 755 "$WORK"
-CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
+CP=$TEST_CP
 # The bare server gets only what it needs, so its start-up is not slowed by the test classpath.
 BARE_CP="target/test-classes:$(tr ':' '\n' <target/test-classpath.txt | grep -E '/(vertx-core|netty-|jackson-core)' | paste -sd:)"
 # The AOT cache (./mvnw verify writes one on JDK 25): made here as the image makes it when it is missing.

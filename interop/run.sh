@@ -90,16 +90,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- prerequisites: installed here when missing, so a fresh machine passes -----------------------------
-APT_UPDATED=
-apt_install() {
-  [[ $(id -u) == 0 ]] || die "missing packages ($*) and not root to install them"
-  if [[ -z $APT_UPDATED ]]; then
-    log "apt-get update"; DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$OUT/apt.log" 2>&1; APT_UPDATED=1
-  fi
-  log "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$OUT/apt.log" 2>&1 \
-    || { tail -20 "$OUT/apt.log"; die "apt-get install $* failed"; }
-}
+source "$ROOT/src/test/sh/suite.sh"
+apt_install() { suite_apt_install "$@" || die "apt-get install $* failed"; }
 ensure_tools() {
   local missing=()
   command -v java >/dev/null || missing+=(openjdk-17-jdk-headless)
@@ -139,21 +131,7 @@ ensure_go_verifier() { # GOPATH mode against Debian's sources: no module proxy, 
     || { tail -20 "$OUT/go-build.log"; die "go build failed"; }
 }
 ensure_build() {
-  if [[ ! -f target/quarkus-app/quarkus-run.jar ]]; then
-    log "packaging the service (./mvnw package)"
-    timeout 900 ./mvnw -B -ntp -q -DskipTests package >"$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; die "package failed"; }
-  fi
-  if [[ ! -f target/test-classes/io/spiffeoidc/interop/InteropMint.class ]]; then
-    log "compiling the test classes (./mvnw test-compile)"
-    timeout 900 ./mvnw -B -ntp -q test-compile >"$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; die "test-compile failed"; }
-  fi
-  if [[ ! -s target/test-classpath.txt || pom.xml -nt target/test-classpath.txt ]]; then
-    log "resolving the test classpath"
-    timeout 600 ./mvnw -B -ntp -q dependency:build-classpath -Dmdep.includeScope=test \
-      -Dmdep.outputFile=target/test-classpath.txt >"$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; die "classpath failed"; }
-    touch target/test-classpath.txt   # the plugin leaves an unchanged file alone, mtime included
-  fi
-  TEST_CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
+  suite_test_classpath || die "building the package, the test classes or the class path failed"
 }
 
 library_versions() {

@@ -36,21 +36,10 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- prerequisites (idempotent) ----------------------------------------------------------------------
-need=()
-command -v openssl >/dev/null || need+=(openssl)
-command -v setpriv >/dev/null || need+=(util-linux)
-if ((${#need[@]})); then
-  log "installing ${need[*]}"
-  apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null
-fi
-[[ -f target/quarkus-app/quarkus-run.jar ]] || ./mvnw -q -B -ntp -DskipTests package
-if [[ ! -f target/test-classes/io/spiffeoidc/reliability/ReliabilitySuite.class ]] ||
-  [[ -n "$(find src/test/java src/main/java -newer target/test-classes/io/spiffeoidc/reliability/ReliabilitySuite.class -name '*.java' 2>/dev/null | head -1)" ]]; then
-  ./mvnw -q -B -ntp test-compile
-fi
-[[ -f target/test-classpath.txt ]] || ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/test-classpath.txt
-CP="target/test-classes:target/classes:$(cat target/test-classpath.txt)"
+source src/test/sh/suite.sh
+suite_packages openssl:openssl setpriv:util-linux
+suite_test_classpath
+CP=$TEST_CP
 
 rm -rf "$OUT" && mkdir -p "$OUT/tls"
 chmod 755 "$OUT"

@@ -17,16 +17,8 @@ OUT=target/container-image
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$ROOT/src/test/container/containers.conf}
 log() { printf '[container %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
-need=()
-for tool in podman:podman runc:runc debootstrap:debootstrap; do
-  command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
-done
-if ((${#need[@]})); then
-  log "apt-get install ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}" uidmap >/dev/null
-fi
+source src/test/sh/suite.sh
+suite_packages podman:podman runc:runc debootstrap:debootstrap
 
 for built in target/quarkus-app/quarkus-run.jar target/aot-training; do
   [[ -e $built ]] || { log "no $built: run ./mvnw package (on JDK 25) first"; exit 1; }
