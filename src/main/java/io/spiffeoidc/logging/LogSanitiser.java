@@ -14,16 +14,21 @@ public final class LogSanitiser {
     }
 
     public static String clean(String value) {
+        return clean(value, MAX_CHARS);
+    }
+
+    /** The same rule with a shorter bound, for values quoted inside a longer message. */
+    public static String clean(String value, int maxChars) {
         if (value == null) {
             return "(none)";
         }
-        int length = Math.min(value.length(), MAX_CHARS);
+        int length = Math.min(value.length(), maxChars);
         StringBuilder out = new StringBuilder(length + 3);
         for (int i = 0; i < length; i++) {
             char c = value.charAt(i);
             out.append(c >= 0x20 && c < 0x7f && c != '"' ? c : '?');
         }
-        if (value.length() > MAX_CHARS) {
+        if (value.length() > maxChars) {
             out.append("...");
         }
         return out.toString();

@@ -1,6 +1,7 @@
 package io.spiffeoidc.spire;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.spiffeoidc.logging.LogSanitiser;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -124,14 +125,9 @@ final class Section {
     }
 
     /** Values from the file end up in a one-line error: no control characters, bounded length. */
+    /** A value from the file, quoted in a message: the one sanitising rule, bounded for a message line. */
     static String printable(String text) {
-        return printable(text, 80);
-    }
-
-    static String printable(String text, int max) {
-        String shown = text.length() > max ? text.substring(0, max) + "..." : text;
-        return shown.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
-                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+        return LogSanitiser.clean(text, 80);
     }
 
     private static String describe(JsonNode value) {

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.spiffeoidc.logging.LogSanitiser;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +26,7 @@ import java.util.regex.Pattern;
 final class SpireConfigFile {
 
     /** Larger than any real configuration by far; a mistaken path to a big file must not be read whole. */
-    private static final long MAX_BYTES = 1 << 20;
+    private static final int MAX_BYTES = 1 << 20;
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -39,11 +42,14 @@ final class SpireConfigFile {
     static SpireSettings read(Path file, boolean expandEnv, UnaryOperator<String> environment)
             throws SpireConfigException {
         String text;
-        try {
-            if (Files.size(file) > MAX_BYTES) {
+        try (InputStream in = Files.newInputStream(file)) {
+            // Bounded by what is read, not by a size looked up before: the file may grow in between, and
+            // a FIFO or device has no size.
+            byte[] bytes = in.readNBytes(MAX_BYTES + 1);
+            if (bytes.length > MAX_BYTES) {
                 throw new SpireConfigException(file, List.of("larger than " + MAX_BYTES + " bytes"));
             }
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (IOException e) {
             throw new SpireConfigException("Cannot read the SPIRE configuration file " + file + " ("
                     + e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")");
@@ -88,7 +94,7 @@ final class SpireConfigFile {
                     : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
             String what = e instanceof JsonParseException parse ? parse.getOriginalMessage() : e.getOriginalMessage();
             throw new SpireConfigException(file, List.of("not valid JSON" + where + ": "
-                    + Section.printable(what.lines().findFirst().orElse(what), 200)));
+                    + LogSanitiser.clean(what.lines().findFirst().orElse(what), 200)));
         }
     }
 }

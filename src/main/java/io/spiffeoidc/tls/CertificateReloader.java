@@ -127,7 +127,7 @@ public class CertificateReloader {
         seenFingerprint = fingerprint;
         loggedProblem = null;
         X509Certificate leaf = result.leaf().orElseThrow();
-        LOG.infof("Serving TLS certificate %s (serial %s, valid until %s) from %s", leaf.getSubjectX500Principal().getName(),
+        LOG.infof("Serving TLS certificate %s (serial %s, valid until %s) from %s", KeyCertCheck.subject(leaf),
                 leaf.getSerialNumber().toString(16), leaf.getNotAfter().toInstant(), files.cert());
     }
 

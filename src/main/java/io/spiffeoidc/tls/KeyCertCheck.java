@@ -1,5 +1,6 @@
 package io.spiffeoidc.tls;
 
+import io.spiffeoidc.logging.LogSanitiser;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -44,6 +45,11 @@ final class KeyCertCheck {
     }
 
     /** The leaf certificate when the pair is usable, else the reason it is not. */
+    /** A certificate's subject as messages and log lines quote it: it comes from the file, so sanitised. */
+    static String subject(X509Certificate certificate) {
+        return LogSanitiser.clean(certificate.getSubjectX500Principal().getName());
+    }
+
     static Result check(KeyCertFiles.Contents contents, Instant now) {
         X509KeyManager keyManager;
         KeyStore keyStore;
@@ -67,18 +73,18 @@ final class KeyCertCheck {
                 }
                 PrivateKey key = keyManager == null ? null : keyManager.getPrivateKey(alias);
                 if (key == null) {
-                    return Result.refused("no private key for certificate " + leaf.getSubjectX500Principal().getName());
+                    return Result.refused("no private key for certificate " + subject(leaf));
                 }
                 if (pairing(key, leaf.getPublicKey(), contents.key()) == Pairing.DIFFERENT) {
                     return Result.refused("the private key does not belong to certificate "
-                            + leaf.getSubjectX500Principal().getName());
+                            + subject(leaf));
                 }
                 if (leaf.getNotAfter().before(Date.from(now))) {
-                    return Result.refused("certificate " + leaf.getSubjectX500Principal().getName() + " expired on "
+                    return Result.refused("certificate " + subject(leaf) + " expired on "
                             + leaf.getNotAfter().toInstant());
                 }
                 if (leaf.getNotBefore().after(Date.from(now))) {
-                    return Result.refused("certificate " + leaf.getSubjectX500Principal().getName() + " is not valid before "
+                    return Result.refused("certificate " + subject(leaf) + " is not valid before "
                             + leaf.getNotBefore().toInstant());
                 }
                 return Result.usable(leaf);
