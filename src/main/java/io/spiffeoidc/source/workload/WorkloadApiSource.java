@@ -230,15 +230,19 @@ public final class WorkloadApiSource implements BundleSource {
         }
     }
 
-    /** Each trust domain's entry goes to its own sink only, so one bad or missing entry touches no other. */
+    /**
+     * Each trust domain's entry goes to its own sink only, so one bad or missing entry touches no other. The
+     * stream answered for all of them: every trust domain is up before one is reported absent, so that an
+     * absence never reads as an outage.
+     */
     private void deliver(JWTBundlesResponse response) {
+        sinks.values().forEach(target -> target.sourceUp(true));
         sinks.forEach((id, target) -> {
             ByteString bundle = response.getBundlesMap().get(id);
             if (bundle == null) {
                 target.absent("the agent sent no bundle for " + id + " (it sent " + trustDomains(response) + ")");
                 return;
             }
-            target.sourceUp(true);
             target.offerDocument(bundle.toByteArray());
         });
     }

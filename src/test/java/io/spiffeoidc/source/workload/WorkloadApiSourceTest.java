@@ -351,4 +351,25 @@ class WorkloadApiSourceTest {
                 "nothing of the partner's trouble reached the primary trust domain");
         assertEquals(1, agent.calls(), "one stream serves every trust domain");
     }
+
+    @Test
+    void aFederatedTrustDomainTheAgentDoesNotCarryIsAbsentNotDownWhileTheStreamIsUp() {
+        BundlePublisher partner = new BundlePublisher("workload-api", "partner.example", true, Clock.systemUTC());
+        PublisherWaits partnerWaits = new PublisherWaits(partner, () -> "agent calls " + agent.calls());
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("local-1")));
+        agent.start();
+        source.start(publisher, Map.of("spiffe://partner.example", partner));
+        await.served("local-1");
+        partnerWaits.refused(RefusalReason.TRUST_DOMAIN_MISSING);
+        assertEquals(SourceState.UP, partner.sourceState(), "the stream is up: an absence, not an outage; " + partnerWaits.state());
+        assertTrue(partner.absentSince().isPresent(), partnerWaits.state());
+
+        // After the agent restarts, the trust domain it still does not carry is up again with the stream.
+        agent.stop();
+        partnerWaits.state(SourceState.DOWN);
+        agent.start();
+        await.state(SourceState.UP);
+        partnerWaits.state(SourceState.UP);
+        assertTrue(partner.absentSince().isPresent(), partnerWaits.state());
+    }
 }
