@@ -8,6 +8,7 @@ import io.spiffeoidc.source.workload.WorkloadApiSource;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
 import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestSinks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -50,10 +51,10 @@ public final class PushToServeBenchmark {
             keys.add(TestBundles.ec(String.format(Locale.ROOT, "k%05d", i)));
         }
         try (FakeWorkloadApi agent = new FakeWorkloadApi(socket);
-                WorkloadApiSource source = new WorkloadApiSource(socket, TRUST_DOMAIN)) {
+                WorkloadApiSource source = new WorkloadApiSource(socket)) {
             agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(keys.get(0)));
             agent.start();
-            source.start(probe);
+            source.start(TestSinks.of("example.org", probe));
             await(() -> serves(publisher, keys.get(0).getKeyID()));
 
             long[] pushToServe = new long[rotations];

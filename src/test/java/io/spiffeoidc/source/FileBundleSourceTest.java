@@ -9,6 +9,7 @@ import io.spiffeoidc.bundle.RefusalReason;
 import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.PublisherWaits;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestSinks;
 import io.spiffeoidc.testsupport.Await;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -51,7 +52,7 @@ class FileBundleSourceTest {
     @Test
     void aHundredMegabyteFileIsRefusedAfterReadingOneByteOverTheLimitAndCountedOnce() throws IOException {
         Files.writeString(file, TestBundles.jwks(TestBundles.ec("k1")));
-        source.start(sink);
+        source.start(TestSinks.of("", sink));
         await.served("k1");
 
         try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
@@ -71,7 +72,7 @@ class FileBundleSourceTest {
         Path endless = Path.of("/dev/zero");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(endless), "needs /dev/zero");
         Files.createSymbolicLink(file, endless);
-        source.start(sink);
+        source.start(TestSinks.of("", sink));
         await.refused(RefusalReason.TOO_LARGE);
         assertEquals(BundleParser.MAX_DOCUMENT_BYTES + 1, sink.largestDocument());
         assertEquals("too-large: document is larger than the limit of 1048576 bytes",
@@ -80,7 +81,7 @@ class FileBundleSourceTest {
 
     @Test
     void anExceptionInThePollIsReportedAndPollingGoesOn() throws IOException {
-        source.start(sink);
+        source.start(TestSinks.of("", sink));
         Await.until("the missing file reported", () -> sink.downs() >= 1, await::state);
         sink.failNextSourceDown();
         int downs = sink.downs();

@@ -11,10 +11,12 @@ import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.RefusalReason;
 import io.spiffeoidc.bundle.SourceState;
+import io.spiffeoidc.source.TrustDomainSink;
 import io.spiffeoidc.source.server.proto.JWTKey;
 import io.spiffeoidc.testsupport.FakeSpireServer;
 import io.spiffeoidc.testsupport.PublisherWaits;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestSinks;
 import io.spiffeoidc.testsupport.Await;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -43,7 +45,7 @@ class ServerApiSourceTest {
         server = new FakeSpireServer(dir.resolve("api.sock"));
         publisher = new BundlePublisher("server-api", true, Clock.systemUTC());
         await = new PublisherWaits(publisher, () -> "server calls " + server.calls());
-        source = new ServerApiSource(dir.resolve("api.sock"), "example.org", Duration.ofMillis(100));
+        source = new ServerApiSource(dir.resolve("api.sock"), Duration.ofMillis(100));
     }
 
     @AfterEach
@@ -62,7 +64,7 @@ class ServerApiSourceTest {
                 key(TestBundles.ec("expired"), anHourAgo, false),
                 key(TestBundles.ec("forever"), NO_EXPIRY, false)));
         server.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("current", "forever");
         assertEquals(SourceState.UP, publisher.sourceState());
 
@@ -75,7 +77,7 @@ class ServerApiSourceTest {
         List<JWK> keys = List.of(TestBundles.rsa("a-rsa"), TestBundles.ec("b-ec"), TestBundles.ed25519("c-ed"));
         server.setBundle("example.org", keys.stream().map(k -> key(k, NO_EXPIRY, false)).toList());
         server.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("a-rsa", "b-ec", "c-ed");
         String served = new String(publisher.current().jwks().body(), java.nio.charset.StandardCharsets.UTF_8);
         for (JWK key : keys) {
@@ -90,7 +92,7 @@ class ServerApiSourceTest {
     void refusesAPollWithAnUndecodableKeyAndKeepsTheLastGoodKeys() {
         server.setBundle("example.org", List.of(key(TestBundles.ec("k1"), NO_EXPIRY, false)));
         server.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
 
         JWTKey broken = JWTKey.newBuilder().setKeyId("broken").setPublicKey(ByteString.copyFromUtf8("not DER")).build();
@@ -105,14 +107,14 @@ class ServerApiSourceTest {
     void refusesTheBundleOfAnotherTrustDomain() {
         server.setBundle("other.org", List.of(key(TestBundles.ec("k1"), NO_EXPIRY, false)));
         server.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.refused(RefusalReason.TRUST_DOMAIN_MISSING);
         assertNull(publisher.current());
     }
 
     @Test
     void isDownWhileTheServerIsAbsentAndRecoversWhenItStarts() {
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.state(SourceState.DOWN);
         assertTrue(publisher.lastSourceError().orElseThrow().startsWith("UNAVAILABLE"), await.state());
 
@@ -137,7 +139,8 @@ class ServerApiSourceTest {
         server.setFederatedBundle("partner.example", List.of(key(TestBundles.ec("local"), NO_EXPIRY, false),
                 key(TestBundles.ec("partner"), NO_EXPIRY, false)));
         server.start();
-        source.start(publisher, java.util.Map.of("partner.example", partner));
+        source.start(TestSinks.of(new TrustDomainSink("example.org", publisher, false),
+                new TrustDomainSink("partner.example", partner, false)));
         await.served("local");
         partnerWaits.served("local", "partner");
         assertTrue(!new String(publisher.current().jwks().body(), java.nio.charset.StandardCharsets.UTF_8)
@@ -158,7 +161,7 @@ class ServerApiSourceTest {
     void takesTheSequenceAndRefreshHintFromTheServerAndRefusesARollbackUntilTheConnectionBreaks() {
         server.setBundle("example.org", List.of(key(TestBundles.ec("k1"), NO_EXPIRY, false)), 5, 90);
         server.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
         assertEquals(90, publisher.current().maxAgeSeconds());
         assertEquals(5, publisher.current().sequence().orElseThrow());
@@ -180,7 +183,7 @@ class ServerApiSourceTest {
         server.setBundle("example.org", List.of(key(TestBundles.ec("expiring"), expiresAt, false),
                 key(TestBundles.ec("steady"), NO_EXPIRY, false)));
         server.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("expiring", "steady");
 
         server.stop();
@@ -196,7 +199,7 @@ class ServerApiSourceTest {
         JWK rsa = TestBundles.rsa("t-rsa");
         server.setBundle("example.org", List.of(key(ec, NO_EXPIRY, false), key(rsa, NO_EXPIRY, false)));
         server.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("t-ec", "t-rsa");
 
         server.setBundle("example.org", List.of(key(ec, NO_EXPIRY, true), key(rsa, NO_EXPIRY, true)));
@@ -209,7 +212,7 @@ class ServerApiSourceTest {
     void theSameRefusalOnEveryPollCountsOnce() {
         server.setBundle("other.org", List.of(key(TestBundles.ec("k1"), NO_EXPIRY, false)));
         server.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.refused(RefusalReason.TRUST_DOMAIN_MISSING);
         int calls = server.calls();
         Await.until("five more polls", () -> server.calls() >= calls + 5, await::state);

@@ -5,20 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.nimbusds.jose.jwk.ECKey;
 import io.spiffeoidc.bundle.BundlePublisher;
-import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.bundle.PublicationRules;
 import io.spiffeoidc.bundle.RefusalReason;
+import io.spiffeoidc.source.TrustDomainSink;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeSpireServer;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
 import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestSinks;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,9 +58,9 @@ class ServerApiX509AuthoritiesTest {
         primary = publisher("example.org", true);
         partner = publisher("partner.example", true);
         unlisted = publisher("unlisted.example", false);
-        source = new ServerApiSource(dir.resolve("api.sock"), "example.org", Duration.ofMillis(100));
-        source.start(primary, Map.<String, BundleSink>of("partner.example", partner, "unlisted.example", unlisted),
-                Set.of("example.org", "partner.example"));
+        source = new ServerApiSource(dir.resolve("api.sock"), Duration.ofMillis(100));
+        source.start(TestSinks.of(new TrustDomainSink("example.org", primary, true),
+                new TrustDomainSink("partner.example", partner, true), new TrustDomainSink("unlisted.example", unlisted, false)));
     }
 
     @AfterEach

@@ -12,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.RefusalReason;
 import io.spiffeoidc.bundle.SourceState;
+import io.spiffeoidc.source.TrustDomainSink;
 import io.spiffeoidc.source.UnixSocketChannels;
 import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
 import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
@@ -22,6 +23,7 @@ import io.spiffeoidc.testsupport.PublisherWaits;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
 import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestSinks;
 import io.spiffeoidc.testsupport.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -60,7 +62,7 @@ class WorkloadApiSourceTest {
         agent = new FakeWorkloadApi(dir.resolve("agent.sock"));
         publisher = new BundlePublisher("workload-api", true, Clock.systemUTC());
         await = new PublisherWaits(publisher, () -> "agent calls " + agent.calls());
-        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, FAST);
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), FAST);
     }
 
     @AfterEach
@@ -73,7 +75,7 @@ class WorkloadApiSourceTest {
     void servesTheFirstBundleAndEachPushedRotation() {
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
         assertEquals(SourceState.UP, publisher.sourceState());
 
@@ -90,15 +92,15 @@ class WorkloadApiSourceTest {
         agent.setX509BundleOf(TRUST_DOMAIN, io.spiffeoidc.testsupport.TestAuthorities.concatenated(
                 io.spiffeoidc.testsupport.TestAuthorities.ca("example.org CA")));
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
         assertEquals(0, agent.x509Calls(), "no bundle endpoint, no X.509 stream");
         source.close();
 
         BundlePublisher withEndpoint = new BundlePublisher("workload-api", "", true, Clock.systemUTC(),
                 io.spiffeoidc.bundle.PublicationRules.DEFAULT, true);
-        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, FAST);
-        source.start(withEndpoint, java.util.Map.of(), true);
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), FAST);
+        source.start(TestSinks.withX509("example.org", withEndpoint));
         Await.until("the bundle document", () -> withEndpoint.current() != null && withEndpoint.current().spiffeBundle() != null);
         int jwtCalls = agent.calls();
         agent.breakX509("broken for the test");
@@ -120,7 +122,7 @@ class WorkloadApiSourceTest {
         agent.start();
         BundlePublisher withEndpoint = new BundlePublisher("workload-api", "", true, Clock.systemUTC(),
                 io.spiffeoidc.bundle.PublicationRules.DEFAULT, true);
-        source.start(withEndpoint, Map.of(), true);
+        source.start(TestSinks.withX509("example.org", withEndpoint));
         Await.until("the bundle document", () -> withEndpoint.current() != null && withEndpoint.current().spiffeBundle() != null);
         assertEquals(Set.of(ca), x509Authorities(withEndpoint));
 
@@ -141,7 +143,7 @@ class WorkloadApiSourceTest {
 
     @Test
     void isNotReadyWhileTheAgentIsAbsentAndServesOnceItAppears() {
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.state(SourceState.DOWN);
         assertTrue(publisher.lastSourceError().orElseThrow().startsWith("UNAVAILABLE"), await.state());
         assertNull(publisher.current());
@@ -156,7 +158,7 @@ class WorkloadApiSourceTest {
     void recoversWhenTheAgentRestartsOnTheSamePath() {
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
 
         agent.stop();
@@ -174,7 +176,7 @@ class WorkloadApiSourceTest {
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.stall();
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         Await.until("a second call after the first-message deadline", () -> agent.calls() >= 2, await::state);
         assertEquals(SourceState.DOWN, publisher.sourceState());
         assertTrue(publisher.lastSourceError().orElseThrow().startsWith("DEADLINE_EXCEEDED"), await.state());
@@ -188,7 +190,7 @@ class WorkloadApiSourceTest {
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.deny();
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         Await.until("denied and retried", () -> agent.calls() >= 2 && publisher.sourceState() == SourceState.DOWN, await::state);
         assertEquals("PERMISSION_DENIED: no identity issued", publisher.lastSourceError().orElseThrow());
         assertNull(publisher.current());
@@ -202,7 +204,7 @@ class WorkloadApiSourceTest {
         ECKey good = TestBundles.ec("k1");
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(good));
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
 
         agent.setBundles(Map.of("spiffe://other.org", bytes(TestBundles.jwks(TestBundles.ec("k2")))));
@@ -224,13 +226,13 @@ class WorkloadApiSourceTest {
         agent.start();
         AtomicInteger attempts = new AtomicInteger();
         source.close();
-        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, FAST, builder -> {
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), FAST, builder -> {
             if (attempts.incrementAndGet() <= 2) {
                 throw new IllegalStateException("injected failure opening the channel");
             }
             return builder.build();
         });
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
         assertEquals(3, attempts.get());
         assertEquals("the bundle stream could not be opened: java.lang.IllegalStateException: injected failure opening the channel",
@@ -242,7 +244,7 @@ class WorkloadApiSourceTest {
         ForwardingSink sink = new ForwardingSink(publisher);
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
-        source.start(sink);
+        source.start(TestSinks.of("example.org", sink));
         await.served("k1");
 
         sink.failNextSourceDown();
@@ -259,11 +261,11 @@ class WorkloadApiSourceTest {
         WorkloadApiSource.Timings slowBackoff = new WorkloadApiSource.Timings(Duration.ofSeconds(10),
                 Duration.ofSeconds(330), Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(5));
         source.close();
-        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, slowBackoff);
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), slowBackoff);
         ForwardingSink sink = new ForwardingSink(publisher);
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
-        source.start(sink);
+        source.start(TestSinks.of("example.org", sink));
         await.served("k1");
 
         agent.stop();
@@ -303,7 +305,7 @@ class WorkloadApiSourceTest {
         RecordingSink sink = new RecordingSink();
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
-        source.start(sink);
+        source.start(TestSinks.of("example.org", sink));
         Await.until("first document", () -> sink.documents() == 1, sink::toString);
 
         source.close();
@@ -334,7 +336,8 @@ class WorkloadApiSourceTest {
                 TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("local-1")).getBytes(StandardCharsets.UTF_8),
                 "spiffe://partner.example", TestBundles.jwks(TestBundles.ec("partner-1")).getBytes(StandardCharsets.UTF_8)));
         agent.start();
-        source.start(publisher, Map.of("spiffe://partner.example", partner));
+        source.start(TestSinks.of(new TrustDomainSink("example.org", publisher, false),
+                new TrustDomainSink("partner.example", partner, false)));
         await.served("local-1");
         partnerWaits.served("partner-1");
 
@@ -358,7 +361,8 @@ class WorkloadApiSourceTest {
         PublisherWaits partnerWaits = new PublisherWaits(partner, () -> "agent calls " + agent.calls());
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("local-1")));
         agent.start();
-        source.start(publisher, Map.of("spiffe://partner.example", partner));
+        source.start(TestSinks.of(new TrustDomainSink("example.org", publisher, false),
+                new TrustDomainSink("partner.example", partner, false)));
         await.served("local-1");
         partnerWaits.refused(RefusalReason.TRUST_DOMAIN_MISSING);
         assertEquals(SourceState.UP, partner.sourceState(), "the stream is up: an absence, not an outage; " + partnerWaits.state());
