@@ -1,10 +1,9 @@
 package io.spiffeoidc.source;
 
+import io.spiffeoidc.bundle.AuthorityBundle;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
-import io.spiffeoidc.bundle.JwtAuthority;
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * A sink that goes silent for good once closed. gRPC callbacks and scheduled retries can still be in
@@ -36,10 +35,9 @@ public final class ClosableSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence,
-            OptionalLong refreshHint) {
+    public synchronized void offerAuthorities(AuthorityBundle bundle) {
         if (!closed) {
-            delegate.offerAuthorities(authorities, sequence, refreshHint);
+            delegate.offerAuthorities(bundle);
         }
     }
 

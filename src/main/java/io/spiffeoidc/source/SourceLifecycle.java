@@ -67,8 +67,7 @@ public class SourceLifecycle {
         settings.issuers().forEach(SourceLifecycle::logBundleEndpoint);
         sources.add(0, source);
         graceCheck = SourceThreads.worker("trust-domain-grace");
-        Duration grace = settings.missingTrustDomainGracePeriod();
-        graceCheck.scheduleWithFixedDelay(() -> publishers.withdrawAbsent(grace), GRACE_CHECK_INTERVAL.toMillis(),
+        graceCheck.scheduleWithFixedDelay(publishers::withdrawAbsentPastGrace, GRACE_CHECK_INTERVAL.toMillis(),
                 GRACE_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 

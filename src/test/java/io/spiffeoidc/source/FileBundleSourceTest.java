@@ -9,6 +9,7 @@ import io.spiffeoidc.bundle.RefusalReason;
 import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.PublisherWaits;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPublishers;
 import io.spiffeoidc.testsupport.TestSinks;
 import io.spiffeoidc.testsupport.Await;
 import java.io.IOException;
@@ -38,7 +39,7 @@ class FileBundleSourceTest {
     @BeforeEach
     void setUp() {
         file = dir.resolve("bundle.json");
-        publisher = new BundlePublisher("file", true, Clock.systemUTC());
+        publisher = TestPublishers.publisher("file", Clock.systemUTC());
         sink = new ForwardingSink(publisher);
         await = new PublisherWaits(publisher, () -> "documents read " + sink.documents());
         source = new FileBundleSource(file, Duration.ofMillis(50));
@@ -61,10 +62,10 @@ class FileBundleSourceTest {
         await.refused(RefusalReason.TOO_LARGE);
         int reads = sink.documents();
         Await.until("ten more polls", () -> sink.documents() >= reads + 10, await::state);
-        assertEquals(1, publisher.refusedCount(RefusalReason.TOO_LARGE), "an unchanged file is refused once");
+        assertEquals(1, publisher.view().status().refusals().count(RefusalReason.TOO_LARGE), "an unchanged file is refused once");
         assertEquals(BundleParser.MAX_DOCUMENT_BYTES + 1, sink.largestDocument());
-        assertEquals(java.util.List.of("k1"), publisher.current().keyIds());
-        assertTrue(publisher.latestRefused());
+        assertEquals(java.util.List.of("k1"), publisher.view().served().keyIds());
+        assertTrue(publisher.view().status().refusals().latestRefused());
     }
 
     @Test
@@ -76,7 +77,7 @@ class FileBundleSourceTest {
         await.refused(RefusalReason.TOO_LARGE);
         assertEquals(BundleParser.MAX_DOCUMENT_BYTES + 1, sink.largestDocument());
         assertEquals("too-large: document is larger than the limit of 1048576 bytes",
-                publisher.lastRefusal().orElseThrow().toString());
+                publisher.view().status().refusals().last().orElseThrow().toString());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.spiffeoidc.source.server;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.spiffeoidc.bundle.AuthorityBundle;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.bundle.JwtAuthority;
@@ -171,15 +172,14 @@ public final class ServerApiSource implements BundleSource {
                     key.getExpiresAt() == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(key.getExpiresAt())),
                     key.getTainted()));
         }
-        if (target.x509Authorities()) {
-            // Before the JWT authorities, so the sequence number the latter bring lands last; tainted X.509
-            // authorities stay, since SPIRE keeps trusting them until they are revoked.
-            sink.offerX509Authorities(bundle.getX509AuthoritiesList().stream().map(cert -> cert.getAsn1().toByteArray()).toList());
-        }
+        // Tainted X.509 authorities stay, since SPIRE keeps trusting them until they are revoked.
+        Optional<List<byte[]>> x509 = target.x509Authorities()
+                ? Optional.of(bundle.getX509AuthoritiesList().stream().map(cert -> cert.getAsn1().toByteArray()).toList())
+                : Optional.empty();
         // proto3 cannot tell zero from unset; SPIRE numbers its bundles from 1 and treats a zero hint as none.
-        sink.offerAuthorities(authorities,
+        sink.offerAuthorities(new AuthorityBundle(authorities, x509,
                 bundle.getSequenceNumber() == 0 ? OptionalLong.empty() : OptionalLong.of(bundle.getSequenceNumber()),
-                bundle.getRefreshHint() == 0 ? OptionalLong.empty() : OptionalLong.of(bundle.getRefreshHint()));
+                bundle.getRefreshHint() == 0 ? OptionalLong.empty() : OptionalLong.of(bundle.getRefreshHint())));
     }
 
     private static Duration min(Duration a, Duration b) {
