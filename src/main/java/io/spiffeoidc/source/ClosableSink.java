@@ -10,20 +10,20 @@ import java.util.List;
  * flight while a source shuts down; closing under the same lock every delivery takes guarantees that
  * nothing reaches the publisher after {@link BundleSource#close()} returns.
  */
-public final class ClosableSink implements BundleSink {
+final class ClosableSink implements BundleSink {
 
     private final BundleSink delegate;
     private boolean closed;
 
-    public ClosableSink(BundleSink delegate) {
+    ClosableSink(BundleSink delegate) {
         this.delegate = delegate;
     }
 
-    public synchronized void close() {
+    synchronized void close() {
         closed = true;
     }
 
-    public synchronized boolean isClosed() {
+    synchronized boolean isClosed() {
         return closed;
     }
 

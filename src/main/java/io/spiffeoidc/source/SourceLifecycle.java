@@ -96,7 +96,7 @@ public class SourceLifecycle {
             return new FileBundleSource(file.path(), file.pollInterval());
         }
         if (settings instanceof SourceSettings.WorkloadApi agent) {
-            return new WorkloadApiSource(agent.socket());
+            return new WorkloadApiSource(agent.socket(), WorkloadApiSource.Timings.DEFAULT);
         }
         SourceSettings.ServerApi server = (SourceSettings.ServerApi) settings;
         return new ServerApiSource(server.socket(), server.pollInterval());

@@ -52,7 +52,7 @@ public final class PushToServeBenchmark {
             keys.add(TestBundles.ec(String.format(Locale.ROOT, "k%05d", i)));
         }
         try (FakeWorkloadApi agent = new FakeWorkloadApi(socket);
-                WorkloadApiSource source = new WorkloadApiSource(socket)) {
+                WorkloadApiSource source = new WorkloadApiSource(socket, WorkloadApiSource.Timings.DEFAULT)) {
             agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(keys.get(0)));
             agent.start();
             source.start(TestSinks.of("example.org", probe));

@@ -84,10 +84,6 @@ public final class WorkloadApiSource implements BundleSource {
     private ScheduledFuture<?> reconnect;
     private boolean closing;
 
-    public WorkloadApiSource(Path socket) {
-        this(socket, Timings.DEFAULT);
-    }
-
     public WorkloadApiSource(Path socket, Timings timings) {
         this(socket, timings, NettyChannelBuilder::build);
     }
