@@ -14,9 +14,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads one trust domain's bundle file at start, whenever its directory changes, and every poll interval. The watch makes
- * updates quick; the poll covers file systems without change events. Watching the directory rather than
- * the file also catches Kubernetes' symlink swap of ConfigMap and Secret volumes.
+ * Reads one trust domain's bundle file at start, whenever its directory changes, and every poll interval.
+ * The watch makes updates quick; the poll covers file systems without change events. Watching the directory
+ * rather than the file also catches Kubernetes' symlink swap of ConfigMap and Secret volumes.
  */
 public final class FileBundleSource implements BundleSource {
 
