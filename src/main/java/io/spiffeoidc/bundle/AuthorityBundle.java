@@ -1,8 +1,15 @@
 package io.spiffeoidc.bundle;
 
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * A bundle as a source that lists its authorities itself reports it (the SPIRE Server API sends DER keys
@@ -21,5 +28,33 @@ public record AuthorityBundle(List<JwtAuthority> jwtAuthorities, Optional<List<b
     public AuthorityBundle {
         jwtAuthorities = List.copyOf(jwtAuthorities);
         x509Authorities = x509Authorities.map(List::copyOf);
+    }
+
+    /** The key ids of the tainted JWT authorities, sorted. */
+    Set<String> taintedKeyIds() {
+        return jwtAuthorities.stream().filter(JwtAuthority::tainted).map(JwtAuthority::keyId)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** The untainted JWT authorities as JWK entries, for the same checks as every other candidate's. */
+    CandidateKeys untainted() throws BundleRefusal {
+        List<Map<String, Object>> entries = new ArrayList<>(jwtAuthorities.size());
+        for (JwtAuthority authority : jwtAuthorities) {
+            if (!authority.tainted()) {
+                entries.add(PkixKeys.toJwk(authority).toJSONObject());
+            }
+        }
+        return new CandidateKeys(entries, sequence, refreshHint);
+    }
+
+    /** When each untainted JWT authority that has an expiry stops being publishable, by key id. */
+    Map<String, Instant> expiries() {
+        Map<String, Instant> expiries = new HashMap<>();
+        for (JwtAuthority authority : jwtAuthorities) {
+            if (!authority.tainted()) {
+                authority.expiresAt().ifPresent(at -> expiries.put(authority.keyId(), at));
+            }
+        }
+        return expiries;
     }
 }

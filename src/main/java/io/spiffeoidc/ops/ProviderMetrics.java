@@ -17,9 +17,10 @@ import java.util.Map;
 
 /**
  * Exposes the publishers' own counters and state, read from each trust domain's status record: nothing is
- * counted twice, so metrics, health data and logs can never disagree. Every refusal reason is registered up front so alerts can match on zero. With
- * federated trust domains every meter carries a trust_domain tag, one series per published trust domain;
- * a single-trust-domain service keeps its series untagged, as they always were.
+ * counted twice, so metrics, health data and logs can never disagree. Every refusal reason is registered up
+ * front so alerts can match on zero. With federated trust domains every meter carries a trust_domain tag, one
+ * series per published trust domain; a single-trust-domain service keeps its series untagged, as they always
+ * were.
  */
 @ApplicationScoped
 public class ProviderMetrics {
@@ -77,7 +78,8 @@ public class ProviderMetrics {
                 .baseUnit("seconds")
                 .tags(trustDomain)
                 .register(registry);
-        Gauge.builder("spiffe.oidc.bundle.age", view, v -> v.status().bundleAge().map(ProviderMetrics::seconds).orElse(Double.NaN))
+        Gauge.builder("spiffe.oidc.bundle.age", view,
+                        v -> v.status().bundleAge().map(ProviderMetrics::seconds).orElse(Double.NaN))
                 .description("Seconds since the served key set last changed")
                 .baseUnit("seconds")
                 .tags(trustDomain)
