@@ -2,7 +2,9 @@ package io.spiffeoidc;
 
 import io.quarkus.runtime.LaunchMode;
 import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.bundle.PublisherSpec;
 import io.spiffeoidc.bundle.TrustDomainPublishers;
+import io.spiffeoidc.bundle.TrustDomainViews;
 import io.spiffeoidc.config.HostSet;
 import io.spiffeoidc.config.IssuerSettings;
 import io.spiffeoidc.config.ConfigProblems;
@@ -47,23 +49,27 @@ public class ProviderBeans {
     @Produces
     @Singleton
     TrustDomainPublishers publishers(ProviderSettings settings) {
-        String source = settings.source().label();
         // A single-trust-domain service keeps its log lines as they were; with federation each names its trust domain.
         String primaryName = settings.federated().isEmpty() ? "" : settings.issuers().get(0).trustDomain();
-        BundlePublisher primary = new BundlePublisher(source, primaryName, settings.markSignatureUse(), Clock.systemUTC(),
-                settings.publicationRules(), settings.issuers().get(0).bundleEndpointPath().isPresent());
+        BundlePublisher primary = new BundlePublisher(spec(settings, settings.issuers().get(0), primaryName));
         Map<String, BundlePublisher> federated = new LinkedHashMap<>();
         for (IssuerSettings issuer : settings.federated()) {
-            federated.put(issuer.trustDomain(), new BundlePublisher(source, issuer.trustDomain(), settings.markSignatureUse(),
-                    Clock.systemUTC(), settings.publicationRules(), issuer.bundleEndpointPath().isPresent()));
+            federated.put(issuer.trustDomain(), new BundlePublisher(spec(settings, issuer, issuer.trustDomain())));
         }
         return new TrustDomainPublishers(primary, federated);
     }
 
+    private static PublisherSpec spec(ProviderSettings settings, IssuerSettings issuer, String logName) {
+        return new PublisherSpec(settings.source().label(), logName, settings.markSignatureUse(),
+                issuer.bundleEndpointPath().isPresent(), settings.publicationRules(), settings.missingTrustDomainGracePeriod(),
+                Clock.systemUTC());
+    }
+
+    /** What HTTP and ops read: the served snapshots and their status, never a publisher. */
     @Produces
     @Singleton
-    BundlePublisher publisher(TrustDomainPublishers publishers) {
-        return publishers.primary();
+    TrustDomainViews views(TrustDomainPublishers publishers) {
+        return publishers.views();
     }
 
     /** Every host name of every issuer: a request naming any other host is refused before routing. */
@@ -75,15 +81,15 @@ public class ProviderBeans {
         return new HostPolicy(HostSet.of(hosts));
     }
 
-    /** The primary issuer first, then each federated one with its own hosts, prefix and publisher. */
+    /** The primary issuer first, then each federated one with its own hosts, prefix and published view. */
     @Produces
     @Singleton
-    IssuerRoutes issuerRoutes(ProviderSettings settings, TrustDomainPublishers publishers, IssuerResolver primary) {
+    IssuerRoutes issuerRoutes(ProviderSettings settings, TrustDomainViews views, IssuerResolver primary) {
         List<IssuerRoute> routes = new ArrayList<>();
-        routes.add(IssuerRoute.of(settings.issuers().get(0).trustDomain(), publishers.primary(), new HostPolicy(settings.hosts()),
+        routes.add(IssuerRoute.of(settings.issuers().get(0).trustDomain(), views.primary(), new HostPolicy(settings.hosts()),
                 primary, settings.pathPrefix(), settings.issuers().get(0).bundleEndpointPath()));
         for (IssuerSettings issuer : settings.federated()) {
-            routes.add(IssuerRoute.of(issuer.trustDomain(), publishers.federated().get(issuer.trustDomain()),
+            routes.add(IssuerRoute.of(issuer.trustDomain(), views.federated().get(issuer.trustDomain()),
                     new HostPolicy(issuer.hostSet()), new IssuerResolver(issuer.issuerUrl(), issuer.jwksUrl(), issuer.prefix()),
                     issuer.prefix(), issuer.bundleEndpointPath()));
         }

@@ -2,617 +2,303 @@ package io.spiffeoidc.bundle;
 
 import com.nimbusds.jose.jwk.JWK;
 import io.spiffeoidc.logging.LogSanitiser;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
 /**
- * The one place where candidate bundles become the served key set. Validates every candidate, swaps the
- * published snapshot atomically, keeps the last good one on any refusal, and records the state that
- * health checks, metrics and logs report. Writers are serialised; readers only read volatile fields.
- *
- * <p>Two things take keys away without a new candidate: a key's expiry (a timer re-publishes the set
- * without it at that instant, whether or not the source still answers) and a source that declares every
- * authority tainted (nothing is served rather than keys the operator declared compromised).
+ * The one place where candidate bundles become one trust domain's served snapshot: takes every candidate and
+ * report a source hands over, judges it, and says each state change in one log line. What it keeps is cut
+ * by concept, each part replaced or changed only under this object's lock: the {@link Publication} (last good
+ * snapshot, one per candidate), {@link SourceHealth}, {@link Refusals} and {@link TrustDomainPresence};
+ * {@link Withdrawal} is the one rule for keys received but not served. HTTP and ops never see the publisher,
+ * only its {@link PublishedView}.
  */
 public final class BundlePublisher implements BundleSink {
 
     private static final Logger LOG = Logger.getLogger(BundlePublisher.class);
 
-    private final String sourceLabel;
-    private final String trustDomain;
-    private final boolean markSignatureUse;
-    private final Clock clock;
-    private final PublicationRules rules;
-    private final boolean servesSpiffeBundle;
+    private final PublisherSpec spec;
+    private final PublishedView view;
 
-    private volatile PublishedBundle current;
-    private volatile SourceState sourceState = SourceState.STARTING;
-    private volatile boolean streaming;
-    private volatile String lastSourceError;
-    private volatile Instant lastSync;
-    private volatile BundleRefusal lastRefusal;
-    private volatile boolean latestRefused;
-    private volatile String withdrawal;
-    private volatile Instant sourceDownSince;
-    // A trust domain the source stopped delivering: its keys stay served until the grace period ends.
-    private volatile Instant absentSince;
-    private volatile boolean withdrawn;
-    // The last good X.509 authorities: kept apart from the JWT side, which never waits for them.
-    private volatile X509Authorities x509;
-
-    private final AtomicLong applied = new AtomicLong();
-    private final Map<RefusalReason, AtomicLong> refused = new EnumMap<>(RefusalReason.class);
-
-    // Guarded by this. The digest of the latest candidate, whatever stage judged it: a source may re-offer
-    // the same content on every poll without it being re-counted or re-logged.
-    private byte[] lastInputDigest;
-    private ScheduledFuture<?> expiryTimer;
-    // Guarded by this.
+    // Everything below is guarded by this.
     private final SequenceRule sequenceRule = new SequenceRule();
-    // Guarded by this: the latest X.509 candidate, so a polled repeat is neither re-counted nor re-logged.
-    private byte[] lastX509Digest;
+    private final CandidateDigests digests = new CandidateDigests();
+    private final Publication publication;
+    private SourceHealth health = SourceHealth.STARTING;
+    private Refusals refusals = Refusals.NONE;
+    private TrustDomainPresence presence = TrustDomainPresence.PRESENT;
 
-    public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock) {
-        this(sourceLabel, "", markSignatureUse, clock, PublicationRules.DEFAULT);
+    public BundlePublisher(PublisherSpec spec) {
+        this.spec = spec;
+        this.publication = new Publication(spec, this::expireDue);
+        this.view = new PublishedView(spec, status(null));
     }
 
-    public BundlePublisher(String sourceLabel, boolean markSignatureUse, Clock clock, PublicationRules rules) {
-        this(sourceLabel, "", markSignatureUse, clock, rules);
-    }
-
-    /** @param trustDomain named in every log line; empty when the service publishes one trust domain */
-    public BundlePublisher(String sourceLabel, String trustDomain, boolean markSignatureUse, Clock clock) {
-        this(sourceLabel, trustDomain, markSignatureUse, clock, PublicationRules.DEFAULT);
-    }
-
-    public BundlePublisher(String sourceLabel, String trustDomain, boolean markSignatureUse, Clock clock,
-            PublicationRules rules) {
-        this(sourceLabel, trustDomain, markSignatureUse, clock, rules, false);
-    }
-
-    /**
-     * @param servesSpiffeBundle whether this trust domain has a SPIFFE bundle endpoint: only then are X.509
-     *                           authorities taken and the bundle document prepared
-     */
-    public BundlePublisher(String sourceLabel, String trustDomain, boolean markSignatureUse, Clock clock,
-            PublicationRules rules, boolean servesSpiffeBundle) {
-        this.servesSpiffeBundle = servesSpiffeBundle;
-        this.sourceLabel = sourceLabel;
-        this.trustDomain = trustDomain;
-        this.markSignatureUse = markSignatureUse;
-        this.clock = clock;
-        this.rules = rules;
-        for (RefusalReason reason : RefusalReason.values()) {
-            refused.put(reason, new AtomicLong());
-        }
-    }
-
-    /** The key set being served, or null before the first valid bundle and while nothing may be served. */
-    public PublishedBundle current() {
-        return current;
+    /** The read-only side: what HTTP and ops are given. */
+    public PublishedView view() {
+        return view;
     }
 
     @Override
     public synchronized void offerDocument(byte[] document) {
-        if (isRepeat(digest(document))) {
+        if (repeated(CandidateDigests.ofDocument(document))) {
             return;
         }
-        CandidateKeys candidate;
         try {
-            candidate = BundleParser.parse(document);
+            CandidateKeys candidate = BundleParser.parse(document);
             sequenceRule.check(candidate.sequence());
-            accept(KeyPolicy.publishable(candidate, markSignatureUse), Map.of(), candidate.sequence(), candidate.refreshHint());
+            List<JWK> keys = KeyPolicy.publishable(candidate, spec.markSignatureUse());
+            List<Map<String, Object>> x509Members = candidate.entries().stream()
+                    .filter(entry -> X509Authorities.X509_SVID.getValue().equals(entry.get("use"))).toList();
+            // A plain JWKS (the agent's JWT bundles) has no X.509 members and leaves the known ones alone.
+            X509Verdict x509Part = X509Verdict.NONE;
+            if (spec.spiffeBundle() && !x509Members.isEmpty()) {
+                try {
+                    x509Part = X509Verdict.of(X509Authorities.ofMembers(x509Members));
+                } catch (BundleRefusal refusal) {
+                    x509Part = X509Verdict.refused(refusal);
+                }
+            }
+            publish(keys, Map.of(), x509Part, candidate.sequence(), candidate.refreshHint());
         } catch (BundleRefusal refusal) {
             // Refused as a whole (one line): its X.509 authorities are not trusted either.
-            reject(refusal);
+            refuse(refusal, Part.CANDIDATE);
+        }
+        show();
+    }
+
+    @Override
+    public synchronized void offerAuthorities(AuthorityBundle bundle) {
+        if (repeated(CandidateDigests.ofAuthorities(bundle))) {
             return;
         }
-        List<Map<String, Object>> x509Members = candidate.entries().stream()
-                .filter(entry -> X509Authorities.X509_SVID.getValue().equals(entry.get("use"))).toList();
-        // A plain JWKS (the agent's JWT bundles) has no X.509 members and leaves the known ones alone.
-        if (servesSpiffeBundle && !x509Members.isEmpty()) {
-            try {
-                applyX509(X509Authorities.ofMembers(x509Members));
-            } catch (BundleRefusal refusal) {
-                rejectX509(refusal);
+        Set<String> tainted = bundle.taintedKeyIds();
+        try {
+            CandidateKeys candidate = bundle.untainted();
+            if (candidate.entries().isEmpty() && !tainted.isEmpty()) {
+                withdraw(Withdrawal.everyAuthority(Withdrawal.Cause.TAINTED, tainted), x509Part(bundle));
+                return;
             }
+            sequenceRule.check(bundle.sequence());
+            List<JWK> keys = KeyPolicy.publishable(candidate, spec.markSignatureUse());
+            Map<String, Instant> expiries = bundle.expiries();
+            Instant now = now();
+            List<JWK> live = keys.stream().filter(key -> !Publication.expired(expiries.get(key.getKeyID()), now)).toList();
+            if (live.isEmpty()) {
+                withdraw(Withdrawal.everyAuthority(Withdrawal.Cause.EXPIRED, keys.stream().map(JWK::getKeyID).toList()),
+                        x509Part(bundle));
+                return;
+            }
+            publish(live, expiries, x509Part(bundle), bundle.sequence(), bundle.refreshHint());
+        } catch (BundleRefusal refusal) {
+            // A taint is the operator's word on one key: it holds even when the rest of the bundle is unusable.
+            publication.drop(tainted, Withdrawal.Cause.TAINTED);
+            refuse(refusal, Part.CANDIDATE);
+        } finally {
+            show();
         }
     }
 
     @Override
     public synchronized void offerX509Authorities(List<byte[]> certificates) {
-        if (!servesSpiffeBundle) {
-            return;
-        }
-        MessageDigest sha = sha256();
-        for (byte[] blob : certificates) {
-            sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(blob.length).array());
-            sha.update(blob);
-        }
-        byte[] inputDigest = sha.digest();
-        if (lastX509Digest != null && Arrays.equals(lastX509Digest, inputDigest)) {
-            return;
-        }
-        lastX509Digest = inputDigest;
-        try {
-            applyX509(X509Authorities.of(certificates));
-        } catch (BundleRefusal refusal) {
-            rejectX509(refusal);
-        }
-    }
-
-    /** The X.509 authorities served with the JWT keys in the SPIFFE bundle, if any are known yet. */
-    public Optional<X509Authorities> x509Authorities() {
-        return Optional.ofNullable(x509);
-    }
-
-    private void applyX509(X509Authorities next) {
-        X509Authorities previous = x509;
-        if (next.sameAs(previous)) {
-            return;
-        }
-        x509 = next;
-        PublishedBundle served = current;
-        if (served != null) {
-            publish(served.withX509(next));
-        }
-        LOG.infof("X.509 authorities applied from %s: %d certificate(s) %s%s", from(), next.count(),
-                kidList(next.subjects()), previous == null ? "" : ", replacing " + kidList(previous.subjects()));
-    }
-
-    /** Counted like every refusal; the last good X.509 authorities and the JWT keys stay as they are. */
-    private void rejectX509(BundleRefusal refusal) {
-        refused.get(refusal.reason()).incrementAndGet();
-        lastRefusal = refusal;
-        X509Authorities kept = x509;
-        LOG.warnf("X.509 authorities from %s refused (%s): %s; %s", from(), refusal.reason().label(), refusal.detail(),
-                kept == null ? "no X.509 authorities served yet" : "still serving " + kidList(kept.subjects()));
-    }
-
-    @Override
-    public synchronized void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence, OptionalLong refreshHint) {
-        if (isRepeat(digest(authorities, sequence, refreshHint))) {
-            return;
-        }
-        Set<String> tainted = authorities.stream().filter(JwtAuthority::tainted).map(JwtAuthority::keyId)
-                .collect(Collectors.toCollection(TreeSet::new));
-        try {
-            List<Map<String, Object>> entries = new ArrayList<>(authorities.size());
-            Map<String, Instant> expiries = new HashMap<>();
-            for (JwtAuthority authority : authorities) {
-                if (!authority.tainted()) {
-                    entries.add(PkixKeys.toJwk(authority).toJSONObject());
-                    authority.expiresAt().ifPresent(at -> expiries.put(authority.keyId(), at));
-                }
-            }
-            if (entries.isEmpty() && !tainted.isEmpty()) {
-                withdraw("every JWT authority is tainted " + kidList(tainted));
-                return;
-            }
-            sequenceRule.check(sequence);
-            List<JWK> keys = KeyPolicy.publishable(new CandidateKeys(entries, sequence, refreshHint), markSignatureUse);
-            Instant now = clock.instant();
-            List<JWK> live = keys.stream().filter(key -> !expired(expiries.get(key.getKeyID()), now)).toList();
-            if (live.isEmpty()) {
-                withdraw("every JWT authority has expired " + kidList(keys.stream().map(JWK::getKeyID).toList()));
-                return;
-            }
-            accept(live, expiries, sequence, refreshHint);
-        } catch (BundleRefusal refusal) {
-            // A taint is the operator's word on one key: it holds even when the rest of the bundle is unusable.
-            dropServed(tainted, "tainted");
-            reject(refusal);
-        }
+        X509Verdict verdict = x509Part(certificates);
+        publication.publish(verdict);
+        refuseX509(verdict);
+        show();
     }
 
     @Override
     public synchronized void refuse(BundleRefusal refusal) {
-        if (isRepeat(digest(("refusal\n" + refusal.reason().label() + "\n" + refusal.detail()).getBytes(StandardCharsets.UTF_8)))) {
+        if (repeated(CandidateDigests.ofRefusal(refusal))) {
             return;
         }
-        reject(refusal);
-    }
-
-    /**
-     * The key set to answer requests with: {@link #current()}, except after the trust domain has been
-     * missing from the source for longer than its grace period, when it is null.
-     */
-    public PublishedBundle served() {
-        return withdrawn ? null : current;
+        refuse(refusal, Part.CANDIDATE);
+        show();
     }
 
     /**
      * The source answered but holds no bundle for this trust domain. Counted and logged as a refusal; the
-     * last good keys stay served until {@link #withdrawIfAbsentFor(Duration)} ends the grace period.
+     * last good keys stay served until {@link #withdrawIfAbsentPastGrace()} ends the grace period.
      */
     @Override
     public synchronized void absent(String detail) {
-        if (absentSince == null) {
-            absentSince = clock.instant();
-        }
+        presence = presence.absent(now());
         refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING, detail));
     }
 
     /**
-     * Stops serving the keys of a trust domain that has been missing from the source for {@code grace} or
-     * longer (HTTP then answers 503); called periodically. The keys come back with the trust domain.
+     * Withdraws the keys of a trust domain missing from the source for longer than its grace period (HTTP then
+     * answers 503); called periodically. The keys come back with the trust domain.
      */
-    public synchronized void withdrawIfAbsentFor(Duration grace) {
-        Instant since = absentSince;
-        if (since == null || withdrawn || Duration.between(since, clock.instant()).compareTo(grace) < 0) {
+    public synchronized void withdrawIfAbsentPastGrace() {
+        Duration grace = spec.missingGracePeriod();
+        Optional<Withdrawal> absent = presence.pastGrace(grace, spec.source(), now());
+        if (absent.isEmpty()) {
             return;
         }
-        withdrawn = true;
-        PublishedBundle kept = current;
+        presence = presence.withdraw(absent.get());
         LOG.warnf("Trust domain %s missing from %s for %d s, longer than the grace period of %d s: no longer serving %s",
-                trustDomainLabel(), sourceLabel, Duration.between(since, clock.instant()).toSeconds(), grace.toSeconds(),
-                kept == null ? "any keys" : kidList(kept.keyIds()));
-    }
-
-    /** When the source last stopped delivering this trust domain's bundle, if it has not delivered one since. */
-    public Optional<Instant> absentSince() {
-        return Optional.ofNullable(absentSince);
-    }
-
-    /** True once a missing trust domain outlived its grace period and its keys are no longer served. */
-    public boolean withdrawn() {
-        return withdrawn;
-    }
-
-    /** The trust domain named in logs; empty for a service that publishes one. */
-    public String trustDomain() {
-        return trustDomain;
-    }
-
-    /** A valid bundle for a trust domain that had gone missing ends its absence (and a withdrawal). */
-    private void returned() {
-        Instant since = absentSince;
-        if (since == null) {
-            return;
-        }
-        LOG.infof("Trust domain %s is back in %s after %d s%s", trustDomainLabel(), sourceLabel,
-                Duration.between(since, clock.instant()).toSeconds(), withdrawn ? "; serving its keys again" : "");
-        absentSince = null;
-        withdrawn = false;
-    }
-
-    private String from() {
-        return trustDomain.isEmpty() ? sourceLabel : sourceLabel + " for " + trustDomain;
-    }
-
-    private String trustDomainLabel() {
-        return trustDomain.isEmpty() ? "(configured)" : trustDomain;
+                spec.trustDomainLabel(), spec.source(), presence.missingFor(now()).orElseThrow().toSeconds(),
+                grace.toSeconds(), publication.kept() == null ? "any keys" : kidList(publication.kept().keyIds()));
+        show();
     }
 
     @Override
     public synchronized void sourceUp(boolean streaming) {
-        this.streaming = streaming;
-        if (sourceState != SourceState.UP) {
-            if (sourceState == SourceState.DOWN && sourceDownSince != null) {
-                LOG.infof("Key source %s recovered after %d ms", from(),
-                        Duration.between(sourceDownSince, clock.instant()).toMillis());
+        SourceHealth before = health;
+        health = before.up(streaming);
+        if (!before.up()) {
+            if (before.state() == SourceState.DOWN && before.downSince().isPresent()) {
+                LOG.infof("Key source %s recovered after %d ms", spec.from(),
+                        Duration.between(before.downSince().get(), now()).toMillis());
             } else {
-                LOG.infof("Key source %s connected", from());
+                LOG.infof("Key source %s connected", spec.from());
             }
-            sourceState = SourceState.UP;
-            sourceDownSince = null;
         }
+        show();
     }
 
     @Override
     public synchronized void sourceDown(String error) {
-        Instant now = clock.instant();
         String line = LogSanitiser.clean(error);
-        lastSourceError = line;
         // The connection is gone: the next one starts the sequence rule afresh, and may re-offer what was refused.
         sequenceRule.reset();
-        lastInputDigest = null;
-        if (sourceState == SourceState.UP && streaming && lastSync != null) {
-            // A stream delivered every change up to this moment, so the keys were current until now.
-            lastSync = now;
+        digests.forgetCandidate();
+        SourceHealth before = health;
+        health = before.down(line, now());
+        if (before.state() != SourceState.DOWN) {
+            LOG.warnf("Key source %s down: %s; %s", spec.from(), line, publication.servingSummary());
         }
-        if (sourceState != SourceState.DOWN) {
-            LOG.warnf("Key source %s down: %s; %s", from(), line, servingSummary());
-            sourceState = SourceState.DOWN;
-            sourceDownSince = now;
+        show();
+    }
+
+    /** A repeat of the latest candidate is contact with the source, and nothing more. */
+    private boolean repeated(byte[] digest) {
+        if (digests.newCandidate(digest)) {
+            return false;
+        }
+        health = health.contact(now());
+        show();
+        return true;
+    }
+
+    /** The X.509 part of a server bundle, judged unless the same certificates were judged last time. */
+    private X509Verdict x509Part(AuthorityBundle bundle) {
+        return bundle.x509Authorities().map(this::x509Part).orElse(X509Verdict.NONE);
+    }
+
+    private X509Verdict x509Part(List<byte[]> certificates) {
+        if (!spec.spiffeBundle() || !digests.newX509(CandidateDigests.ofX509(certificates))) {
+            return X509Verdict.NONE;
+        }
+        try {
+            return X509Verdict.of(X509Authorities.of(certificates));
+        } catch (BundleRefusal refusal) {
+            return X509Verdict.refused(refusal);
         }
     }
 
-    private boolean isRepeat(byte[] inputDigest) {
-        if (lastInputDigest != null && Arrays.equals(lastInputDigest, inputDigest)) {
-            lastSync = clock.instant();
-            return true;
-        }
-        lastInputDigest = inputDigest;
-        return false;
-    }
-
-    private void accept(List<JWK> keys, Map<String, Instant> expiries, OptionalLong sequence, OptionalLong refreshHint) {
-        lastSync = clock.instant();
+    /** A candidate whose JWT keys are good: contact, the sequence floor raised, and one snapshot. */
+    private void publish(List<JWK> keys, Map<String, Instant> expiries, X509Verdict x509Part, OptionalLong sequence,
+            OptionalLong refreshHint) {
+        health = health.contact(now());
         sequenceRule.accepted(sequence);
-        long maxAge = rules.cacheLifetime().maxAgeSeconds(refreshHint);
-        latestRefused = false;
+        refusals = refusals.latestAccepted();
         returned();
-        Map<String, Instant> served = new HashMap<>();
-        for (JWK key : keys) {
-            Instant expiry = expiries.get(key.getKeyID());
-            if (expiry != null) {
-                served.put(key.getKeyID(), expiry);
-            }
-        }
-        PublishedBundle previous = current;
-        if (previous != null && previous.sameKeysAs(keys)) {
-            if (previous.maxAgeSeconds() != maxAge) {
-                publish(new PublishedBundle(keys, served, previous.appliedAt(), sequence, refreshHint, maxAge, x509));
-                LOG.infof("Cache lifetime from %s now max-age=%d s%s, same keys %s", from(), maxAge,
-                        hintNote(refreshHint), kidList(previous.keyIds()));
-            } else if (servesSpiffeBundle && !previous.sequence().equals(sequence)) {
-                // The SPIFFE bundle carries the sequence number, which moves with X.509 changes too.
-                publish(new PublishedBundle(keys, served, previous.appliedAt(), sequence, refreshHint, maxAge, x509));
-            } else if (!previous.expiries().equals(served)) {
-                // Same keys and bytes, new expiry dates: not a change anyone sees until a key expires.
-                publish(new PublishedBundle(keys, served, previous.appliedAt(), previous.sequence(), previous.refreshHint(),
-                        previous.maxAgeSeconds(), x509));
-            }
-            return;
-        }
-        PublishedBundle next = new PublishedBundle(keys, served, clock.instant(), sequence, refreshHint, maxAge, x509);
-        publish(next);
-        applied.incrementAndGet();
-        LOG.infof("Bundle applied from %s: %d key(s) %s%s, max-age=%d s%s%s", from(), next.keyCount(),
-                kidList(next.keyIds()), sequence.isPresent() ? " (sequence " + sequence.getAsLong() + ")" : "", maxAge,
-                hintNote(refreshHint), previous == null ? "" : ", replacing " + kidList(previous.keyIds()));
-        warnOnKeyCount(previous, next);
-    }
-
-    private static String hintNote(OptionalLong refreshHint) {
-        return refreshHint.isPresent() ? " (refresh hint " + refreshHint.getAsLong() + " s)" : "";
-    }
-
-    /**
-     * AWS STS reads at most 100 keys of a JWKS and ignores the rest without an error, so tokens signed by a
-     * key past that fail there while every other relying party accepts them. Once per crossing, each way.
-     */
-    private void warnOnKeyCount(PublishedBundle previous, PublishedBundle next) {
-        boolean wasOver = previous != null && isOverKeyThreshold(previous);
-        boolean over = isOverKeyThreshold(next);
-        if (over && !wasOver) {
-            LOG.warnf("Serving %d keys, more than spiffe-oidc.keys-warn-threshold=%d: relying parties that read only"
-                    + " part of a key set (AWS STS reads 100) will refuse tokens signed by the keys they drop",
-                    next.keyCount(), rules.keysWarnThreshold());
-        } else if (wasOver && !over) {
-            LOG.infof("Serving %d keys, back within spiffe-oidc.keys-warn-threshold=%d", next.keyCount(),
-                    rules.keysWarnThreshold());
-        }
-    }
-
-    private boolean isOverKeyThreshold(PublishedBundle bundle) {
-        return bundle.keyCount() > rules.keysWarnThreshold();
-    }
-
-    /** Whether the served key set has more keys than the configured warning threshold. */
-    public boolean overKeyThreshold() {
-        PublishedBundle served = current;
-        return served != null && isOverKeyThreshold(served);
-    }
-
-    /**
-     * A refusal still proves the source is reachable and current: only an unreachable source makes the
-     * served keys stale. Every replica receives the same bad bundle, so letting refusals age readiness
-     * would take all of them out of the load balancer together, while the last good keys are still right
-     * to serve. Refusals are alerted on through their counter, the latest-refused gauge and health data.
-     */
-    private void reject(BundleRefusal refusal) {
-        lastSync = clock.instant();
-        latestRefused = true;
-        refused.get(refusal.reason()).incrementAndGet();
-        lastRefusal = refusal;
-        LOG.warnf("Bundle update from %s refused (%s): %s; %s", from(), refusal.reason().label(),
-                refusal.detail(), servingSummary());
+        publication.publish(keys, expiries, x509Part, sequence, refreshHint);
+        refuseX509(x509Part);
     }
 
     /** The source answered, and what it said is that none of its keys may be served any more. */
-    private void withdraw(String reason) {
-        lastSync = clock.instant();
-        latestRefused = false;
-        stopServing(reason);
+    private void withdraw(Withdrawal reason, X509Verdict x509Part) {
+        health = health.contact(now());
+        refusals = refusals.latestAccepted();
+        publication.withdraw(reason, x509Part);
+        refuseX509(x509Part);
     }
 
-    private void stopServing(String reason) {
-        PublishedBundle previous = current;
-        String before = withdrawal;
-        // The reason first: a reader that sees no keys must also see why, never "no keys yet".
-        withdrawal = reason;
-        current = null;
-        cancelExpiryTimer();
-        if (!reason.equals(before) || previous != null) {
-            LOG.warnf("Serving no keys from %s: %s%s", from(), reason,
-                    previous == null ? "" : "; withdrew " + kidList(previous.keyIds()));
-        }
-    }
-
-    /** Takes {@code kids} out of the served set at once; serves nothing if no key is left. */
-    private void dropServed(Collection<String> kids, String why) {
-        PublishedBundle served = current;
-        if (served == null || kids.isEmpty() || served.keyIds().stream().noneMatch(kids::contains)) {
+    /** A valid bundle for a trust domain that had gone missing ends its absence (and an ABSENT withdrawal). */
+    private void returned() {
+        Optional<Instant> since = presence.absentSince();
+        if (since.isEmpty()) {
             return;
         }
-        List<JWK> kept = served.keys().stream().filter(key -> !kids.contains(key.getKeyID())).toList();
-        List<String> dropped = served.keyIds().stream().filter(kids::contains).toList();
-        if (kept.isEmpty()) {
-            stopServing("every served key is " + why + " " + kidList(dropped));
+        LOG.infof("Trust domain %s is back in %s after %d s%s", spec.trustDomainLabel(), spec.source(),
+                Duration.between(since.get(), now()).toSeconds(), presence.withdrawn() ? "; serving its keys again" : "");
+        presence = TrustDomainPresence.PRESENT;
+    }
+
+    /**
+     * Counts and logs a refusal. A refused candidate still proves the source is reachable and current: only
+     * an unreachable source makes the served keys stale. Every replica receives the same bad bundle, so
+     * letting refusals age readiness would take all of them out of the load balancer together, while the
+     * last good keys are still right to serve. Refusals are alerted on through their counter, the
+     * latest-refused gauge and health data. An X.509 part refused alone leaves the JWT keys and the last good
+     * X.509 authorities as they are.
+     */
+    private void refuse(BundleRefusal refusal, Part part) {
+        if (part == Part.X509) {
+            refusals = refusals.refuse(refusal, false);
+            X509Authorities kept = publication.x509();
+            LOG.warnf("X.509 authorities from %s refused (%s): %s; %s", spec.from(), refusal.reason().label(),
+                    refusal.detail(),
+                    kept == null ? "no X.509 authorities served yet" : "still serving " + kidList(kept.subjects()));
             return;
         }
-        Map<String, Instant> expiries = new HashMap<>(served.expiries());
-        expiries.keySet().removeAll(kids);
-        PublishedBundle next = new PublishedBundle(kept, expiries, clock.instant(), served.sequence(), served.refreshHint(),
-                served.maxAgeSeconds(), x509);
-        publish(next);
-        LOG.warnf("Key(s) %s from %s %s: no longer served; serving %s", kidList(dropped), from(), why,
-                kidList(next.keyIds()));
+        health = health.contact(now());
+        refusals = refusals.refuse(refusal, true);
+        LOG.warnf("Bundle update from %s refused (%s): %s; %s", spec.from(), refusal.reason().label(),
+                refusal.detail(), publication.servingSummary());
     }
 
-    private void publish(PublishedBundle next) {
-        current = next;
-        withdrawal = null;
-        cancelExpiryTimer();
-        next.nextExpiry().ifPresent(at -> {
-            long delay = Math.max(0, Duration.between(clock.instant(), at).toNanos());
-            expiryTimer = ExpiryTimer.INSTANCE.schedule(this::expireDue, delay, TimeUnit.NANOSECONDS);
-        });
-    }
-
-    private void cancelExpiryTimer() {
-        if (expiryTimer != null) {
-            expiryTimer.cancel(false);
-            expiryTimer = null;
+    private void refuseX509(X509Verdict verdict) {
+        if (verdict.refusal() != null) {
+            refuse(verdict.refusal(), Part.X509);
         }
     }
 
     /** Runs when the first served key expires (and from tests with a hand-moved clock). */
     synchronized void expireDue() {
-        PublishedBundle served = current;
-        if (served == null) {
-            return;
-        }
-        Instant now = clock.instant();
-        List<String> due = served.expiries().entrySet().stream().filter(e -> expired(e.getValue(), now))
-                .map(Map.Entry::getKey).sorted().toList();
-        if (due.isEmpty()) {
-            publish(served); // woke a little early: wait for the same instant again
-            return;
-        }
-        dropServed(due, "expired");
-    }
-
-    private static boolean expired(Instant expiry, Instant now) {
-        return expiry != null && !expiry.isAfter(now);
-    }
-
-    private String servingSummary() {
-        PublishedBundle served = current;
-        return served == null ? "no keys served" + (withdrawal == null ? " yet" : "")
-                : "still serving " + kidList(served.keyIds());
+        publication.expireDue();
+        show();
     }
 
     private static String kidList(Collection<String> kids) {
-        return kids.stream().map(LogSanitiser::clean).collect(Collectors.joining(", ", "[", "]"));
+        return Withdrawal.kidList(kids);
+    }
+
+    private Instant now() {
+        return spec.clock().instant();
     }
 
     /**
-     * How long ago the source last confirmed the served keys; zero while a stream is up, empty before
-     * the first confirmation.
+     * The rule behind every withdrawal: nothing is served while one of any cause is in force. A TAINTED or
+     * EXPIRED one has already discarded the keys; an ABSENT one hides the last good ones.
      */
-    public Optional<Duration> syncAge() {
-        Instant synced = lastSync;
-        if (sourceState == SourceState.UP && streaming && synced != null) {
-            return Optional.of(Duration.ZERO);
-        }
-        return synced == null ? Optional.empty() : Optional.of(Duration.between(synced, clock.instant()));
+    private PublishedBundle servable() {
+        return publication.withdrawal().isPresent() || presence.withdrawn() ? null : publication.kept();
     }
 
-    public String sourceLabel() {
-        return sourceLabel;
+    /** Hands the view the snapshot and the status after a change, each replaced whole. */
+    private void show() {
+        PublishedBundle served = servable();
+        view.show(served, status(served));
     }
 
-    public SourceState sourceState() {
-        return sourceState;
+    private PublisherStatus status(PublishedBundle served) {
+        return new PublisherStatus(Optional.ofNullable(served), health, refusals, publication.applied(),
+                publication.withdrawal(), presence, publication.overKeyThreshold(served), spec.clock());
     }
 
-    public Optional<String> lastSourceError() {
-        return Optional.ofNullable(lastSourceError);
-    }
-
-    public Optional<BundleRefusal> lastRefusal() {
-        return Optional.ofNullable(lastRefusal);
-    }
-
-    /** Whether the latest candidate the source handed over was refused; cleared by the next good one. */
-    public boolean latestRefused() {
-        return latestRefused;
-    }
-
-    /** Why nothing is served although keys were received (every authority tainted or expired), if so. */
-    public Optional<String> withdrawal() {
-        return Optional.ofNullable(withdrawal);
-    }
-
-    public long appliedCount() {
-        return applied.get();
-    }
-
-    public long refusedCount(RefusalReason reason) {
-        return refused.get(reason).get();
-    }
-
-    public Clock clock() {
-        return clock;
-    }
-
-    private static byte[] digest(byte[] input) {
-        return sha256().digest(input);
-    }
-
-    private static byte[] digest(List<JwtAuthority> authorities, OptionalLong sequence, OptionalLong refreshHint) {
-        MessageDigest sha = sha256();
-        sha.update(ByteBuffer.allocate(Long.BYTES * 2).putLong(sequence.orElse(Long.MIN_VALUE))
-                .putLong(refreshHint.orElse(Long.MIN_VALUE)).array());
-        for (JwtAuthority authority : authorities) {
-            byte[] kid = authority.keyId().getBytes(StandardCharsets.UTF_8);
-            byte[] der = authority.publicKey();
-            sha.update(ByteBuffer.allocate(Integer.BYTES * 2 + Long.BYTES + 1)
-                    .putInt(kid.length).putInt(der.length)
-                    .putLong(authority.expiresAt().map(Instant::getEpochSecond).orElse(Long.MIN_VALUE))
-                    .put((byte) (authority.tainted() ? 1 : 0))
-                    .array());
-            sha.update(kid);
-            sha.update(der);
-        }
-        return sha.digest();
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
-        }
-    }
-
-    /** One daemon thread for every publisher's expiry timer: it only takes the publisher's lock and swaps a reference. */
-    private static final class ExpiryTimer {
-        static final ScheduledThreadPoolExecutor INSTANCE = create();
-
-        private static ScheduledThreadPoolExecutor create() {
-            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-                Thread thread = new Thread(runnable, "bundle-key-expiry");
-                thread.setDaemon(true);
-                return thread;
-            });
-            timer.setRemoveOnCancelPolicy(true);
-            return timer;
-        }
+    /** What a refusal is about: a whole candidate, or the X.509 part of one judged apart. */
+    private enum Part {
+        CANDIDATE, X509
     }
 }

@@ -1,7 +1,6 @@
 package io.spiffeoidc.bundle;
 
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * What a source may do with the publisher: hand over candidates and report its own connection state.
@@ -13,20 +12,15 @@ public interface BundleSink {
     void offerDocument(byte[] document);
 
     /**
-     * Every JWT authority of a source that lists them itself (the SPIRE Server API sends DER keys with
-     * expiry and taint, not JWKS), tainted and expired ones included: the publisher decides what is served.
-     * With the bundle's sequence number and refresh hint (seconds) when the source has them.
+     * A bundle of a source that lists its authorities itself: its JWT authorities (and X.509 authorities, when
+     * asked for) are one candidate, published together.
      */
-    void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence, OptionalLong refreshHint);
-
-    /** Authorities of a bundle without sequence number or refresh hint. */
-    default void offerAuthorities(List<JwtAuthority> authorities) {
-        offerAuthorities(authorities, OptionalLong.empty(), OptionalLong.empty());
-    }
+    void offerAuthorities(AuthorityBundle bundle);
 
     /**
-     * The trust domain's X.509 authorities for its SPIFFE bundle endpoint: each element one or more ASN.1 DER
-     * certificates back to back. Judged apart from the JWT authorities, which never wait for them.
+     * The trust domain's X.509 authorities alone, for its SPIFFE bundle endpoint (the Workload API sends them
+     * on a stream of their own): each element one or more ASN.1 DER certificates back to back. Judged apart
+     * from the JWT authorities, which never wait for them.
      */
     void offerX509Authorities(List<byte[]> certificates);
 

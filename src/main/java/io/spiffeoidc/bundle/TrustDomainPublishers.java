@@ -1,6 +1,5 @@
 package io.spiffeoidc.bundle;
 
-import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,16 +7,21 @@ import java.util.Map;
 /**
  * One publisher per published trust domain, the primary first. Each validates and publishes its own
  * trust domain's candidates, so one trust domain's refusal, outage or absence never touches another's keys.
+ * Only the sources are given the publishers; HTTP and ops get their {@link #views()}.
  */
 public final class TrustDomainPublishers {
 
     private final BundlePublisher primary;
     private final Map<String, BundlePublisher> federated;
+    private final TrustDomainViews views;
 
     /** @param federated by trust domain name, in the order health data and logs list them */
     public TrustDomainPublishers(BundlePublisher primary, Map<String, BundlePublisher> federated) {
         this.primary = primary;
         this.federated = Collections.unmodifiableMap(new LinkedHashMap<>(federated));
+        Map<String, PublishedView> federatedViews = new LinkedHashMap<>();
+        this.federated.forEach((name, publisher) -> federatedViews.put(name, publisher.view()));
+        this.views = new TrustDomainViews(primary.view(), federatedViews);
     }
 
     public BundlePublisher primary() {
@@ -28,13 +32,13 @@ public final class TrustDomainPublishers {
         return federated;
     }
 
-    public boolean isFederating() {
-        return !federated.isEmpty();
+    public TrustDomainViews views() {
+        return views;
     }
 
-    /** Ends the grace period of every trust domain that has been missing from its source for {@code grace}. */
-    public void withdrawAbsent(Duration grace) {
-        primary.withdrawIfAbsentFor(grace);
-        federated.values().forEach(publisher -> publisher.withdrawIfAbsentFor(grace));
+    /** Withdraws the keys of every trust domain that has been missing from its source for longer than its grace period. */
+    public void withdrawAbsentPastGrace() {
+        primary.withdrawIfAbsentPastGrace();
+        federated.values().forEach(BundlePublisher::withdrawIfAbsentPastGrace);
     }
 }

@@ -77,7 +77,7 @@ public class DocumentResources {
         PublicRoutes.Admission admission = admitted();
         RoutingContext ctx = admission.ctx();
         IssuerRoute route = admission.route();
-        PublishedBundle bundle = route.publisher().served();
+        PublishedBundle bundle = route.view().served();
         if (bundle == null) {
             return unavailable(ctx.response(), route);
         }
@@ -93,7 +93,7 @@ public class DocumentResources {
         RoutingContext ctx = admission.ctx();
         IssuerRoute route = admission.route();
         HttpServerResponse response = ctx.response();
-        PublishedBundle bundle = route.publisher().served();
+        PublishedBundle bundle = route.view().served();
         if (bundle == null) {
             return unavailable(response, route);
         }
@@ -122,7 +122,7 @@ public class DocumentResources {
         RoutingContext ctx = admission.ctx();
         IssuerRoute route = admission.route();
         HttpServerResponse response = ctx.response();
-        PublishedBundle bundle = route.publisher().served();
+        PublishedBundle bundle = route.view().served();
         if (bundle == null) {
             return unavailable(response, route);
         }
@@ -174,7 +174,7 @@ public class DocumentResources {
         PublicRoutes.tagMetrics(NO_KEYS_YET_TEMPLATE);
         refusalHeaders(response);
         response.setStatusCode(503);
-        return route.publisher().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET;
+        return route.view().status().presence().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET;
     }
 
     /** A 503 says when to come back and is never cached. */

@@ -2,9 +2,11 @@ package io.spiffeoidc.ops;
 
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.health.api.HealthRegistry;
-import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.PublishedBundle;
-import io.spiffeoidc.bundle.TrustDomainPublishers;
+import io.spiffeoidc.bundle.PublishedView;
+import io.spiffeoidc.bundle.PublisherStatus;
+import io.spiffeoidc.bundle.TrustDomainViews;
+import io.spiffeoidc.bundle.Withdrawal;
 import io.spiffeoidc.config.ProviderSettings;
 import io.spiffeoidc.config.TrustDomain;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,7 +34,7 @@ import org.eclipse.microprofile.health.Readiness;
 public class BundleReadiness implements HealthCheck {
 
     @Inject
-    TrustDomainPublishers publishers;
+    TrustDomainViews views;
 
     @Inject
     ProviderSettings settings;
@@ -42,7 +44,7 @@ public class BundleReadiness implements HealthCheck {
     HealthRegistry readiness;
 
     void registerFederated(@Observes StartupEvent event) {
-        for (Map.Entry<String, BundlePublisher> entry : publishers.federated().entrySet()) {
+        for (Map.Entry<String, PublishedView> entry : views.federated().entrySet()) {
             String name = "trust-bundle " + entry.getKey();
             readiness.register(name, () -> describe(name, entry.getKey(), entry.getValue()).up().build());
         }
@@ -50,39 +52,44 @@ public class BundleReadiness implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        BundlePublisher publisher = publishers.primary();
-        Optional<Duration> syncAge = publisher.syncAge();
+        PublishedView view = views.primary();
+        PublisherStatus status = view.status();
+        Optional<Duration> syncAge = status.syncAge();
         boolean fresh = syncAge.isPresent() && syncAge.get().compareTo(settings.stalenessThreshold()) < 0;
-        return describe("trust-bundle", settings.trustDomain().map(TrustDomain::name).orElse("(any)"), publisher)
-                .status(publisher.served() != null && fresh)
+        return describe("trust-bundle", settings.trustDomain().map(TrustDomain::name).orElse("(any)"), view.source(), status)
+                .status(status.served().isPresent() && fresh)
                 .build();
     }
 
-    private HealthCheckResponseBuilder describe(String name, String trustDomain, BundlePublisher publisher) {
-        PublishedBundle bundle = publisher.served();
-        Optional<Duration> syncAge = publisher.syncAge();
+    private HealthCheckResponseBuilder describe(String name, String trustDomain, PublishedView view) {
+        return describe(name, trustDomain, view.source(), view.status());
+    }
+
+    /** Everything from one status record, so that the data of one answer never mixes two moments. */
+    private HealthCheckResponseBuilder describe(String name, String trustDomain, String source, PublisherStatus status) {
         HealthCheckResponseBuilder response = HealthCheckResponse.named(name)
                 .withData("trustDomain", trustDomain)
-                .withData("source", publisher.sourceLabel())
-                .withData("sourceState", publisher.sourceState().label())
+                .withData("source", source)
+                .withData("sourceState", status.source().state().label())
                 .withData("stalenessThresholdSeconds", settings.stalenessThreshold().toSeconds());
-        syncAge.ifPresent(age -> response.withData("secondsSinceSync", age.toSeconds()));
-        if (bundle != null) {
+        status.syncAge().ifPresent(age -> response.withData("secondsSinceSync", age.toSeconds()));
+        Optional<PublishedBundle> served = status.served();
+        if (served.isPresent()) {
+            PublishedBundle bundle = served.get();
             response.withData("keyIds", String.join(",", bundle.keyIds()))
-                    .withData("bundleAgeSeconds",
-                            Duration.between(bundle.appliedAt(), publisher.clock().instant()).toSeconds())
+                    .withData("bundleAgeSeconds", status.bundleAge().orElseThrow().toSeconds())
                     .withData("cacheMaxAgeSeconds", bundle.maxAgeSeconds());
             bundle.sequence().ifPresent(sequence -> response.withData("sequence", sequence));
         } else {
             response.withData("keyIds", "");
         }
-        publisher.lastSourceError().ifPresent(error -> response.withData("lastSourceError", error));
-        publisher.lastRefusal().ifPresent(refusal -> response.withData("lastRefusal", refusal.toString()));
-        response.withData("latestCandidateRefused", publisher.latestRefused());
-        publisher.withdrawal().ifPresent(reason -> response.withData("notServing", reason));
-        publisher.absentSince().ifPresent(since -> response
-                .withData("missingFromSourceSeconds", Duration.between(since, publisher.clock().instant()).toSeconds())
-                .withData("withdrawn", publisher.withdrawn()));
+        status.source().lastError().ifPresent(error -> response.withData("lastSourceError", error));
+        status.refusals().last().ifPresent(refusal -> response.withData("lastRefusal", refusal.toString()));
+        response.withData("latestCandidateRefused", status.refusals().latestRefused());
+        status.withdrawal().map(Withdrawal::reason).ifPresent(reason -> response.withData("notServing", reason));
+        status.missingFor().ifPresent(missing -> response
+                .withData("missingFromSourceSeconds", missing.toSeconds())
+                .withData("withdrawn", status.presence().withdrawn()));
         return response;
     }
 }

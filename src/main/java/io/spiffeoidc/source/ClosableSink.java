@@ -1,30 +1,29 @@
 package io.spiffeoidc.source;
 
+import io.spiffeoidc.bundle.AuthorityBundle;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
-import io.spiffeoidc.bundle.JwtAuthority;
 import java.util.List;
-import java.util.OptionalLong;
 
 /**
  * A sink that goes silent for good once closed. gRPC callbacks and scheduled retries can still be in
  * flight while a source shuts down; closing under the same lock every delivery takes guarantees that
  * nothing reaches the publisher after {@link BundleSource#close()} returns.
  */
-public final class ClosableSink implements BundleSink {
+final class ClosableSink implements BundleSink {
 
     private final BundleSink delegate;
     private boolean closed;
 
-    public ClosableSink(BundleSink delegate) {
+    ClosableSink(BundleSink delegate) {
         this.delegate = delegate;
     }
 
-    public synchronized void close() {
+    synchronized void close() {
         closed = true;
     }
 
-    public synchronized boolean isClosed() {
+    synchronized boolean isClosed() {
         return closed;
     }
 
@@ -36,10 +35,9 @@ public final class ClosableSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence,
-            OptionalLong refreshHint) {
+    public synchronized void offerAuthorities(AuthorityBundle bundle) {
         if (!closed) {
-            delegate.offerAuthorities(authorities, sequence, refreshHint);
+            delegate.offerAuthorities(bundle);
         }
     }
 

@@ -14,9 +14,9 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Reads a bundle file at start, whenever its directory changes, and every poll interval. The watch makes
- * updates quick; the poll covers file systems without change events. Watching the directory rather than
- * the file also catches Kubernetes' symlink swap of ConfigMap and Secret volumes.
+ * Reads one trust domain's bundle file at start, whenever its directory changes, and every poll interval.
+ * The watch makes updates quick; the poll covers file systems without change events. Watching the directory
+ * rather than the file also catches Kubernetes' symlink swap of ConfigMap and Secret volumes.
  */
 public final class FileBundleSource implements BundleSource {
 
@@ -27,6 +27,8 @@ public final class FileBundleSource implements BundleSource {
     private final Duration pollInterval;
     private final ScheduledThreadPoolExecutor reader = SourceThreads.worker("bundle-file-reader");
     private volatile DirectoryWatch watch;
+    private volatile TrustDomainSinks sinks;
+    // The one trust domain a file holds: the primary of the set it is started with.
     private volatile BundleSink sink;
 
     public FileBundleSource(Path path, Duration pollInterval) {
@@ -40,8 +42,9 @@ public final class FileBundleSource implements BundleSource {
     }
 
     @Override
-    public void start(BundleSink sink) {
-        this.sink = sink;
+    public void start(TrustDomainSinks sinks) {
+        this.sinks = sinks;
+        this.sink = sinks.primary().sink();
         reader.execute(this::read);
         reader.scheduleWithFixedDelay(this::read, pollInterval.toMillis(), pollInterval.toMillis(), TimeUnit.MILLISECONDS);
         watch = DirectoryWatch.start(path.getParent(), "bundle-file-watch", name -> true, this::changed,
@@ -90,15 +93,6 @@ public final class FileBundleSource implements BundleSource {
 
     @Override
     public void close() {
-        DirectoryWatch open = watch;
-        if (open != null) {
-            open.close();
-        }
-        reader.shutdownNow();
-        try {
-            reader.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        SourceShutdown.stop(sinks, watch, null, reader, null);
     }
 }

@@ -2,7 +2,6 @@ package io.spiffeoidc.source;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.bundle.TrustDomainPublishers;
 import io.spiffeoidc.config.IssuerSettings;
@@ -16,12 +15,8 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
@@ -53,35 +48,26 @@ public class SourceLifecycle {
 
     void start(@Observes @Priority(START_PRIORITY) StartupEvent event) {
         BundleSource source = create(settings.source());
-        Map<String, BundleSink> federated = new LinkedHashMap<>();
+        List<TrustDomainSink> shared = new ArrayList<>();
+        shared.add(sink(settings.issuers().get(0), publishers.primary()));
         for (IssuerSettings issuer : settings.federated()) {
-            BundlePublisher publisher = publishers.federated().get(issuer.trustDomain());
-            if (source instanceof WorkloadApiSource) {
-                federated.put(issuer.spiffeId(), publisher);
-            } else if (source instanceof ServerApiSource) {
-                federated.put(issuer.trustDomain(), publisher);
-            } else {
-                FileBundleSource file = new FileBundleSource(issuer.file().orElseThrow(), settings.source().pollInterval());
+            TrustDomainSink federated = sink(issuer, publishers.federated().get(issuer.trustDomain()));
+            if (issuer.file().isPresent()) {
+                // Only the file source gives a federated trust domain a file of its own, read by a source of its own.
+                FileBundleSource file = new FileBundleSource(issuer.file().get(), settings.source().pollInterval());
                 sources.add(file);
                 LOG.infof("Reading keys of %s from %s", issuer.trustDomain(), file.describe());
-                file.start(publisher);
+                file.start(new TrustDomainSinks(List.of(federated)));
+            } else {
+                shared.add(federated);
             }
         }
-        Set<String> withX509 = settings.issuers().stream().filter(issuer -> issuer.bundleEndpointPath().isPresent())
-                .map(IssuerSettings::trustDomain).collect(Collectors.toSet());
-        if (source instanceof WorkloadApiSource workload) {
-            workload.start(publishers.primary(), federated, !withX509.isEmpty());
-        } else if (source instanceof ServerApiSource server) {
-            server.start(publishers.primary(), federated, withX509);
-        } else {
-            source.start(publishers.primary());
-        }
+        source.start(new TrustDomainSinks(shared));
         LOG.infof("Reading keys from %s", source.describe());
         settings.issuers().forEach(SourceLifecycle::logBundleEndpoint);
         sources.add(0, source);
         graceCheck = SourceThreads.worker("trust-domain-grace");
-        Duration grace = settings.missingTrustDomainGracePeriod();
-        graceCheck.scheduleWithFixedDelay(() -> publishers.withdrawAbsent(grace), GRACE_CHECK_INTERVAL.toMillis(),
+        graceCheck.scheduleWithFixedDelay(publishers::withdrawAbsentPastGrace, GRACE_CHECK_INTERVAL.toMillis(),
                 GRACE_CHECK_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -90,6 +76,10 @@ public class SourceLifecycle {
             graceCheck.shutdownNow();
         }
         sources.forEach(BundleSource::close);
+    }
+
+    private static TrustDomainSink sink(IssuerSettings issuer, BundleSink publisher) {
+        return new TrustDomainSink(issuer.trustDomain(), publisher, issuer.bundleEndpointPath().isPresent());
     }
 
     private static void logBundleEndpoint(IssuerSettings issuer) {
@@ -106,9 +96,9 @@ public class SourceLifecycle {
             return new FileBundleSource(file.path(), file.pollInterval());
         }
         if (settings instanceof SourceSettings.WorkloadApi agent) {
-            return new WorkloadApiSource(agent.socket(), agent.trustDomain().spiffeId());
+            return new WorkloadApiSource(agent.socket(), WorkloadApiSource.Timings.DEFAULT);
         }
         SourceSettings.ServerApi server = (SourceSettings.ServerApi) settings;
-        return new ServerApiSource(server.socket(), server.trustDomain().name(), server.pollInterval());
+        return new ServerApiSource(server.socket(), server.pollInterval());
     }
 }

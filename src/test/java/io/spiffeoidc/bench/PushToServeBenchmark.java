@@ -8,6 +8,8 @@ import io.spiffeoidc.source.workload.WorkloadApiSource;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
 import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPublishers;
+import io.spiffeoidc.testsupport.TestSinks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -43,17 +45,17 @@ public final class PushToServeBenchmark {
         int restarts = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         Path dir = Files.createTempDirectory("push-bench");
         Path socket = dir.resolve("agent.sock");
-        BundlePublisher publisher = new BundlePublisher("workload-api", true, Clock.systemUTC());
+        BundlePublisher publisher = TestPublishers.publisher("workload-api", Clock.systemUTC());
         Probe probe = new Probe(publisher);
         List<JWK> keys = new ArrayList<>();
         for (int i = 0; i <= WARM_UP + rotations; i++) {
             keys.add(TestBundles.ec(String.format(Locale.ROOT, "k%05d", i)));
         }
         try (FakeWorkloadApi agent = new FakeWorkloadApi(socket);
-                WorkloadApiSource source = new WorkloadApiSource(socket, TRUST_DOMAIN)) {
+                WorkloadApiSource source = new WorkloadApiSource(socket, WorkloadApiSource.Timings.DEFAULT)) {
             agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(keys.get(0)));
             agent.start();
-            source.start(probe);
+            source.start(TestSinks.of("example.org", probe));
             await(() -> serves(publisher, keys.get(0).getKeyID()));
 
             long[] pushToServe = new long[rotations];
@@ -75,7 +77,7 @@ public final class PushToServeBenchmark {
                 long[] reconnect = new long[restarts];
                 for (int r = 0; r < restarts; r++) {
                     agent.stop();
-                    await(() -> publisher.sourceState() == SourceState.DOWN);
+                    await(() -> publisher.view().status().source().state() == SourceState.DOWN);
                     Thread.sleep(downMillis);
                     probe.upAt = 0;
                     long back = System.nanoTime();
@@ -89,7 +91,7 @@ public final class PushToServeBenchmark {
     }
 
     private static boolean serves(BundlePublisher publisher, String kid) {
-        PublishedBundle current = publisher.current();
+        PublishedBundle current = publisher.view().served();
         return current != null && current.keyIds().contains(kid);
     }
 

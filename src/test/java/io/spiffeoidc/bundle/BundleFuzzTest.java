@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPublishers;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
@@ -55,7 +56,7 @@ class BundleFuzzTest {
 
     private void fuzz() {
         List<String> seeds = seeds();
-        BundlePublisher publisher = new BundlePublisher("fuzz", true, Clock.systemUTC());
+        BundlePublisher publisher = TestPublishers.publisher("fuzz", Clock.systemUTC());
         int accepted = 0;
         for (int i = 0; i < ITERATIONS; i++) {
             byte[] input = mutate(seeds.get(random.nextInt(seeds.size())));
@@ -63,7 +64,7 @@ class BundleFuzzTest {
                 accepted++;
             }
             publisher.offerDocument(input);
-            PublishedBundle served = publisher.current();
+            PublishedBundle served = publisher.view().served();
             if (served != null) {
                 assertTrue(served.keyCount() > 0, "an empty key set was published");
                 assertPublicOnly(new String(served.jwks().body(), StandardCharsets.UTF_8), i);

@@ -12,9 +12,9 @@ import io.spiffeoidc.testsupport.LogCapture;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
 import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPublishers;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The SPIFFE bundle document: prepared from the validated snapshot, X.509 authorities judged apart from JWT keys. */
@@ -33,7 +35,16 @@ class SpiffeBundlePublicationTest {
     private static final RSAKey JWT_2 = TestBundles.rsa("jwt-2");
 
     private static BundlePublisher publisher() {
-        return new BundlePublisher("test", "example.org", true, Clock.systemUTC(), PublicationRules.DEFAULT, true);
+        return TestPublishers.publisher("test", "example.org", true);
+    }
+
+    /** JWT authorities as the server API hands them over, without X.509 authorities. */
+    private static AuthorityBundle jwtOnly(List<JwtAuthority> authorities) {
+        return jwtOnly(authorities, OptionalLong.empty(), OptionalLong.empty());
+    }
+
+    private static AuthorityBundle jwtOnly(List<JwtAuthority> authorities, OptionalLong sequence, OptionalLong refreshHint) {
+        return new AuthorityBundle(authorities, Optional.empty(), sequence, refreshHint);
     }
 
     private static List<JwtAuthority> authorities(com.nimbusds.jose.jwk.JWK... keys) {
@@ -48,9 +59,9 @@ class SpiffeBundlePublicationTest {
     void theDocumentReadsBackWithJavaSpiffeAsTheSameAuthorities() throws Exception {
         BundlePublisher publisher = publisher();
         publisher.offerX509Authorities(List.of(TestAuthorities.concatenated(CA_1, CA_2)));
-        publisher.offerAuthorities(authorities(JWT_1, JWT_2), OptionalLong.of(7), OptionalLong.of(300));
+        publisher.offerAuthorities(jwtOnly(authorities(JWT_1, JWT_2), OptionalLong.of(7), OptionalLong.of(300)));
 
-        PreparedDocument document = publisher.current().spiffeBundle();
+        PreparedDocument document = publisher.view().served().spiffeBundle();
         SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", document.body());
         assertEquals(Set.of(CA_1, CA_2), read.x509().getX509Authorities());
         assertEquals(Set.of("jwt-1", "jwt-2"), read.jwt().getJwtAuthorities().keySet());
@@ -71,16 +82,16 @@ class SpiffeBundlePublicationTest {
     void jwtKeysAreServedBeforeAnyX509AuthorityArrivesAndTheBundleWaitsForThem() throws Exception {
         BundlePublisher publisher = publisher();
         publisher.offerDocument(TestBundles.jwks(JWT_1).getBytes(StandardCharsets.UTF_8));
-        assertEquals(List.of("jwt-1"), publisher.current().keyIds());
-        assertNull(publisher.current().spiffeBundle(), "no bundle without its X.509 authorities");
-        String jwksEtag = publisher.current().jwks().etag();
+        assertEquals(List.of("jwt-1"), publisher.view().served().keyIds());
+        assertNull(publisher.view().served().spiffeBundle(), "no bundle without its X.509 authorities");
+        String jwksEtag = publisher.view().served().jwks().etag();
 
         publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
-        assertNotNull(publisher.current().spiffeBundle());
-        assertEquals(jwksEtag, publisher.current().jwks().etag(), "X.509 changes leave the key set's bytes alone");
+        assertNotNull(publisher.view().served().spiffeBundle());
+        assertEquals(jwksEtag, publisher.view().served().jwks().etag(), "X.509 changes leave the key set's bytes alone");
         // The agent's JWT bundles are plain JWK sets: a rotation keeps the known X.509 authorities.
         publisher.offerDocument(TestBundles.jwks(JWT_2).getBytes(StandardCharsets.UTF_8));
-        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.current().spiffeBundle().body());
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.view().served().spiffeBundle().body());
         assertEquals(Set.of(CA_1), read.x509().getX509Authorities());
         assertEquals(Set.of("jwt-2"), read.jwt().getJwtAuthorities().keySet());
     }
@@ -88,10 +99,10 @@ class SpiffeBundlePublicationTest {
     @Test
     void aNonCaOrGarbageAuthorityIsRefusedOnceAndTheLastGoodOnesStay() throws Exception {
         BundlePublisher publisher = publisher();
-        publisher.offerAuthorities(authorities(JWT_1));
+        publisher.offerAuthorities(jwtOnly(authorities(JWT_1)));
         publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
-        String bundleEtag = publisher.current().spiffeBundle().etag();
-        String jwksEtag = publisher.current().jwks().etag();
+        String bundleEtag = publisher.view().served().spiffeBundle().etag();
+        String jwksEtag = publisher.view().served().jwks().etag();
         try (LogCapture log = LogCapture.of(BundlePublisher.class)) {
             publisher.offerX509Authorities(List.of(TestAuthorities.der(TestAuthorities.leaf("not a CA"))));
             publisher.offerX509Authorities(List.of(TestAuthorities.der(TestAuthorities.leaf("not a CA either"))));
@@ -103,65 +114,65 @@ class SpiffeBundlePublicationTest {
             assertTrue(refusals.get(2).contains("(invalid-x509-authority)"), refusals.get(2));
             assertTrue(refusals.get(2).contains("still serving [CN=example.org CA 1,O=SPIFFE]"), refusals.get(2));
         }
-        assertEquals(2, publisher.refusedCount(RefusalReason.X509_AUTHORITY_NOT_CA));
-        assertEquals(1, publisher.refusedCount(RefusalReason.INVALID_X509_AUTHORITY));
-        assertEquals(bundleEtag, publisher.current().spiffeBundle().etag());
-        assertEquals(jwksEtag, publisher.current().jwks().etag());
-        assertEquals(List.of("jwt-1"), publisher.current().keyIds());
+        assertEquals(2, publisher.view().status().refusals().count(RefusalReason.X509_AUTHORITY_NOT_CA));
+        assertEquals(1, publisher.view().status().refusals().count(RefusalReason.INVALID_X509_AUTHORITY));
+        assertEquals(bundleEtag, publisher.view().served().spiffeBundle().etag());
+        assertEquals(jwksEtag, publisher.view().served().jwks().etag());
+        assertEquals(List.of("jwt-1"), publisher.view().served().keyIds());
         // A PEM block is a certificate to the JDK's factory, but not what the Workload API sends.
         publisher.offerX509Authorities(List.of(TestAuthorities.pem(CA_2).getBytes(StandardCharsets.US_ASCII)));
-        assertEquals(2, publisher.refusedCount(RefusalReason.INVALID_X509_AUTHORITY));
-        assertEquals(bundleEtag, publisher.current().spiffeBundle().etag());
+        assertEquals(2, publisher.view().status().refusals().count(RefusalReason.INVALID_X509_AUTHORITY));
+        assertEquals(bundleEtag, publisher.view().served().spiffeBundle().etag());
     }
 
     @Test
     void twoReplicasGivenTheSameBundleInAnyOrderServeTheSameBytes() {
         BundlePublisher one = publisher();
         one.offerX509Authorities(List.of(TestAuthorities.concatenated(CA_1, CA_2)));
-        one.offerAuthorities(authorities(JWT_1, JWT_2), OptionalLong.of(3), OptionalLong.empty());
+        one.offerAuthorities(jwtOnly(authorities(JWT_1, JWT_2), OptionalLong.of(3), OptionalLong.empty()));
         BundlePublisher other = publisher();
-        other.offerAuthorities(authorities(JWT_2, JWT_1), OptionalLong.of(3), OptionalLong.empty());
+        other.offerAuthorities(jwtOnly(authorities(JWT_2, JWT_1), OptionalLong.of(3), OptionalLong.empty()));
         other.offerX509Authorities(List.of(TestAuthorities.der(CA_2), TestAuthorities.der(CA_1), TestAuthorities.der(CA_2)));
-        assertEquals(one.current().spiffeBundle().etag(), other.current().spiffeBundle().etag());
-        assertEquals(new String(one.current().spiffeBundle().body(), StandardCharsets.UTF_8),
-                new String(other.current().spiffeBundle().body(), StandardCharsets.UTF_8));
+        assertEquals(one.view().served().spiffeBundle().etag(), other.view().served().spiffeBundle().etag());
+        assertEquals(new String(one.view().served().spiffeBundle().body(), StandardCharsets.UTF_8),
+                new String(other.view().served().spiffeBundle().body(), StandardCharsets.UTF_8));
     }
 
     @Test
     void aNewSequenceNumberWithTheSameJwtKeysReachesTheBundle() throws Exception {
         BundlePublisher publisher = publisher();
         publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
-        publisher.offerAuthorities(authorities(JWT_1), OptionalLong.of(4), OptionalLong.empty());
-        String jwksEtag = publisher.current().jwks().etag();
+        publisher.offerAuthorities(jwtOnly(authorities(JWT_1), OptionalLong.of(4), OptionalLong.empty()));
+        String jwksEtag = publisher.view().served().jwks().etag();
         publisher.offerX509Authorities(List.of(TestAuthorities.concatenated(CA_1, CA_2)));
-        publisher.offerAuthorities(authorities(JWT_1), OptionalLong.of(5), OptionalLong.empty());
-        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.current().spiffeBundle().body());
+        publisher.offerAuthorities(jwtOnly(authorities(JWT_1), OptionalLong.of(5), OptionalLong.empty()));
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.view().served().spiffeBundle().body());
         assertEquals(5L, ((Number) read.root().get("spiffe_sequence")).longValue());
         assertEquals(2, read.x509().getX509Authorities().size());
-        assertEquals(jwksEtag, publisher.current().jwks().etag());
+        assertEquals(jwksEtag, publisher.view().served().jwks().etag());
     }
 
     @Test
     void aPublisherWithoutBundleEndpointTakesNoX509Authorities() {
-        BundlePublisher publisher = new BundlePublisher("test", "example.org", true, Clock.systemUTC(), PublicationRules.DEFAULT);
-        publisher.offerAuthorities(authorities(JWT_1));
+        BundlePublisher publisher = TestPublishers.publisher("test", "example.org", false);
+        publisher.offerAuthorities(jwtOnly(authorities(JWT_1)));
         publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
         publisher.offerX509Authorities(List.of(new byte[] {1}));
-        assertNull(publisher.current().spiffeBundle());
-        assertEquals(0, publisher.refusedCount(RefusalReason.INVALID_X509_AUTHORITY));
+        assertNull(publisher.view().served().spiffeBundle());
+        assertEquals(0, publisher.view().status().refusals().count(RefusalReason.INVALID_X509_AUTHORITY));
     }
 
     @Test
     void aBundleFileBringsItsX509SvidMembersEachCheckedAgainstItsCertificate() throws Exception {
         BundlePublisher publisher = publisher();
         publisher.offerDocument(file(TestAuthorities.member(CA_1)));
-        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.current().spiffeBundle().body());
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.view().served().spiffeBundle().body());
         assertEquals(Set.of(CA_1), read.x509().getX509Authorities());
-        String bundleEtag = publisher.current().spiffeBundle().etag();
+        String bundleEtag = publisher.view().served().spiffeBundle().etag();
 
         Map<String, Object> leaf = TestAuthorities.member(TestAuthorities.leaf("file leaf"));
         publisher.offerDocument(file(leaf));
-        assertEquals(1, publisher.refusedCount(RefusalReason.X509_AUTHORITY_NOT_CA));
+        assertEquals(1, publisher.view().status().refusals().count(RefusalReason.X509_AUTHORITY_NOT_CA));
 
         Map<String, Object> twoCertificates = TestAuthorities.member(CA_1);
         twoCertificates.put("x5c", List.of(TestAuthorities.member(CA_1).get("x5c"), TestAuthorities.member(CA_2).get("x5c")));
@@ -170,9 +181,9 @@ class SpiffeBundlePublicationTest {
         otherKey.put("x", TestAuthorities.member(CA_2).get("x"));
         otherKey.put("y", TestAuthorities.member(CA_2).get("y"));
         publisher.offerDocument(file(otherKey));
-        assertEquals(2, publisher.refusedCount(RefusalReason.INVALID_X509_AUTHORITY));
-        assertEquals(bundleEtag, publisher.current().spiffeBundle().etag(), "the last good X.509 authorities stay");
-        assertEquals(List.of("jwt-1"), publisher.current().keyIds(), "the JWT side of each file was applied");
+        assertEquals(2, publisher.view().status().refusals().count(RefusalReason.INVALID_X509_AUTHORITY));
+        assertEquals(bundleEtag, publisher.view().served().spiffeBundle().etag(), "the last good X.509 authorities stay");
+        assertEquals(List.of("jwt-1"), publisher.view().served().keyIds(), "the JWT side of each file was applied");
     }
 
     @Test
@@ -181,24 +192,87 @@ class SpiffeBundlePublicationTest {
         Map<String, Object> leaky = TestAuthorities.member(CA_1);
         leaky.put("d", "AAAA");
         publisher.offerDocument(file(leaky));
-        assertNull(publisher.current());
-        assertEquals(1, publisher.refusedCount(RefusalReason.PRIVATE_KEY_MATERIAL));
-        assertTrue(publisher.x509Authorities().isEmpty());
+        assertNull(publisher.view().served());
+        assertEquals(1, publisher.view().status().refusals().count(RefusalReason.PRIVATE_KEY_MATERIAL));
+        publisher.offerDocument(TestBundles.jwks(JWT_1).getBytes(StandardCharsets.UTF_8));
+        assertNull(publisher.view().served().spiffeBundle(), "no X.509 authorities taken from the refused file");
     }
 
     @Test
     void differentAuthoritiesGiveADifferentEntityTag() {
         BundlePublisher publisher = publisher();
-        publisher.offerAuthorities(authorities(JWT_1));
+        publisher.offerAuthorities(jwtOnly(authorities(JWT_1)));
         publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
-        String first = publisher.current().spiffeBundle().etag();
+        String first = publisher.view().served().spiffeBundle().etag();
         publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_2)));
-        assertNotEquals(first, publisher.current().spiffeBundle().etag());
+        assertNotEquals(first, publisher.view().served().spiffeBundle().etag());
+    }
+
+    @Test
+    void aServerBundleRefusedOnItsJwtSideBringsNoX509AuthoritiesEither() throws Exception {
+        BundlePublisher publisher = publisher();
+        publisher.offerAuthorities(new AuthorityBundle(authorities(JWT_1), Optional.of(List.of(TestAuthorities.der(CA_1))),
+                OptionalLong.of(4), OptionalLong.empty()));
+        String bundleEtag = publisher.view().served().spiffeBundle().etag();
+        JwtAuthority broken = new JwtAuthority("broken", new byte[] {1, 2, 3}, Optional.empty(), false);
+        publisher.offerAuthorities(new AuthorityBundle(List.of(broken), Optional.of(List.of(TestAuthorities.der(CA_2))),
+                OptionalLong.of(5), OptionalLong.empty()));
+        assertEquals(1, publisher.view().status().refusals().count(RefusalReason.MALFORMED_KEY));
+        assertEquals(bundleEtag, publisher.view().served().spiffeBundle().etag(), "a refused update changes nothing served");
+
+        publisher.offerAuthorities(new AuthorityBundle(authorities(JWT_1), Optional.of(List.of(TestAuthorities.der(CA_2))),
+                OptionalLong.of(6), OptionalLong.empty()));
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.view().served().spiffeBundle().body());
+        assertEquals(Set.of(CA_2), read.x509().getX509Authorities(), "judged with the next good candidate");
+        assertEquals(6L, ((Number) read.root().get("spiffe_sequence")).longValue());
+    }
+
+    @Test
+    void aReaderNeverSeesOneCandidatesSequenceWithAnotherCandidatesX509Authorities() throws Exception {
+        BundlePublisher publisher = publisher();
+        PublishedView view = publisher.view();
+        AtomicBoolean done = new AtomicBoolean();
+        AtomicReference<String> mixed = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            while (!done.get() && mixed.get() == null) {
+                PublishedBundle bundle = view.served();
+                if (bundle != null && bundle.x509() != null) {
+                    long sequence = bundle.sequence().orElseThrow();
+                    List<String> subjects = bundle.x509().subjects();
+                    if (!subjects.equals(List.of(subject(sequence % 2 == 0 ? CA_1 : CA_2)))) {
+                        mixed.set("sequence " + sequence + " served with " + subjects);
+                    }
+                }
+            }
+        }, "snapshot-reader");
+        reader.start();
+        // Every candidate brings its own X.509 authorities: CA 1 with an even sequence, CA 2 with an odd one.
+        for (long sequence = 2; sequence < 202 && mixed.get() == null; sequence++) {
+            X509Certificate ca = sequence % 2 == 0 ? CA_1 : CA_2;
+            if (sequence % 4 < 2) {
+                publisher.offerDocument(file(TestAuthorities.member(ca), sequence));
+            } else {
+                publisher.offerAuthorities(new AuthorityBundle(authorities(JWT_1), Optional.of(List.of(TestAuthorities.der(ca))),
+                        OptionalLong.of(sequence), OptionalLong.empty()));
+            }
+        }
+        done.set(true);
+        reader.join();
+        assertNull(mixed.get());
+        assertEquals(201L, view.served().sequence().orElseThrow());
+    }
+
+    private static String subject(X509Certificate certificate) {
+        return certificate.getSubjectX500Principal().getName();
     }
 
     private static byte[] file(Map<String, Object> x509Member) {
+        return file(x509Member, 1);
+    }
+
+    private static byte[] file(Map<String, Object> x509Member, long sequence) {
         Map<String, Object> jwt = new HashMap<>(JWT_1.toPublicJWK().toJSONObject());
         jwt.put("use", "jwt-svid");
-        return TestBundles.document(List.of(x509Member, jwt), 1L).getBytes(StandardCharsets.UTF_8);
+        return TestBundles.document(List.of(x509Member, jwt), sequence).getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -3,6 +3,7 @@ package io.spiffeoidc.logging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.testsupport.TestPublishers;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
@@ -18,8 +19,8 @@ class LogSanitiserTest {
 
     @Test
     void aSourceErrorWithLineBreaksStaysOneLine() {
-        BundlePublisher publisher = new BundlePublisher("test", true, Clock.systemUTC());
+        BundlePublisher publisher = TestPublishers.publisher("test", Clock.systemUTC());
         publisher.sourceDown("UNAVAILABLE: io exception\r\n2026-01-01 INFO forged line");
-        assertEquals("UNAVAILABLE: io exception??2026-01-01 INFO forged line", publisher.lastSourceError().orElseThrow());
+        assertEquals("UNAVAILABLE: io exception??2026-01-01 INFO forged line", publisher.view().status().source().lastError().orElseThrow());
     }
 }

@@ -9,6 +9,8 @@ import io.spiffeoidc.bundle.RefusalReason;
 import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.PublisherWaits;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPublishers;
+import io.spiffeoidc.testsupport.TestSinks;
 import io.spiffeoidc.testsupport.Await;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -37,7 +39,7 @@ class FileBundleSourceTest {
     @BeforeEach
     void setUp() {
         file = dir.resolve("bundle.json");
-        publisher = new BundlePublisher("file", true, Clock.systemUTC());
+        publisher = TestPublishers.publisher("file", Clock.systemUTC());
         sink = new ForwardingSink(publisher);
         await = new PublisherWaits(publisher, () -> "documents read " + sink.documents());
         source = new FileBundleSource(file, Duration.ofMillis(50));
@@ -51,7 +53,7 @@ class FileBundleSourceTest {
     @Test
     void aHundredMegabyteFileIsRefusedAfterReadingOneByteOverTheLimitAndCountedOnce() throws IOException {
         Files.writeString(file, TestBundles.jwks(TestBundles.ec("k1")));
-        source.start(sink);
+        source.start(TestSinks.of("", sink));
         await.served("k1");
 
         try (RandomAccessFile sparse = new RandomAccessFile(file.toFile(), "rw")) {
@@ -60,10 +62,10 @@ class FileBundleSourceTest {
         await.refused(RefusalReason.TOO_LARGE);
         int reads = sink.documents();
         Await.until("ten more polls", () -> sink.documents() >= reads + 10, await::state);
-        assertEquals(1, publisher.refusedCount(RefusalReason.TOO_LARGE), "an unchanged file is refused once");
+        assertEquals(1, publisher.view().status().refusals().count(RefusalReason.TOO_LARGE), "an unchanged file is refused once");
         assertEquals(BundleParser.MAX_DOCUMENT_BYTES + 1, sink.largestDocument());
-        assertEquals(java.util.List.of("k1"), publisher.current().keyIds());
-        assertTrue(publisher.latestRefused());
+        assertEquals(java.util.List.of("k1"), publisher.view().served().keyIds());
+        assertTrue(publisher.view().status().refusals().latestRefused());
     }
 
     @Test
@@ -71,16 +73,16 @@ class FileBundleSourceTest {
         Path endless = Path.of("/dev/zero");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(endless), "needs /dev/zero");
         Files.createSymbolicLink(file, endless);
-        source.start(sink);
+        source.start(TestSinks.of("", sink));
         await.refused(RefusalReason.TOO_LARGE);
         assertEquals(BundleParser.MAX_DOCUMENT_BYTES + 1, sink.largestDocument());
         assertEquals("too-large: document is larger than the limit of 1048576 bytes",
-                publisher.lastRefusal().orElseThrow().toString());
+                publisher.view().status().refusals().last().orElseThrow().toString());
     }
 
     @Test
     void anExceptionInThePollIsReportedAndPollingGoesOn() throws IOException {
-        source.start(sink);
+        source.start(TestSinks.of("", sink));
         Await.until("the missing file reported", () -> sink.downs() >= 1, await::state);
         sink.failNextSourceDown();
         int downs = sink.downs();

@@ -1,8 +1,8 @@
 package io.spiffeoidc.testsupport;
 
+import io.spiffeoidc.bundle.AuthorityBundle;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
-import io.spiffeoidc.bundle.JwtAuthority;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -47,9 +47,8 @@ public class ForwardingSink implements BundleSink {
     }
 
     @Override
-    public void offerAuthorities(List<JwtAuthority> authorities, java.util.OptionalLong sequence,
-            java.util.OptionalLong refreshHint) {
-        delegate.offerAuthorities(authorities, sequence, refreshHint);
+    public void offerAuthorities(AuthorityBundle bundle) {
+        delegate.offerAuthorities(bundle);
     }
 
     @Override

@@ -1,11 +1,11 @@
 package io.spiffeoidc.testsupport;
 
+import io.spiffeoidc.bundle.AuthorityBundle;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.bundle.JwtAuthority;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 
 /** Records what a source hands over, for tests about the source itself rather than about publication. */
 public final class RecordingSink implements BundleSink {
@@ -20,9 +20,8 @@ public final class RecordingSink implements BundleSink {
     }
 
     @Override
-    public synchronized void offerAuthorities(List<JwtAuthority> authorities, OptionalLong sequence,
-            OptionalLong refreshHint) {
-        events.add("authorities " + authorities.stream().map(JwtAuthority::keyId).toList());
+    public synchronized void offerAuthorities(AuthorityBundle bundle) {
+        events.add("authorities " + bundle.jwtAuthorities().stream().map(JwtAuthority::keyId).toList());
     }
 
     @Override

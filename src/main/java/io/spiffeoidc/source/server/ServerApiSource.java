@@ -3,6 +3,7 @@ package io.spiffeoidc.source.server;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.spiffeoidc.bundle.AuthorityBundle;
 import io.spiffeoidc.bundle.BundleRefusal;
 import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.bundle.JwtAuthority;
@@ -10,8 +11,10 @@ import io.spiffeoidc.bundle.RefusalReason;
 import io.spiffeoidc.logging.LogSanitiser;
 import io.spiffeoidc.source.Backoff;
 import io.spiffeoidc.source.BundleSource;
-import io.spiffeoidc.source.ClosableSink;
+import io.spiffeoidc.source.SourceShutdown;
 import io.spiffeoidc.source.SourceThreads;
+import io.spiffeoidc.source.TrustDomainSink;
+import io.spiffeoidc.source.TrustDomainSinks;
 import io.spiffeoidc.source.UnixSocketChannels;
 import io.spiffeoidc.source.server.proto.Bundle;
 import io.spiffeoidc.source.server.proto.BundleGrpc;
@@ -23,15 +26,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Polls the SPIRE server's GetBundle on its local API socket. SPIRE authenticates local callers by the
@@ -52,22 +52,16 @@ public final class ServerApiSource implements BundleSource {
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
     private final Path socket;
-    private final String trustDomain;
     private final Duration pollInterval;
     private final Backoff backoff;
     private final ScheduledThreadPoolExecutor worker = SourceThreads.worker("server-api-source");
     private final UnixSocketChannels channels = new UnixSocketChannels("server-api-io");
     private volatile ManagedChannel channel;
-    private volatile ClosableSink sink;
-    // Federated trust domain name -> sink; each is fetched with its own GetFederatedBundle call per poll.
-    private volatile Map<String, ClosableSink> federatedSinks = Map.of();
-    // Trust domain names whose X.509 authorities are fetched too.
-    private volatile Set<String> withX509 = Set.of();
+    // The primary is fetched with GetBundle, each federated trust domain with its own GetFederatedBundle call.
+    private volatile TrustDomainSinks sinks;
 
-    /** @param trustDomain the trust domain name as SPIRE reports it, e.g. "example.org" */
-    public ServerApiSource(Path socket, String trustDomain, Duration pollInterval) {
+    public ServerApiSource(Path socket, Duration pollInterval) {
         this.socket = socket;
-        this.trustDomain = trustDomain;
         this.pollInterval = pollInterval;
         // Retry sooner than the poll interval after a failure, so a server restart is noticed quickly.
         this.backoff = new Backoff(Duration.ofMillis(100), min(Duration.ofSeconds(5), pollInterval));
@@ -75,59 +69,52 @@ public final class ServerApiSource implements BundleSource {
 
     @Override
     public String describe() {
-        Map<String, ClosableSink> federated = federatedSinks;
-        return "SPIRE server API unix://" + socket + " (bundle of " + trustDomain
-                + (federated.isEmpty() ? "" : ", federated bundles of " + String.join(", ", federated.keySet()))
+        TrustDomainSinks known = sinks;
+        if (known == null) {
+            return "SPIRE server API unix://" + socket + " (every " + pollInterval.toMillis() + " ms)";
+        }
+        String federated = known.federated().stream().map(TrustDomainSink::trustDomain).collect(Collectors.joining(", "));
+        return "SPIRE server API unix://" + socket + " (bundle of " + known.primary().trustDomain()
+                + (federated.isEmpty() ? "" : ", federated bundles of " + federated)
                 + ", every " + pollInterval.toMillis() + " ms)";
     }
 
+    /**
+     * Polls the primary trust domain's bundle (its name as SPIRE reports it, e.g. "example.org") and each
+     * federated trust domain's, each for its own sink.
+     */
     @Override
-    public void start(BundleSink target) {
-        start(target, Map.of());
-    }
-
-    /** Also polls the bundle of each federated trust domain name of {@code federated} for its own sink. */
-    public void start(BundleSink target, Map<String, BundleSink> federated) {
-        start(target, federated, Set.of());
-    }
-
-    /** @param withX509 the trust domain names (primary or federated) whose X.509 authorities are passed on too */
-    public void start(BundleSink target, Map<String, BundleSink> federated, Set<String> withX509) {
-        this.withX509 = Set.copyOf(withX509);
-        Map<String, ClosableSink> closable = new LinkedHashMap<>();
-        federated.forEach((name, federatedSink) -> closable.put(name, new ClosableSink(federatedSink)));
-        federatedSinks = Collections.unmodifiableMap(closable);
-        sink = new ClosableSink(target);
+    public void start(TrustDomainSinks sinks) {
+        this.sinks = sinks;
         channel = channels.builder(socket, worker).build();
         worker.execute(this::poll);
     }
 
     private void poll() {
         Duration next = pollInterval;
+        TrustDomainSink primary = sinks.primary();
         try {
             Bundle bundle = BundleGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .getBundle(GetBundleRequest.newBuilder().setOutputMask(mask(trustDomain)).build());
+                    .getBundle(GetBundleRequest.newBuilder().setOutputMask(mask(primary)).build());
             backoff.reset();
-            sink.sourceUp(false);
-            publish(bundle, trustDomain, sink);
+            primary.sink().sourceUp(false);
+            publish(bundle, primary);
             if (!pollFederated()) {
                 next = min(backoff.next(), pollInterval);
             }
         } catch (StatusRuntimeException e) {
-            String error = UnixSocketChannels.describe(e.getStatus());
-            sink.sourceDown(error);
             // The federated bundles come from the same server: it is down for them too.
-            federatedSinks.values().forEach(target -> target.sourceDown(error));
+            sinks.down(UnixSocketChannels.describe(e.getStatus()));
             // Otherwise the channel's own reconnect backoff (up to minutes) would fail our next polls fast.
             channel.resetConnectBackoff();
             next = min(backoff.next(), pollInterval);
         } catch (RuntimeException e) {
             next = min(backoff.next(), pollInterval);
-            SourceThreads.report(sink, "GetBundle failed", e);
+            SourceThreads.report(primary.sink(), "GetBundle failed", e);
         } finally {
             // Keep polling whatever happened above; a lost schedule would freeze the keys silently.
-            if (!sink.isClosed()) {
+            if (!sinks.isClosed()) {
                 worker.schedule(this::poll, next.toMillis(), TimeUnit.MILLISECONDS);
             }
         }
@@ -135,20 +122,21 @@ public final class ServerApiSource implements BundleSource {
 
     /**
      * One call per federated trust domain, each reported to its own sink only: a missing or failing one
-     * touches no other. False when a call failed, so the next poll comes sooner.
+     * touches no other. A trust domain the server answered for is up, also when the answer is that it holds
+     * no bundle for it. False when a call failed, so the next poll comes sooner.
      */
     private boolean pollFederated() {
         boolean allAnswered = true;
-        for (Map.Entry<String, ClosableSink> entry : federatedSinks.entrySet()) {
-            String name = entry.getKey();
-            ClosableSink target = entry.getValue();
+        for (TrustDomainSink federated : sinks.federated()) {
+            String name = federated.trustDomain();
+            BundleSink target = federated.sink();
             try {
                 Bundle bundle = BundleGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
                         .getFederatedBundle(GetFederatedBundleRequest.newBuilder().setTrustDomain(name)
-                                .setOutputMask(mask(name)).build());
+                                .setOutputMask(mask(federated)).build());
                 target.sourceUp(false);
-                publish(bundle, name, target);
+                publish(bundle, federated);
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                     target.sourceUp(false);
@@ -165,11 +153,13 @@ public final class ServerApiSource implements BundleSource {
         return allAnswered;
     }
 
-    private BundleMask mask(String name) {
-        return withX509.contains(name) ? WITH_X509_MASK : JWT_MASK;
+    private static BundleMask mask(TrustDomainSink trustDomain) {
+        return trustDomain.x509Authorities() ? WITH_X509_MASK : JWT_MASK;
     }
 
-    private void publish(Bundle bundle, String trustDomain, ClosableSink sink) {
+    private static void publish(Bundle bundle, TrustDomainSink target) {
+        String trustDomain = target.trustDomain();
+        BundleSink sink = target.sink();
         if (!trustDomain.equals(bundle.getTrustDomain())) {
             sink.refuse(new BundleRefusal(RefusalReason.TRUST_DOMAIN_MISSING,
                     "the server's bundle is for trust domain \"" + LogSanitiser.clean(bundle.getTrustDomain())
@@ -182,15 +172,14 @@ public final class ServerApiSource implements BundleSource {
                     key.getExpiresAt() == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(key.getExpiresAt())),
                     key.getTainted()));
         }
-        if (withX509.contains(trustDomain)) {
-            // Before the JWT authorities, so the sequence number the latter bring lands last; tainted X.509
-            // authorities stay, since SPIRE keeps trusting them until they are revoked.
-            sink.offerX509Authorities(bundle.getX509AuthoritiesList().stream().map(cert -> cert.getAsn1().toByteArray()).toList());
-        }
+        // Tainted X.509 authorities stay, since SPIRE keeps trusting them until they are revoked.
+        Optional<List<byte[]>> x509 = target.x509Authorities()
+                ? Optional.of(bundle.getX509AuthoritiesList().stream().map(cert -> cert.getAsn1().toByteArray()).toList())
+                : Optional.empty();
         // proto3 cannot tell zero from unset; SPIRE numbers its bundles from 1 and treats a zero hint as none.
-        sink.offerAuthorities(authorities,
+        sink.offerAuthorities(new AuthorityBundle(authorities, x509,
                 bundle.getSequenceNumber() == 0 ? OptionalLong.empty() : OptionalLong.of(bundle.getSequenceNumber()),
-                bundle.getRefreshHint() == 0 ? OptionalLong.empty() : OptionalLong.of(bundle.getRefreshHint()));
+                bundle.getRefreshHint() == 0 ? OptionalLong.empty() : OptionalLong.of(bundle.getRefreshHint())));
     }
 
     private static Duration min(Duration a, Duration b) {
@@ -199,24 +188,6 @@ public final class ServerApiSource implements BundleSource {
 
     @Override
     public void close() {
-        ClosableSink target = sink;
-        if (target != null) {
-            target.close();
-        }
-        federatedSinks.values().forEach(ClosableSink::close);
-        worker.shutdownNow();
-        ManagedChannel open = channel;
-        if (open != null) {
-            open.shutdownNow();
-        }
-        try {
-            worker.awaitTermination(2, TimeUnit.SECONDS);
-            if (open != null) {
-                open.awaitTermination(2, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        channels.close();
+        SourceShutdown.stop(sinks, null, () -> channel, worker, channels);
     }
 }

@@ -8,33 +8,25 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
-import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.source.Backoff;
 import io.spiffeoidc.source.BundleSource;
 import io.spiffeoidc.logging.LogSanitiser;
-import io.spiffeoidc.source.ClosableSink;
 import io.spiffeoidc.source.DirectoryWatch;
+import io.spiffeoidc.source.SourceShutdown;
 import io.spiffeoidc.source.SourceThreads;
+import io.spiffeoidc.source.TrustDomainSink;
+import io.spiffeoidc.source.TrustDomainSinks;
 import io.spiffeoidc.source.UnixSocketChannels;
 import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
 import io.spiffeoidc.source.workload.proto.JWTBundlesResponse;
 import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
-import io.spiffeoidc.source.workload.proto.X509BundlesRequest;
-import io.spiffeoidc.source.workload.proto.X509BundlesResponse;
-import io.grpc.stub.StreamObserver;
-import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -47,8 +39,7 @@ import org.jboss.logging.Logger;
  * the gRPC callbacks.
  *
  * <p>When a SPIFFE bundle endpoint is configured, a FetchX509Bundles call runs beside it on the same
- * channel. Its failure is its own: it is retried on its own backoff and never reported as the source
- * being down, because the JWT bundles (and so the OIDC documents) do not depend on it.
+ * channel ({@link X509BundleStream}), with a failure of its own.
  */
 public final class WorkloadApiSource implements BundleSource {
 
@@ -76,72 +67,54 @@ public final class WorkloadApiSource implements BundleSource {
     }
 
     private final Path socket;
-    private final String trustDomainId;
     private final Timings timings;
     private final ChannelOpener opener;
     private final Backoff backoff;
     private final ScheduledThreadPoolExecutor worker = SourceThreads.worker("workload-api-source");
     private final UnixSocketChannels channels = new UnixSocketChannels("workload-api-io");
     private final Metadata headers = new Metadata();
-    // Trust domain ID -> sink, the primary first. One stream carries every trust domain's bundle.
-    private volatile Map<String, ClosableSink> sinks = Map.of();
-
+    // Every trust domain, the primary first: one stream carries every trust domain's bundle.
+    private volatile TrustDomainSinks sinks;
     private volatile DirectoryWatch watch;
-    private volatile boolean fetchX509;
+    // Null unless some trust domain serves its SPIFFE bundle.
+    private volatile X509BundleStream x509;
 
     // Worker thread only.
     private Stream current;
     private ScheduledFuture<?> reconnect;
     private boolean closing;
-    private final Backoff x509Backoff;
-    // The error the X.509 stream last ended with, until it delivers again; one log line per change.
-    private String x509Down;
 
-    public WorkloadApiSource(Path socket, String trustDomainId) {
-        this(socket, trustDomainId, Timings.DEFAULT);
+    public WorkloadApiSource(Path socket, Timings timings) {
+        this(socket, timings, NettyChannelBuilder::build);
     }
 
-    public WorkloadApiSource(Path socket, String trustDomainId, Timings timings) {
-        this(socket, trustDomainId, timings, NettyChannelBuilder::build);
-    }
-
-    WorkloadApiSource(Path socket, String trustDomainId, Timings timings, ChannelOpener opener) {
+    WorkloadApiSource(Path socket, Timings timings, ChannelOpener opener) {
         this.socket = socket;
-        this.trustDomainId = trustDomainId;
         this.timings = timings;
         this.opener = opener;
         this.backoff = new Backoff(timings.backoffInitial(), timings.backoffMax());
-        this.x509Backoff = new Backoff(timings.backoffInitial(), timings.backoffMax());
         headers.put(SECURITY_HEADER, "true");
     }
 
     @Override
     public String describe() {
-        Map<String, ClosableSink> known = sinks;
-        return "workload API unix://" + socket + " (bundle" + (known.size() > 1 ? "s of " + String.join(", ", known.keySet())
-                : " of " + trustDomainId) + ")";
-    }
-
-    @Override
-    public void start(BundleSink target) {
-        start(target, Map.of());
+        TrustDomainSinks known = sinks;
+        String bundles = known == null ? "" : known.all().size() > 1
+                ? "s of " + known.all().stream().map(TrustDomainSink::spiffeId).collect(Collectors.joining(", "))
+                : " of " + known.primary().spiffeId();
+        return "workload API unix://" + socket + " (bundle" + bundles + ")";
     }
 
     /**
-     * Publishes the primary trust domain to {@code target} and each federated trust domain ID of
-     * {@code federated} ("spiffe://partner.example") to its own sink, all from the one stream.
+     * Publishes each trust domain's entry of the agent's bundle map ("spiffe://partner.example") to its own
+     * sink, all from the one stream, and follows the X.509 bundles too when some trust domain wants them.
      */
-    public void start(BundleSink target, Map<String, BundleSink> federated) {
-        start(target, federated, false);
-    }
-
-    /** @param x509Bundles whether to follow the X.509 bundle stream too (some SPIFFE bundle endpoint is on) */
-    public void start(BundleSink target, Map<String, BundleSink> federated, boolean x509Bundles) {
-        this.fetchX509 = x509Bundles;
-        Map<String, ClosableSink> all = new LinkedHashMap<>();
-        all.put(trustDomainId, new ClosableSink(target));
-        federated.forEach((id, federatedSink) -> all.put(id, new ClosableSink(federatedSink)));
-        this.sinks = Collections.unmodifiableMap(all);
+    @Override
+    public void start(TrustDomainSinks sinks) {
+        this.sinks = sinks;
+        if (sinks.anyX509Authorities()) {
+            x509 = new X509BundleStream(worker, headers, new Backoff(timings.backoffInitial(), timings.backoffMax()), sinks);
+        }
         Path name = socket.getFileName();
         watch = DirectoryWatch.start(socket.getParent(), "workload-api-watch", name::equals, this::socketChanged,
                 "reconnecting on the backoff alone");
@@ -172,8 +145,8 @@ public final class WorkloadApiSource implements BundleSource {
             SpiffeWorkloadAPIGrpc.newStub(channel)
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                     .fetchJWTBundles(JWTBundlesRequest.getDefaultInstance(), stream);
-            if (fetchX509) {
-                openX509(stream);
+            if (x509 != null) {
+                x509.follow(channel, () -> stream == current && !closing);
             }
         } catch (RuntimeException e) {
             Stream failed = current;
@@ -184,7 +157,7 @@ public final class WorkloadApiSource implements BundleSource {
             if (channel != null) {
                 channel.shutdownNow();
             }
-            reportToAll("the bundle stream could not be opened", e);
+            sinks.report("the bundle stream could not be opened", e);
             scheduleReconnect();
         }
     }
@@ -230,96 +203,22 @@ public final class WorkloadApiSource implements BundleSource {
         }
     }
 
-    /** Each trust domain's entry goes to its own sink only, so one bad or missing entry touches no other. */
+    /**
+     * Each trust domain's entry goes to its own sink only, so one bad or missing entry touches no other. The
+     * stream answered for all of them: every trust domain is up before one is reported absent, so that an
+     * absence never reads as an outage.
+     */
     private void deliver(JWTBundlesResponse response) {
-        sinks.forEach((id, target) -> {
+        sinks.up(true);
+        for (TrustDomainSink trustDomain : sinks.all()) {
+            String id = trustDomain.spiffeId();
             ByteString bundle = response.getBundlesMap().get(id);
             if (bundle == null) {
-                target.absent("the agent sent no bundle for " + id + " (it sent " + trustDomains(response) + ")");
-                return;
-            }
-            target.sourceUp(true);
-            target.offerDocument(bundle.toByteArray());
-        });
-    }
-
-    /** Opens the X.509 bundle call on {@code owner}'s channel; never throws. */
-    private void openX509(Stream owner) {
-        owner.x509Retry = null;
-        if (closing || owner != current) {
-            return;
-        }
-        try {
-            SpiffeWorkloadAPIGrpc.newStub(owner.channel)
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                    .fetchX509Bundles(X509BundlesRequest.getDefaultInstance(), new X509Stream(owner));
-        } catch (RuntimeException e) {
-            x509Ended(owner, Status.fromThrowable(e));
-        }
-    }
-
-    /** Ended while its channel is still the current one: retry it alone; the JWT stream is untouched. */
-    private void x509Ended(Stream owner, Status status) {
-        if (closing || owner != current) {
-            return; // the JWT stream's end reports the outage and reconnects both
-        }
-        String error = UnixSocketChannels.describe(status);
-        if (!error.equals(x509Down)) {
-            LOG.warnf("X.509 bundle stream from the Workload API ended: %s; JWT bundles are not affected, retrying", error);
-            x509Down = error;
-        }
-        try {
-            owner.x509Retry = worker.schedule(() -> openX509(owner), x509Backoff.next().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException shuttingDown) {
-            // close() is under way
-        }
-    }
-
-    /** Each trust domain's X.509 authorities go to its own sink; a trust domain missing here keeps its last ones. */
-    private void deliverX509(X509BundlesResponse response) {
-        x509Backoff.reset();
-        if (x509Down != null) {
-            LOG.infof("X.509 bundle stream from the Workload API delivering again");
-            x509Down = null;
-        }
-        sinks.forEach((id, target) -> {
-            ByteString bundle = response.getBundlesMap().get(id);
-            if (bundle != null) {
-                target.offerX509Authorities(List.of(bundle.toByteArray()));
-            }
-        });
-    }
-
-    /** One FetchX509Bundles call; callbacks arrive on the worker thread like the JWT stream's. */
-    private final class X509Stream implements StreamObserver<X509BundlesResponse> {
-
-        private final Stream owner;
-
-        X509Stream(Stream owner) {
-            this.owner = owner;
-        }
-
-        @Override
-        public void onNext(X509BundlesResponse response) {
-            if (owner == current && !closing) {
-                deliverX509(response);
+                trustDomain.sink().absent("the agent sent no bundle for " + id + " (it sent " + trustDomains(response) + ")");
+            } else {
+                trustDomain.sink().offerDocument(bundle.toByteArray());
             }
         }
-
-        @Override
-        public void onError(Throwable error) {
-            x509Ended(owner, Status.fromThrowable(error));
-        }
-
-        @Override
-        public void onCompleted() {
-            x509Ended(owner, Status.UNAVAILABLE.withDescription("the agent ended the X.509 bundle stream"));
-        }
-    }
-
-    /** The stream is shared: its failure is every trust domain's. */
-    private void reportToAll(String what, RuntimeException failure) {
-        sinks.values().forEach(target -> SourceThreads.report(target, what, failure));
     }
 
     private static String trustDomains(JWTBundlesResponse response) {
@@ -338,7 +237,6 @@ public final class WorkloadApiSource implements BundleSource {
         private final ManagedChannel channel;
         private ClientCallStreamObserver<JWTBundlesRequest> call;
         private ScheduledFuture<?> firstMessageTimer;
-        private ScheduledFuture<?> x509Retry;
         private boolean delivered;
         private boolean overdue;
         private boolean socketAppeared;
@@ -389,17 +287,17 @@ public final class WorkloadApiSource implements BundleSource {
             current = null;
             try {
                 firstMessageTimer.cancel(false);
-                if (x509Retry != null) {
-                    x509Retry.cancel(false);
+                if (x509 != null) {
+                    x509.stop();
                 }
                 channel.shutdownNow();
                 String error = overdue
                         ? "DEADLINE_EXCEEDED: the agent accepted the call but sent no bundle within "
                                 + timings.firstMessageDeadline().toMillis() + " ms"
                         : UnixSocketChannels.describe(status);
-                sinks.values().forEach(target -> target.sourceDown(error));
+                sinks.down(error);
             } catch (RuntimeException e) {
-                reportToAll("the end of the bundle stream could not be handled", e);
+                sinks.report("the end of the bundle stream could not be handled", e);
             } finally {
                 if (socketAppeared) {
                     backoff.reset();
@@ -411,46 +309,26 @@ public final class WorkloadApiSource implements BundleSource {
 
     @Override
     public void close() {
-        sinks.values().forEach(ClosableSink::close);
-        ManagedChannel open = null;
-        try {
-            DirectoryWatch watching = watch;
-            if (watching != null) {
-                watching.close();
-            }
-            open = worker.submit(() -> {
-                closing = true;
-                if (reconnect != null) {
-                    reconnect.cancel(false);
-                }
-                Stream stream = current;
-                current = null;
-                if (stream == null) {
-                    return null;
-                }
-                if (stream.firstMessageTimer != null) {
-                    stream.firstMessageTimer.cancel(false);
-                }
-                if (stream.x509Retry != null) {
-                    stream.x509Retry.cancel(false);
-                }
-                return stream.channel.shutdownNow();
-            }).get(5, TimeUnit.SECONDS);
-            if (open != null) {
-                open.awaitTermination(2, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
-            LOG.debug("Closing the Workload API stream did not finish cleanly", e);
+        SourceShutdown.stop(sinks, watch, () -> worker.submit(this::closeOnWorker).get(5, TimeUnit.SECONDS), worker, channels);
+    }
+
+    /** On the worker, so that no callback of the stream runs meanwhile: returns the channel to shut, if any. */
+    private ManagedChannel closeOnWorker() {
+        closing = true;
+        if (reconnect != null) {
+            reconnect.cancel(false);
         }
-        // The worker still runs the cancelled call's last callback (which sees closing) before it stops.
-        worker.shutdown();
-        try {
-            worker.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (x509 != null) {
+            x509.stop();
         }
-        channels.close();
+        Stream stream = current;
+        current = null;
+        if (stream == null) {
+            return null;
+        }
+        if (stream.firstMessageTimer != null) {
+            stream.firstMessageTimer.cancel(false);
+        }
+        return stream.channel;
     }
 }

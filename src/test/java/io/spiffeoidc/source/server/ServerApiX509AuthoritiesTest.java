@@ -5,20 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.nimbusds.jose.jwk.ECKey;
 import io.spiffeoidc.bundle.BundlePublisher;
-import io.spiffeoidc.bundle.BundleSink;
-import io.spiffeoidc.bundle.PublicationRules;
 import io.spiffeoidc.bundle.RefusalReason;
+import io.spiffeoidc.source.TrustDomainSink;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeSpireServer;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
 import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPublishers;
+import io.spiffeoidc.testsupport.TestSinks;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,9 +57,9 @@ class ServerApiX509AuthoritiesTest {
         primary = publisher("example.org", true);
         partner = publisher("partner.example", true);
         unlisted = publisher("unlisted.example", false);
-        source = new ServerApiSource(dir.resolve("api.sock"), "example.org", Duration.ofMillis(100));
-        source.start(primary, Map.<String, BundleSink>of("partner.example", partner, "unlisted.example", unlisted),
-                Set.of("example.org", "partner.example"));
+        source = new ServerApiSource(dir.resolve("api.sock"), Duration.ofMillis(100));
+        source.start(TestSinks.of(new TrustDomainSink("example.org", primary, true),
+                new TrustDomainSink("partner.example", partner, true), new TrustDomainSink("unlisted.example", unlisted, false)));
     }
 
     @AfterEach
@@ -70,39 +69,39 @@ class ServerApiX509AuthoritiesTest {
     }
 
     private static BundlePublisher publisher(String trustDomain, boolean bundleEndpoint) {
-        return new BundlePublisher("server-api", trustDomain, true, Clock.systemUTC(), PublicationRules.DEFAULT, bundleEndpoint);
+        return TestPublishers.publisher("server-api", trustDomain, bundleEndpoint);
     }
 
     @Test
     void theBundleAndFederatedBundlesCarryTheirX509AuthoritiesSequenceAndHint() throws Exception {
-        Await.until("both bundles", () -> primary.current() != null && primary.current().spiffeBundle() != null
-                && partner.current() != null && partner.current().spiffeBundle() != null);
-        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", primary.current().spiffeBundle().body());
+        Await.until("both bundles", () -> primary.view().served() != null && primary.view().served().spiffeBundle() != null
+                && partner.view().served() != null && partner.view().served().spiffeBundle() != null);
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", primary.view().served().spiffeBundle().body());
         assertEquals(Set.of(primaryCa), read.x509().getX509Authorities());
         assertEquals(Set.of("primary"), read.jwt().getJwtAuthorities().keySet());
         assertEquals(12L, ((Number) read.root().get("spiffe_sequence")).longValue(), "asked for in the mask");
         assertEquals(240L, ((Number) read.root().get("spiffe_refresh_hint")).longValue());
-        assertEquals(Set.of(partnerCa), SpiffeBundleReader.read("partner.example", partner.current().spiffeBundle().body())
+        assertEquals(Set.of(partnerCa), SpiffeBundleReader.read("partner.example", partner.view().served().spiffeBundle().body())
                 .x509().getX509Authorities());
 
-        Await.until("unlisted published", () -> unlisted.current() != null);
-        assertNull(unlisted.current().spiffeBundle(), "no bundle endpoint, no X.509 authorities");
+        Await.until("unlisted published", () -> unlisted.view().served() != null);
+        assertNull(unlisted.view().served().spiffeBundle(), "no bundle endpoint, no X.509 authorities");
     }
 
     @Test
     void aNonCaAuthorityFromTheServerIsRefusedOnceWhileTheJwtKeysRotate() throws Exception {
-        Await.until("the bundle", () -> primary.current() != null && primary.current().spiffeBundle() != null);
-        String etag = primary.current().spiffeBundle().etag();
+        Await.until("the bundle", () -> primary.view().served() != null && primary.view().served().spiffeBundle() != null);
+        String etag = primary.view().served().spiffeBundle().etag();
         server.setX509Authorities(List.of(TestAuthorities.der(TestAuthorities.leaf("not a CA"))));
         server.setBundle("example.org", List.of(FakeSpireServer.jwtKey(TestBundles.ec("rotated"), 0, false)), 13, 240);
-        Await.until("the rotation", () -> primary.current().keyIds().equals(List.of("rotated")));
+        Await.until("the rotation", () -> primary.view().served().keyIds().equals(List.of("rotated")));
         int calls = server.calls();
         Await.until("a few more polls", () -> server.calls() >= calls + 6);
-        assertEquals(1, primary.refusedCount(RefusalReason.X509_AUTHORITY_NOT_CA), "a repeated refusal counts once");
-        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", primary.current().spiffeBundle().body());
+        assertEquals(1, primary.view().status().refusals().count(RefusalReason.X509_AUTHORITY_NOT_CA), "a repeated refusal counts once");
+        SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", primary.view().served().spiffeBundle().body());
         assertEquals(Set.of(primaryCa), read.x509().getX509Authorities(), "the last good authorities stay");
         assertEquals(Set.of("rotated"), read.jwt().getJwtAuthorities().keySet());
         assertEquals(13L, ((Number) read.root().get("spiffe_sequence")).longValue());
-        assertEquals(false, etag.equals(primary.current().spiffeBundle().etag()));
+        assertEquals(false, etag.equals(primary.view().served().spiffeBundle().etag()));
     }
 }

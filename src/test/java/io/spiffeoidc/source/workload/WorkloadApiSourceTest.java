@@ -12,6 +12,7 @@ import io.grpc.StatusRuntimeException;
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.RefusalReason;
 import io.spiffeoidc.bundle.SourceState;
+import io.spiffeoidc.source.TrustDomainSink;
 import io.spiffeoidc.source.UnixSocketChannels;
 import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
 import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
@@ -22,6 +23,8 @@ import io.spiffeoidc.testsupport.PublisherWaits;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
 import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPublishers;
+import io.spiffeoidc.testsupport.TestSinks;
 import io.spiffeoidc.testsupport.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -58,9 +61,9 @@ class WorkloadApiSourceTest {
     @BeforeEach
     void setUp() {
         agent = new FakeWorkloadApi(dir.resolve("agent.sock"));
-        publisher = new BundlePublisher("workload-api", true, Clock.systemUTC());
+        publisher = TestPublishers.publisher("workload-api", Clock.systemUTC());
         await = new PublisherWaits(publisher, () -> "agent calls " + agent.calls());
-        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, FAST);
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), FAST);
     }
 
     @AfterEach
@@ -73,9 +76,9 @@ class WorkloadApiSourceTest {
     void servesTheFirstBundleAndEachPushedRotation() {
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
-        assertEquals(SourceState.UP, publisher.sourceState());
+        assertEquals(SourceState.UP, publisher.view().status().source().state());
 
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1"), TestBundles.ec("k2")));
         await.served("k1", "k2");
@@ -90,25 +93,24 @@ class WorkloadApiSourceTest {
         agent.setX509BundleOf(TRUST_DOMAIN, io.spiffeoidc.testsupport.TestAuthorities.concatenated(
                 io.spiffeoidc.testsupport.TestAuthorities.ca("example.org CA")));
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
         assertEquals(0, agent.x509Calls(), "no bundle endpoint, no X.509 stream");
         source.close();
 
-        BundlePublisher withEndpoint = new BundlePublisher("workload-api", "", true, Clock.systemUTC(),
-                io.spiffeoidc.bundle.PublicationRules.DEFAULT, true);
-        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, FAST);
-        source.start(withEndpoint, java.util.Map.of(), true);
-        Await.until("the bundle document", () -> withEndpoint.current() != null && withEndpoint.current().spiffeBundle() != null);
+        BundlePublisher withEndpoint = TestPublishers.publisher("workload-api", "", true);
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), FAST);
+        source.start(TestSinks.withX509("example.org", withEndpoint));
+        Await.until("the bundle document", () -> withEndpoint.view().served() != null && withEndpoint.view().served().spiffeBundle() != null);
         int jwtCalls = agent.calls();
         agent.breakX509("broken for the test");
         Await.until("X.509 calls retried", () -> agent.x509Calls() >= 4);
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k2")));
-        Await.until("the rotation", () -> withEndpoint.current().keyIds().equals(List.of("k2")));
+        Await.until("the rotation", () -> withEndpoint.view().served().keyIds().equals(List.of("k2")));
         assertEquals(jwtCalls, agent.calls(), "the JWT stream stayed open");
-        assertEquals(SourceState.UP, withEndpoint.sourceState());
-        assertTrue(withEndpoint.lastSourceError().isEmpty(), "an X.509 outage is not the source being down");
-        assertTrue(withEndpoint.current().spiffeBundle() != null, "the last good X.509 authorities stay");
+        assertEquals(SourceState.UP, withEndpoint.view().status().source().state());
+        assertTrue(withEndpoint.view().status().source().lastError().isEmpty(), "an X.509 outage is not the source being down");
+        assertTrue(withEndpoint.view().served().spiffeBundle() != null, "the last good X.509 authorities stay");
     }
 
     @Test
@@ -118,10 +120,9 @@ class WorkloadApiSourceTest {
         agent.setX509Crls(List.of(TestAuthorities.crl("example.org CA").getEncoded()));
         agent.setX509BundleOf(TRUST_DOMAIN, TestAuthorities.concatenated(ca));
         agent.start();
-        BundlePublisher withEndpoint = new BundlePublisher("workload-api", "", true, Clock.systemUTC(),
-                io.spiffeoidc.bundle.PublicationRules.DEFAULT, true);
-        source.start(withEndpoint, Map.of(), true);
-        Await.until("the bundle document", () -> withEndpoint.current() != null && withEndpoint.current().spiffeBundle() != null);
+        BundlePublisher withEndpoint = TestPublishers.publisher("workload-api", "", true);
+        source.start(TestSinks.withX509("example.org", withEndpoint));
+        Await.until("the bundle document", () -> withEndpoint.view().served() != null && withEndpoint.view().served().spiffeBundle() != null);
         assertEquals(Set.of(ca), x509Authorities(withEndpoint));
 
         // Every later message carries the CRL too; a rotation still arrives whole.
@@ -133,7 +134,7 @@ class WorkloadApiSourceTest {
 
     private static Set<X509Certificate> x509Authorities(BundlePublisher publisher) {
         try {
-            return SpiffeBundleReader.read("example.org", publisher.current().spiffeBundle().body()).x509().getX509Authorities();
+            return SpiffeBundleReader.read("example.org", publisher.view().served().spiffeBundle().body()).x509().getX509Authorities();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -141,32 +142,32 @@ class WorkloadApiSourceTest {
 
     @Test
     void isNotReadyWhileTheAgentIsAbsentAndServesOnceItAppears() {
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.state(SourceState.DOWN);
-        assertTrue(publisher.lastSourceError().orElseThrow().startsWith("UNAVAILABLE"), await.state());
-        assertNull(publisher.current());
+        assertTrue(publisher.view().status().source().lastError().orElseThrow().startsWith("UNAVAILABLE"), await.state());
+        assertNull(publisher.view().served());
 
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
         await.served("k1");
-        assertEquals(SourceState.UP, publisher.sourceState());
+        assertEquals(SourceState.UP, publisher.view().status().source().state());
     }
 
     @Test
     void recoversWhenTheAgentRestartsOnTheSamePath() {
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
 
         agent.stop();
         await.state(SourceState.DOWN);
-        assertEquals(List.of("k1"), publisher.current().keyIds(), "the last good keys stay served");
+        assertEquals(List.of("k1"), publisher.view().served().keyIds(), "the last good keys stay served");
 
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k2")));
         agent.start();
         await.served("k2");
-        assertEquals(SourceState.UP, publisher.sourceState());
+        assertEquals(SourceState.UP, publisher.view().status().source().state());
     }
 
     @Test
@@ -174,10 +175,10 @@ class WorkloadApiSourceTest {
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.stall();
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         Await.until("a second call after the first-message deadline", () -> agent.calls() >= 2, await::state);
-        assertEquals(SourceState.DOWN, publisher.sourceState());
-        assertTrue(publisher.lastSourceError().orElseThrow().startsWith("DEADLINE_EXCEEDED"), await.state());
+        assertEquals(SourceState.DOWN, publisher.view().status().source().state());
+        assertTrue(publisher.view().status().source().lastError().orElseThrow().startsWith("DEADLINE_EXCEEDED"), await.state());
 
         agent.allow();
         await.served("k1");
@@ -188,10 +189,10 @@ class WorkloadApiSourceTest {
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.deny();
         agent.start();
-        source.start(publisher);
-        Await.until("denied and retried", () -> agent.calls() >= 2 && publisher.sourceState() == SourceState.DOWN, await::state);
-        assertEquals("PERMISSION_DENIED: no identity issued", publisher.lastSourceError().orElseThrow());
-        assertNull(publisher.current());
+        source.start(TestSinks.of("example.org", publisher));
+        Await.until("denied and retried", () -> agent.calls() >= 2 && publisher.view().status().source().state() == SourceState.DOWN, await::state);
+        assertEquals("PERMISSION_DENIED: no identity issued", publisher.view().status().source().lastError().orElseThrow());
+        assertNull(publisher.view().served());
 
         agent.allow();
         await.served("k1");
@@ -202,7 +203,7 @@ class WorkloadApiSourceTest {
         ECKey good = TestBundles.ec("k1");
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(good));
         agent.start();
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
 
         agent.setBundles(Map.of("spiffe://other.org", bytes(TestBundles.jwks(TestBundles.ec("k2")))));
@@ -211,7 +212,7 @@ class WorkloadApiSourceTest {
         await.refused(RefusalReason.INVALID_JSON);
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwksWithPrivateParts(TestBundles.rsa("leaked")));
         await.refused(RefusalReason.PRIVATE_KEY_MATERIAL);
-        assertEquals(List.of("k1"), publisher.current().keyIds());
+        assertEquals(List.of("k1"), publisher.view().served().keyIds());
         assertEquals(1, agent.calls(), "a refused bundle is not a stream failure");
 
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k3")));
@@ -224,17 +225,17 @@ class WorkloadApiSourceTest {
         agent.start();
         AtomicInteger attempts = new AtomicInteger();
         source.close();
-        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, FAST, builder -> {
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), FAST, builder -> {
             if (attempts.incrementAndGet() <= 2) {
                 throw new IllegalStateException("injected failure opening the channel");
             }
             return builder.build();
         });
-        source.start(publisher);
+        source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
         assertEquals(3, attempts.get());
         assertEquals("the bundle stream could not be opened: java.lang.IllegalStateException: injected failure opening the channel",
-                publisher.lastSourceError().orElseThrow());
+                publisher.view().status().source().lastError().orElseThrow());
     }
 
     @Test
@@ -242,7 +243,7 @@ class WorkloadApiSourceTest {
         ForwardingSink sink = new ForwardingSink(publisher);
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
-        source.start(sink);
+        source.start(TestSinks.of("example.org", sink));
         await.served("k1");
 
         sink.failNextSourceDown();
@@ -259,11 +260,11 @@ class WorkloadApiSourceTest {
         WorkloadApiSource.Timings slowBackoff = new WorkloadApiSource.Timings(Duration.ofSeconds(10),
                 Duration.ofSeconds(330), Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(5));
         source.close();
-        source = new WorkloadApiSource(dir.resolve("agent.sock"), TRUST_DOMAIN, slowBackoff);
+        source = new WorkloadApiSource(dir.resolve("agent.sock"), slowBackoff);
         ForwardingSink sink = new ForwardingSink(publisher);
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
-        source.start(sink);
+        source.start(TestSinks.of("example.org", sink));
         await.served("k1");
 
         agent.stop();
@@ -303,7 +304,7 @@ class WorkloadApiSourceTest {
         RecordingSink sink = new RecordingSink();
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
         agent.start();
-        source.start(sink);
+        source.start(TestSinks.of("example.org", sink));
         Await.until("first document", () -> sink.documents() == 1, sink::toString);
 
         source.close();
@@ -328,13 +329,14 @@ class WorkloadApiSourceTest {
 
     @Test
     void oneStreamFeedsEachTrustDomainItsOwnEntryAndAMissingOneTouchesNoOther() {
-        BundlePublisher partner = new BundlePublisher("workload-api", "partner.example", true, Clock.systemUTC());
+        BundlePublisher partner = TestPublishers.publisher("workload-api", "partner.example", false);
         PublisherWaits partnerWaits = new PublisherWaits(partner, () -> "agent calls " + agent.calls());
         agent.setBundles(Map.of(
                 TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("local-1")).getBytes(StandardCharsets.UTF_8),
                 "spiffe://partner.example", TestBundles.jwks(TestBundles.ec("partner-1")).getBytes(StandardCharsets.UTF_8)));
         agent.start();
-        source.start(publisher, Map.of("spiffe://partner.example", partner));
+        source.start(TestSinks.of(new TrustDomainSink("example.org", publisher, false),
+                new TrustDomainSink("partner.example", partner, false)));
         await.served("local-1");
         partnerWaits.served("partner-1");
 
@@ -342,13 +344,35 @@ class WorkloadApiSourceTest {
         partnerWaits.refused(RefusalReason.INVALID_JSON);
         agent.removeBundleOf("spiffe://partner.example");
         partnerWaits.refused(RefusalReason.TRUST_DOMAIN_MISSING);
-        assertTrue(partner.absentSince().isPresent(), partnerWaits.state());
-        assertEquals(List.of("partner-1"), partner.served().keyIds(), "the last good keys stay served in the grace period");
+        assertTrue(partner.view().status().presence().absentSince().isPresent(), partnerWaits.state());
+        assertEquals(List.of("partner-1"), partner.view().served().keyIds(), "the last good keys stay served in the grace period");
 
         agent.setBundleOf(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("local-2")).getBytes(StandardCharsets.UTF_8));
         await.served("local-2");
-        assertEquals(0, publisher.refusedCount(RefusalReason.INVALID_JSON) + publisher.refusedCount(RefusalReason.TRUST_DOMAIN_MISSING),
+        assertEquals(0, publisher.view().status().refusals().count(RefusalReason.INVALID_JSON) + publisher.view().status().refusals().count(RefusalReason.TRUST_DOMAIN_MISSING),
                 "nothing of the partner's trouble reached the primary trust domain");
         assertEquals(1, agent.calls(), "one stream serves every trust domain");
+    }
+
+    @Test
+    void aFederatedTrustDomainTheAgentDoesNotCarryIsAbsentNotDownWhileTheStreamIsUp() {
+        BundlePublisher partner = TestPublishers.publisher("workload-api", "partner.example", false);
+        PublisherWaits partnerWaits = new PublisherWaits(partner, () -> "agent calls " + agent.calls());
+        agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("local-1")));
+        agent.start();
+        source.start(TestSinks.of(new TrustDomainSink("example.org", publisher, false),
+                new TrustDomainSink("partner.example", partner, false)));
+        await.served("local-1");
+        partnerWaits.refused(RefusalReason.TRUST_DOMAIN_MISSING);
+        assertEquals(SourceState.UP, partner.view().status().source().state(), "the stream is up: an absence, not an outage; " + partnerWaits.state());
+        assertTrue(partner.view().status().presence().absentSince().isPresent(), partnerWaits.state());
+
+        // After the agent restarts, the trust domain it still does not carry is up again with the stream.
+        agent.stop();
+        partnerWaits.state(SourceState.DOWN);
+        agent.start();
+        await.state(SourceState.UP);
+        partnerWaits.state(SourceState.UP);
+        assertTrue(partner.view().status().presence().absentSince().isPresent(), partnerWaits.state());
     }
 }
