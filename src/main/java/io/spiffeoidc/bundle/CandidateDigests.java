@@ -1,9 +1,9 @@
 package io.spiffeoidc.bundle;
 
+import io.spiffeoidc.crypto.Sha256;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -42,7 +42,7 @@ final class CandidateDigests {
     }
 
     static byte[] ofDocument(byte[] document) {
-        return sha256().digest(document);
+        return Sha256.digest().digest(document);
     }
 
     static byte[] ofRefusal(BundleRefusal refusal) {
@@ -50,7 +50,7 @@ final class CandidateDigests {
     }
 
     static byte[] ofAuthorities(AuthorityBundle bundle) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.digest();
         sha.update(ByteBuffer.allocate(Long.BYTES * 2).putLong(bundle.sequence().orElse(Long.MIN_VALUE))
                 .putLong(bundle.refreshHint().orElse(Long.MIN_VALUE)).array());
         for (JwtAuthority authority : bundle.jwtAuthorities()) {
@@ -70,7 +70,7 @@ final class CandidateDigests {
     }
 
     static byte[] ofX509(List<byte[]> certificates) {
-        MessageDigest sha = sha256();
+        MessageDigest sha = Sha256.digest();
         update(sha, certificates);
         return sha.digest();
     }
@@ -79,14 +79,6 @@ final class CandidateDigests {
         for (byte[] blob : blobs) {
             sha.update(ByteBuffer.allocate(Integer.BYTES).putInt(blob.length).array());
             sha.update(blob);
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
         }
     }
 }

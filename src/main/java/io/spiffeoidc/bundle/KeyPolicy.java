@@ -25,8 +25,6 @@ public final class KeyPolicy {
 
     /** JWK members that carry secret material (RFC 7518 section 6.3.2 and 6.4). */
     private static final List<String> SECRET_MEMBERS = List.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
-    private static final int MIN_RSA_BITS = 2048;
-    private static final Set<String> EC_CURVES = Set.of("P-256", "P-384", "P-521");
 
     private KeyPolicy() {
     }
@@ -59,9 +57,9 @@ public final class KeyPolicy {
             JWK key = parse(entry, label);
             JWSAlgorithm derived = SigningAlgorithm.of(key).orElseThrow(() -> new BundleRefusal(
                     RefusalReason.UNSUPPORTED_KEY, label + " has unsupported key type or curve " + describe(key)));
-            if (key instanceof RSAKey rsa && rsa.size() < MIN_RSA_BITS) {
+            if (key instanceof RSAKey rsa && rsa.size() < SigningAlgorithm.MIN_RSA_BITS) {
                 throw new BundleRefusal(RefusalReason.WEAK_KEY,
-                        label + " is a " + rsa.size() + "-bit RSA key, at least " + MIN_RSA_BITS + " bits are required");
+                        label + " is a " + rsa.size() + "-bit RSA key, at least " + SigningAlgorithm.MIN_RSA_BITS + " bits are required");
             }
             JWSAlgorithm alg = key.getAlgorithm() == null ? derived
                     : SigningAlgorithm.declaredAndPossible(key, key.getAlgorithm()).orElseThrow(() -> new BundleRefusal(
@@ -96,7 +94,7 @@ public final class KeyPolicy {
                     label + " has unsupported key type " + (kty instanceof String s ? "\"" + LogSanitiser.clean(s) + "\"" : "(none)"));
         }
         Object crv = entry.get("crv");
-        boolean supportedCurve = "RSA".equals(kty) || ("EC".equals(kty) && crv instanceof String name && EC_CURVES.contains(name))
+        boolean supportedCurve = "RSA".equals(kty) || ("EC".equals(kty) && crv instanceof String name && SigningAlgorithm.publishedEcCurve(name))
                 || ("OKP".equals(kty) && "Ed25519".equals(crv));
         if (!supportedCurve) {
             throw new BundleRefusal(RefusalReason.UNSUPPORTED_KEY, label + " uses unsupported curve "

@@ -1,12 +1,11 @@
 package io.spiffeoidc.bundle;
 
 import io.netty.buffer.Unpooled;
+import io.spiffeoidc.crypto.Sha256;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
 /**
@@ -66,11 +65,6 @@ public final class PreparedDocument {
     }
 
     private static String digest(byte[] body) {
-        try {
-            byte[] sha256 = MessageDigest.getInstance("SHA-256").digest(body);
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(sha256);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every Java runtime", e);
-        }
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Sha256.of(body));
     }
 }

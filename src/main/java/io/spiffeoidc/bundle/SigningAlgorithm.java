@@ -8,6 +8,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.jwk.RSAKey;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,6 +17,13 @@ import java.util.Optional;
  * from the JWKS, so publishing one the key cannot do would make valid tokens fail verification.
  */
 public final class SigningAlgorithm {
+
+    /** The smallest RSA modulus published, for JWT keys and X.509 authorities alike. */
+    public static final int MIN_RSA_BITS = 2048;
+
+    /** The EC curves a published key may be on, by JWK name, each with the one algorithm it fixes. */
+    private static final Map<String, JWSAlgorithm> EC_CURVES = Map.of(Curve.P_256.getName(), JWSAlgorithm.ES256,
+            Curve.P_384.getName(), JWSAlgorithm.ES384, Curve.P_521.getName(), JWSAlgorithm.ES512);
 
     private static final List<JWSAlgorithm> RSA = List.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
             JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
@@ -44,22 +52,18 @@ public final class SigningAlgorithm {
             return RSA;
         }
         if (key instanceof ECKey ec) {
-            Curve curve = ec.getCurve();
-            if (Curve.P_256.equals(curve)) {
-                return List.of(JWSAlgorithm.ES256);
-            }
-            if (Curve.P_384.equals(curve)) {
-                return List.of(JWSAlgorithm.ES384);
-            }
-            if (Curve.P_521.equals(curve)) {
-                return List.of(JWSAlgorithm.ES512);
-            }
-            return List.of();
+            JWSAlgorithm fixed = ec.getCurve() == null ? null : EC_CURVES.get(ec.getCurve().getName());
+            return fixed == null ? List.of() : List.of(fixed);
         }
         if (key instanceof OctetKeyPair okp && Curve.Ed25519.equals(okp.getCurve())) {
             return List.of(JWSAlgorithm.EdDSA);
         }
         return List.of();
+    }
+
+    /** Whether an EC key on this curve (its JWK name, "P-256") is one that may be published. */
+    public static boolean publishedEcCurve(String name) {
+        return name != null && EC_CURVES.containsKey(name);
     }
 
     /** The declared algorithm when the key can do it; compared by name, as the JWK carries it. */

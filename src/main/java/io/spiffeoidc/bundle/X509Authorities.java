@@ -6,6 +6,8 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64;
+import io.spiffeoidc.crypto.DerElement;
+import io.spiffeoidc.logging.LogSanitiser;
 import java.io.ByteArrayInputStream;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
@@ -28,7 +30,6 @@ import java.util.TreeMap;
 public final class X509Authorities {
 
     public static final KeyUse X509_SVID = new KeyUse("x509-svid");
-    private static final int MIN_RSA_BITS = 2048;
 
     private final List<byte[]> certificates;
     private final List<String> subjects;
@@ -36,7 +37,7 @@ public final class X509Authorities {
 
     private X509Authorities(List<X509Certificate> sorted) {
         this.certificates = sorted.stream().map(X509Authorities::encoded).toList();
-        this.subjects = sorted.stream().map(c -> c.getSubjectX500Principal().getName()).toList();
+        this.subjects = sorted.stream().map(c -> LogSanitiser.clean(c.getSubjectX500Principal().getName())).toList();
         List<Map<String, Object>> entries = new ArrayList<>(sorted.size());
         for (X509Certificate certificate : sorted) {
             entries.add(new TreeMap<>(jwk(certificate).toJSONObject()));
@@ -129,20 +130,26 @@ public final class X509Authorities {
     }
 
     private static void check(X509Certificate certificate, int index) throws BundleRefusal {
-        String label = "X.509 authority " + index + " (" + certificate.getSubjectX500Principal().getName() + ")";
+        String label = "X.509 authority " + index + " (" + LogSanitiser.clean(certificate.getSubjectX500Principal().getName()) + ")";
         if (certificate.getBasicConstraints() < 0) {
             throw new BundleRefusal(RefusalReason.X509_AUTHORITY_NOT_CA, label + " is not a CA certificate (no basicConstraints CA)");
         }
         PublicKey key = certificate.getPublicKey();
         if (key instanceof RSAPublicKey rsa) {
-            if (rsa.getModulus().bitLength() < MIN_RSA_BITS) {
+            if (rsa.getModulus().bitLength() < SigningAlgorithm.MIN_RSA_BITS) {
                 throw new BundleRefusal(RefusalReason.WEAK_KEY, label + " has a " + rsa.getModulus().bitLength()
-                        + "-bit RSA key, at least " + MIN_RSA_BITS + " bits are required");
+                        + "-bit RSA key, at least " + SigningAlgorithm.MIN_RSA_BITS + " bits are required");
             }
-        } else if (!(key instanceof ECPublicKey ec) || Curve.forECParameterSpec(ec.getParams()) == null) {
+        } else if (!(key instanceof ECPublicKey ec) || !publishedCurve(ec)) {
             throw new BundleRefusal(RefusalReason.UNSUPPORTED_KEY, label + " has a " + key.getAlgorithm()
                     + " key; X.509 authorities must be RSA or EC P-256/P-384/P-521");
         }
+    }
+
+    /** The curves JWT keys may be on: Nimbus knows more (secp256k1, for one) than are published. */
+    private static boolean publishedCurve(ECPublicKey ec) {
+        Curve curve = Curve.forECParameterSpec(ec.getParams());
+        return curve != null && SigningAlgorithm.publishedEcCurve(curve.getName());
     }
 
     private static X509Certificate certificate(byte[] der, int index) throws BundleRefusal {
@@ -165,8 +172,10 @@ public final class X509Authorities {
         List<byte[]> parts = new ArrayList<>();
         int at = 0;
         while (at < blob.length) {
-            int end = sequenceEnd(blob, at);
-            if (end < 0) {
+            int end;
+            try {
+                end = DerElement.at(blob, at, DerElement.SEQUENCE).end();
+            } catch (IllegalArgumentException e) {
                 throw new BundleRefusal(RefusalReason.INVALID_X509_AUTHORITY,
                         "X.509 authorities are not ASN.1 DER certificates (bad encoding at byte " + at + ")");
             }
@@ -174,31 +183,6 @@ public final class X509Authorities {
             at = end;
         }
         return parts;
-    }
-
-    private static int sequenceEnd(byte[] blob, int at) {
-        if (blob.length - at < 2 || blob[at] != 0x30) {
-            return -1;
-        }
-        int first = blob[at + 1] & 0xff;
-        long length;
-        int header;
-        if (first < 0x80) {
-            length = first;
-            header = 2;
-        } else {
-            int octets = first & 0x7f;
-            if (octets == 0 || octets > 4 || blob.length - at < 2 + octets) {
-                return -1;
-            }
-            length = 0;
-            for (int i = 0; i < octets; i++) {
-                length = (length << 8) | (blob[at + 2 + i] & 0xff);
-            }
-            header = 2 + octets;
-        }
-        long end = at + header + length;
-        return end > blob.length ? -1 : (int) end;
     }
 
     private static JWK jwk(X509Certificate certificate) {

@@ -1,5 +1,6 @@
 package io.spiffeoidc.tls;
 
+import io.spiffeoidc.crypto.DerElement;
 import java.math.BigInteger;
 import java.util.Arrays;
 import java.util.Optional;
@@ -12,10 +13,6 @@ import java.util.Optional;
  */
 final class EmbeddedEcPoint {
 
-    private static final int SEQUENCE = 0x30;
-    private static final int INTEGER = 0x02;
-    private static final int OCTET_STRING = 0x04;
-    private static final int BIT_STRING = 0x03;
     private static final int PUBLIC_KEY_FIELD = 0xA1; // [1] EXPLICIT in ECPrivateKey
 
     private EmbeddedEcPoint() {
@@ -28,28 +25,28 @@ final class EmbeddedEcPoint {
      */
     static Optional<byte[]> of(byte[] der, BigInteger scalar) {
         try {
-            Tlv outer = Tlv.at(der, 0, SEQUENCE);
-            Tlv version = Tlv.at(der, outer.start(), INTEGER);
-            Tlv second = Tlv.at(der, version.end(), -1);
-            Tlv ecKey;
-            if (second.tag() == SEQUENCE) {
+            DerElement outer = DerElement.at(der, 0, DerElement.SEQUENCE);
+            DerElement version = DerElement.at(der, outer.start(), DerElement.INTEGER);
+            DerElement second = DerElement.at(der, version.end(), DerElement.ANY);
+            DerElement ecKey;
+            if (second.tag() == DerElement.SEQUENCE) {
                 // PrivateKeyInfo ::= SEQUENCE { version, algorithm SEQUENCE, privateKey OCTET STRING, ... }
-                Tlv privateKey = Tlv.at(der, second.end(), OCTET_STRING);
-                ecKey = Tlv.at(der, privateKey.start(), SEQUENCE);
+                DerElement privateKey = DerElement.at(der, second.end(), DerElement.OCTET_STRING);
+                ecKey = DerElement.at(der, privateKey.start(), DerElement.SEQUENCE);
             } else {
                 ecKey = outer;
             }
             // ECPrivateKey ::= SEQUENCE { version, privateKey OCTET STRING, [0] parameters, [1] publicKey }
-            Tlv ecVersion = Tlv.at(der, ecKey.start(), INTEGER);
-            Tlv privateScalar = Tlv.at(der, ecVersion.end(), OCTET_STRING);
+            DerElement ecVersion = DerElement.at(der, ecKey.start(), DerElement.INTEGER);
+            DerElement privateScalar = DerElement.at(der, ecVersion.end(), DerElement.OCTET_STRING);
             byte[] scalarBytes = Arrays.copyOfRange(der, privateScalar.start(), privateScalar.end());
             if (!new BigInteger(1, scalarBytes).equals(scalar)) {
                 return Optional.empty();
             }
             for (int offset = privateScalar.end(); offset < ecKey.end();) {
-                Tlv field = Tlv.at(der, offset, -1);
+                DerElement field = DerElement.at(der, offset, DerElement.ANY);
                 if (field.tag() == PUBLIC_KEY_FIELD) {
-                    Tlv bits = Tlv.at(der, field.start(), BIT_STRING);
+                    DerElement bits = DerElement.at(der, field.start(), DerElement.BIT_STRING);
                     // The first content byte counts unused bits, which a point encoding never has.
                     if (bits.length() < 2 || der[bits.start()] != 0) {
                         return Optional.empty();
@@ -61,44 +58,6 @@ final class EmbeddedEcPoint {
             return Optional.empty();
         } catch (IllegalArgumentException e) {
             return Optional.empty();
-        }
-    }
-
-    /** One DER element: its tag and where its content lies. Only definite lengths exist in DER. */
-    private record Tlv(int tag, int start, int length) {
-
-        int end() {
-            return start + length;
-        }
-
-        /** The element at offset, whose tag must be expected (or anything for -1), within the bytes. */
-        static Tlv at(byte[] der, int offset, int expected) {
-            if (offset + 2 > der.length) {
-                throw new IllegalArgumentException("truncated");
-            }
-            int tag = der[offset] & 0xFF;
-            if (expected >= 0 && tag != expected) {
-                throw new IllegalArgumentException("unexpected tag");
-            }
-            int first = der[offset + 1] & 0xFF;
-            int position = offset + 2;
-            int length;
-            if (first < 0x80) {
-                length = first;
-            } else {
-                int octets = first & 0x7F;
-                if (octets == 0 || octets > 3 || position + octets > der.length) {
-                    throw new IllegalArgumentException("bad length");
-                }
-                length = 0;
-                for (int i = 0; i < octets; i++) {
-                    length = (length << 8) | (der[position++] & 0xFF);
-                }
-            }
-            if (position + length > der.length) {
-                throw new IllegalArgumentException("truncated");
-            }
-            return new Tlv(tag, position, length);
         }
     }
 }

@@ -1,10 +1,10 @@
 package io.spiffeoidc.tls;
 
+import io.spiffeoidc.crypto.Sha256;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** The PEM certificate chain and private key the HTTPS listener serves, as paths the deployment mounts. */
@@ -19,15 +19,11 @@ record KeyCertFiles(Path cert, Path key) {
 
         /** Identifies the content without keeping the private key around. */
         String fingerprint() {
-            try {
-                MessageDigest digest = MessageDigest.getInstance("SHA-256");
-                digest.update(cert);
-                digest.update((byte) 0);
-                digest.update(key);
-                return HexFormat.of().formatHex(digest.digest());
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            MessageDigest digest = Sha256.digest();
+            digest.update(cert);
+            digest.update((byte) 0);
+            digest.update(key);
+            return HexFormat.of().formatHex(digest.digest());
         }
     }
 }
