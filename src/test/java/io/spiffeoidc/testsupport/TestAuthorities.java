@@ -25,6 +25,7 @@ import org.bouncycastle.cert.jcajce.JcaX509CRLConverter;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v2CRLBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
@@ -41,6 +42,17 @@ public final class TestAuthorities {
 
     public static X509Certificate ca(String commonName) {
         return selfSigned(commonName, true);
+    }
+
+    /** A CA whose key is on the named curve, made by Bouncy Castle (the JDK no longer makes secp256k1 keys). */
+    public static X509Certificate caOnCurve(String commonName, String curve) {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC", new BouncyCastleProvider());
+            generator.initialize(new ECGenParameterSpec(curve));
+            return selfSigned(commonName, true, generator.generateKeyPair());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A certificate without basicConstraints CA: never an X.509 authority. */
@@ -118,7 +130,14 @@ public final class TestAuthorities {
 
     private static X509Certificate selfSigned(String commonName, boolean ca) {
         try {
-            KeyPair keys = ecKeys();
+            return selfSigned(commonName, ca, ecKeys());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static X509Certificate selfSigned(String commonName, boolean ca, KeyPair keys) {
+        try {
             X500Principal name = new X500Principal("CN=" + commonName + ",O=SPIFFE");
             Instant now = Instant.now();
             JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(SERIALS.incrementAndGet()),
@@ -126,8 +145,8 @@ public final class TestAuthorities {
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign
                     : KeyUsage.digitalSignature));
-            return new JcaX509CertificateConverter().getCertificate(
-                    builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
+            return new JcaX509CertificateConverter().getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA")
+                    .setProvider(new BouncyCastleProvider()).build(keys.getPrivate())));
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
