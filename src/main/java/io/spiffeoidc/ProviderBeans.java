@@ -3,11 +3,12 @@ package io.spiffeoidc;
 import io.quarkus.runtime.LaunchMode;
 import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.TrustDomainPublishers;
-import io.spiffeoidc.config.HostSet;
-import io.spiffeoidc.config.IssuerSettings;
 import io.spiffeoidc.config.ConfigProblems;
+import io.spiffeoidc.config.HostSet;
+import io.spiffeoidc.config.Issuer;
 import io.spiffeoidc.config.ProviderConfig;
 import io.spiffeoidc.config.ProviderSettings;
+import io.spiffeoidc.config.QuarkusSettings;
 import io.spiffeoidc.http.HostPolicy;
 import io.spiffeoidc.http.IssuerResolver;
 import io.spiffeoidc.http.IssuerRoute;
@@ -34,10 +35,10 @@ public class ProviderBeans {
      */
     @Produces
     @Singleton
-    ProviderSettings settings(ProviderConfig config) {
-        ConfigProblems.Validation validation = ConfigProblems.validate(config);
+    ProviderSettings settings(ProviderConfig config, QuarkusSettings quarkus) {
+        ConfigProblems.Validation validation = ConfigProblems.validate(config, quarkus);
         ProviderSettings settings = validation.settings().orElseThrow(() -> StartupValidation.refusal(validation.problems()));
-        if (settings.issuer().isEmpty() && LaunchMode.current() == LaunchMode.NORMAL) {
+        if (settings.primary().issuer().isEmpty() && LaunchMode.current() == LaunchMode.NORMAL) {
             LOG.warn("spiffe-oidc.issuer is not set: the issuer is derived from each request's host. Verifiers compare"
                     + " it byte for byte with the tokens' iss claim; set it explicitly in production");
         }
@@ -49,11 +50,11 @@ public class ProviderBeans {
     TrustDomainPublishers publishers(ProviderSettings settings) {
         String source = settings.source().label();
         // A single-trust-domain service keeps its log lines as they were; with federation each names its trust domain.
-        String primaryName = settings.federated().isEmpty() ? "" : settings.issuers().get(0).trustDomain();
+        String primaryName = settings.federated().isEmpty() ? "" : settings.primary().trustDomain();
         BundlePublisher primary = new BundlePublisher(source, primaryName, settings.markSignatureUse(), Clock.systemUTC(),
-                settings.publicationRules(), settings.issuers().get(0).bundleEndpointPath().isPresent());
+                settings.publicationRules(), settings.primary().bundleEndpointPath().isPresent());
         Map<String, BundlePublisher> federated = new LinkedHashMap<>();
-        for (IssuerSettings issuer : settings.federated()) {
+        for (Issuer issuer : settings.federated()) {
             federated.put(issuer.trustDomain(), new BundlePublisher(source, issuer.trustDomain(), settings.markSignatureUse(),
                     Clock.systemUTC(), settings.publicationRules(), issuer.bundleEndpointPath().isPresent()));
         }
@@ -70,29 +71,22 @@ public class ProviderBeans {
     @Produces
     @Singleton
     HostPolicy hostPolicy(ProviderSettings settings) {
-        Set<String> hosts = new HashSet<>(settings.hosts().names());
-        settings.federated().forEach(issuer -> hosts.addAll(issuer.hosts()));
-        return new HostPolicy(HostSet.of(hosts));
+        Set<String> hosts = new HashSet<>();
+        settings.issuers().forEach(issuer -> hosts.addAll(issuer.hosts()));
+        return new HostPolicy(new HostSet(hosts));
     }
 
     /** The primary issuer first, then each federated one with its own hosts, prefix and publisher. */
     @Produces
     @Singleton
-    IssuerRoutes issuerRoutes(ProviderSettings settings, TrustDomainPublishers publishers, IssuerResolver primary) {
+    IssuerRoutes issuerRoutes(ProviderSettings settings, TrustDomainPublishers publishers) {
         List<IssuerRoute> routes = new ArrayList<>();
-        routes.add(IssuerRoute.of(settings.issuers().get(0).trustDomain(), publishers.primary(), new HostPolicy(settings.hosts()),
-                primary, settings.pathPrefix(), settings.issuers().get(0).bundleEndpointPath()));
-        for (IssuerSettings issuer : settings.federated()) {
-            routes.add(IssuerRoute.of(issuer.trustDomain(), publishers.federated().get(issuer.trustDomain()),
-                    new HostPolicy(issuer.hostSet()), new IssuerResolver(issuer.issuerUrl(), issuer.jwksUrl(), issuer.prefix()),
-                    issuer.prefix(), issuer.bundleEndpointPath()));
+        for (Issuer issuer : settings.issuers()) {
+            BundlePublisher publisher = issuer.primary() ? publishers.primary() : publishers.federated().get(issuer.trustDomain());
+            routes.add(IssuerRoute.of(issuer.trustDomain(), publisher, new HostPolicy(new HostSet(issuer.hosts())),
+                    new IssuerResolver(issuer.issuer(), issuer.jwksUri(), issuer.pathPrefix()), issuer.pathPrefix(),
+                    issuer.bundleEndpointPath()));
         }
         return new IssuerRoutes(routes);
-    }
-
-    @Produces
-    @Singleton
-    IssuerResolver issuerResolver(ProviderSettings settings) {
-        return new IssuerResolver(settings.issuer(), settings.jwksUri(), settings.pathPrefix());
     }
 }

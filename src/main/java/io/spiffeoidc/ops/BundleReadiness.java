@@ -6,7 +6,6 @@ import io.spiffeoidc.bundle.BundlePublisher;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.bundle.TrustDomainPublishers;
 import io.spiffeoidc.config.ProviderSettings;
-import io.spiffeoidc.config.TrustDomain;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -53,7 +52,8 @@ public class BundleReadiness implements HealthCheck {
         BundlePublisher publisher = publishers.primary();
         Optional<Duration> syncAge = publisher.syncAge();
         boolean fresh = syncAge.isPresent() && syncAge.get().compareTo(settings.stalenessThreshold()) < 0;
-        return describe("trust-bundle", settings.trustDomain().map(TrustDomain::name).orElse("(any)"), publisher)
+        String trustDomain = settings.primary().trustDomain();
+        return describe("trust-bundle", trustDomain.isEmpty() ? "(any)" : trustDomain, publisher)
                 .status(publisher.served() != null && fresh)
                 .build();
     }
