@@ -135,14 +135,16 @@ public final class ConfigProblems {
     private static List<String> ofQuarkus(QuarkusSettings quarkus) {
         Map<String, Optional<String>> values = Map.of(
                 "quarkus.http.proxy.proxy-address-forwarding", quarkus.proxyAddressForwarding(),
-                "quarkus.tls.public.reload-period", quarkus.publicTlsReloadPeriod());
+                "quarkus.tls.public.reload-period", quarkus.publicTlsReloadPeriod(),
+                "quarkus.vertx.prefer-native-transport", quarkus.preferNativeTransport());
         return ofQuarkus(name -> values.getOrDefault(name, Optional.empty()));
     }
 
     /**
      * Quarkus settings that would undo guarantees of this service: its own forwarded-header handling would
-     * let clients rewrite the host before the host check, and its certificate reload would swap in key
-     * pairs that were never checked.
+     * let clients rewrite the host before the host check, its certificate reload would swap in key pairs
+     * that were never checked, and without native-transport preference Vert.x never looks up the transport
+     * that gives every listener its request-head deadline.
      */
     public static List<String> ofQuarkus(Function<String, Optional<String>> quarkusConfig) {
         List<String> problems = new ArrayList<>();
@@ -153,6 +155,10 @@ public final class ConfigProblems {
         if (quarkusConfig.apply("quarkus.tls.public.reload-period").isPresent()) {
             problems.add("quarkus.tls.public.reload-period: leave unset; spiffe-oidc.tls.reload-period reloads the"
                     + " certificate files and refuses broken ones");
+        }
+        if (quarkusConfig.apply("quarkus.vertx.prefer-native-transport").map(value -> !Boolean.parseBoolean(value)).orElse(false)) {
+            problems.add("quarkus.vertx.prefer-native-transport: must stay true; spiffe-oidc.request-head-timeout is"
+                    + " applied through the transport Vert.x looks up only then (the JDK's where no native one loads)");
         }
         return problems;
     }

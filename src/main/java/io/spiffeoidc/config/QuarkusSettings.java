@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The few Quarkus settings the start-up check reads: two that would undo guarantees of this service,
+ * The few Quarkus settings the start-up check reads: three that would undo guarantees of this service,
  * and the HTTPS certificate files, which are checked before the TLS registry loads them. Mapped here so
  * that they are checked together with {@link ProviderConfig}, as the configuration is built.
  */
@@ -18,6 +18,9 @@ public interface QuarkusSettings {
 
     @WithName("tls.public.reload-period")
     Optional<String> publicTlsReloadPeriod();
+
+    @WithName("vertx.prefer-native-transport")
+    Optional<String> preferNativeTransport();
 
     @WithName("tls.public.key-store.pem.0.cert")
     Optional<Path> publicCertFile();

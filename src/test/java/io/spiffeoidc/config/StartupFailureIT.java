@@ -186,6 +186,14 @@ class StartupFailureIT {
                 + " (no scheme, port or path)", start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org:8443")));
     }
 
+    @Test
+    void withoutTheServicesTransportTheRequestHeadDeadlineCannotBeAppliedAndStartUpStops() throws Exception {
+        assertRefused("Invalid configuration: quarkus.vertx.prefer-native-transport: must stay true;"
+                + " spiffe-oidc.request-head-timeout is applied through the transport Vert.x looks up only then (the JDK's"
+                + " where no native one loads)", start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org",
+                "QUARKUS_VERTX_PREFER_NATIVE_TRANSPORT", "false")));
+    }
+
     // ---- the HTTPS certificate files, checked before the TLS registry loads them -----------------------
 
     private static final String ALTERNATIVE = ", or set QUARKUS_PROFILE=plain-http to serve plain HTTP behind a proxy"
