@@ -67,13 +67,16 @@ public class ProviderBeans {
         return publishers.primary();
     }
 
-    /** Every host name of every issuer: a request naming any other host is refused before routing. */
+    /**
+     * Every host name of every issuer: a request naming any other host is refused before routing. Its port
+     * is kept where the configuration lists it.
+     */
     @Produces
     @Singleton
     HostPolicy hostPolicy(ProviderSettings settings) {
         Set<String> hosts = new HashSet<>();
         settings.issuers().forEach(issuer -> hosts.addAll(issuer.hosts()));
-        return new HostPolicy(new HostSet(hosts));
+        return new HostPolicy(new HostSet(hosts), settings.publicPorts());
     }
 
     /** The primary issuer first, then each federated one with its own hosts, prefix and publisher. */
@@ -83,7 +86,7 @@ public class ProviderBeans {
         List<IssuerRoute> routes = new ArrayList<>();
         for (Issuer issuer : settings.issuers()) {
             BundlePublisher publisher = issuer.primary() ? publishers.primary() : publishers.federated().get(issuer.trustDomain());
-            routes.add(IssuerRoute.of(issuer.trustDomain(), publisher, new HostPolicy(new HostSet(issuer.hosts())),
+            routes.add(IssuerRoute.of(issuer.trustDomain(), publisher, issuer.hosts(),
                     new IssuerResolver(issuer.issuer(), issuer.jwksUri(), issuer.pathPrefix()), issuer.pathPrefix(),
                     issuer.bundleEndpointPath()));
         }

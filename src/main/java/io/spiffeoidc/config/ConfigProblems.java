@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -83,7 +85,7 @@ public final class ConfigProblems {
         SourceSettings validSource = source.orElseThrow();
         ProviderSettings settings = new ProviderSettings(validSource, issuers, config.keyUse() == KeyUseSetting.SIG,
                 new PublicationRules(cacheLifetime(config), config.keysWarnThreshold()), config.trustForwardedHeaders(),
-                config.allowInsecureScheme(), headTimeout,
+                config.allowInsecureScheme(), headTimeout, publicPorts(quarkus, issuers),
                 config.stalenessThreshold().orElseGet(() -> defaultThreshold(validSource.pollInterval())),
                 config.missingTrustDomainGracePeriod(),
                 new TlsSettings(reload, config.tls().nativeEngine(), quarkus.publicCertFile(), quarkus.publicKeyFile()));
@@ -130,6 +132,19 @@ public final class ConfigProblems {
             case SERVER_API -> config.serverApi().pollInterval();
             case WORKLOAD_API -> Duration.ZERO;
         });
+    }
+
+    /** The ports a client may reach the service on, as far as the configuration says. */
+    private static Set<Integer> publicPorts(QuarkusSettings quarkus, List<Issuer> issuers) {
+        Set<Integer> ports = new TreeSet<>();
+        quarkus.httpPort().ifPresent(ports::add);
+        quarkus.httpsPort().ifPresent(ports::add);
+        for (Issuer issuer : issuers) {
+            issuer.issuer().ifPresent(url -> ports.add(url.port()));
+            issuer.jwksUri().ifPresent(url -> ports.add(url.port()));
+        }
+        ports.removeIf(port -> port <= 0); // none named, or a listener on a port chosen at start
+        return ports;
     }
 
     private static List<String> ofQuarkus(QuarkusSettings quarkus) {

@@ -6,10 +6,11 @@ import java.util.Locale;
 
 /**
  * An issuer or jwks_uri as configured. The text is kept verbatim because verifiers compare the issuer
- * byte for byte with the tokens' "iss"; the host is what the host check must admit for it, and the path
- * ("/" when it has none) is where relying parties look for an issuer's discovery document.
+ * byte for byte with the tokens' "iss"; the host is what the host check must admit for it, its port (-1
+ * when it names none) one the service is reached on, and the path ("/" when it has none) where relying
+ * parties look for an issuer's discovery document.
  */
-public record ConfiguredUrl(String text, String host, String path) {
+public record ConfiguredUrl(String text, String host, int port, String path) {
 
     /** The URL, or a problem naming the property; http only when insecure schemes are allowed. */
     static Parsed parse(String property, String value, boolean insecureAllowed) {
@@ -35,7 +36,7 @@ public record ConfiguredUrl(String text, String host, String path) {
             return Parsed.problem(property + ": \"" + value + "\" does not name a valid host");
         }
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        return new Parsed(new ConfiguredUrl(value, host, path), null);
+        return new Parsed(new ConfiguredUrl(value, host, uri.getPort(), path), null);
     }
 
     record Parsed(ConfiguredUrl url, String problem) {

@@ -3,6 +3,7 @@ package io.spiffeoidc.config;
 import io.spiffeoidc.bundle.PublicationRules;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The service's configuration after validation: every value parsed once, every rule between values
@@ -13,6 +14,8 @@ import java.util.List;
  * @param publicationRules   cache lifetime and key-count threshold of every published trust domain
  * @param stalenessThreshold readiness turns DOWN when the source is silent this long
  * @param requestHeadTimeout how long a connection may take to deliver a complete request head
+ * @param publicPorts        the ports a Host header may carry into derived URLs: the public listeners' configured
+ *                           ports and those of configured issuer and jwks_uri URLs
  * @param missingTrustDomainGracePeriod how long a trust domain missing from the source stays served
  */
 public record ProviderSettings(
@@ -23,12 +26,14 @@ public record ProviderSettings(
         boolean trustForwardedHeaders,
         boolean allowInsecureScheme,
         Duration requestHeadTimeout,
+        Set<Integer> publicPorts,
         Duration stalenessThreshold,
         Duration missingTrustDomainGracePeriod,
         TlsSettings tls) {
 
     public ProviderSettings {
         issuers = List.copyOf(issuers);
+        publicPorts = Set.copyOf(publicPorts);
     }
 
     /** The trust domain of the top-level properties. */
