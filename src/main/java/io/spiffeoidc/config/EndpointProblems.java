@@ -55,21 +55,13 @@ final class EndpointProblems {
             }
             String property = issuer.property() + "bundle-endpoint.path";
             String path = issuer.bundleEndpointPath().get();
-            boolean refused = false;
             for (String host : issuer.hosts()) {
                 String owner = taken.putIfAbsent(host + path, "the SPIFFE bundle endpoint of trust domain " + name(issuer));
                 if (owner != null) {
                     problems.add(property + ": \"" + path + "\" is already " + owner + " on host " + host
                             + "; give the bundle endpoint a path of its own");
-                    refused = true;
                     break;
                 }
-            }
-            // The documents are matched by their last segments (any prefix, then keys or the well-known
-            // name), so a bundle path ending in them would be taken for a document of some issuer.
-            if (!refused && (path.endsWith("/keys") || path.endsWith("/.well-known/openid-configuration"))) {
-                problems.add(property + ": \"" + path + "\" ends like an OIDC document path (/keys or "
-                        + "/.well-known/openid-configuration); give the bundle endpoint a path of its own, such as /bundle");
             }
         }
     }
