@@ -85,7 +85,9 @@ public class ProviderBeans {
     IssuerRoutes issuerRoutes(ProviderSettings settings, TrustDomainPublishers publishers) {
         List<IssuerRoute> routes = new ArrayList<>();
         for (Issuer issuer : settings.issuers()) {
-            BundlePublisher publisher = issuer.primary() ? publishers.primary() : publishers.federated().get(issuer.trustDomain());
+            BundlePublisher publisher = issuer.primary()
+                    ? publishers.primary()
+                    : publishers.federated().get(issuer.trustDomain());
             routes.add(IssuerRoute.of(issuer.trustDomain(), publisher, issuer.hosts(),
                     new IssuerResolver(issuer.issuer(), issuer.jwksUri(), issuer.pathPrefix()), issuer.pathPrefix(),
                     issuer.bundleEndpointPath()));

@@ -171,7 +171,8 @@ public final class ConfigProblems {
             problems.add("quarkus.tls.public.reload-period: leave unset; spiffe-oidc.tls.reload-period reloads the"
                     + " certificate files and refuses broken ones");
         }
-        if (quarkusConfig.apply("quarkus.vertx.prefer-native-transport").map(value -> !Boolean.parseBoolean(value)).orElse(false)) {
+        if (quarkusConfig.apply("quarkus.vertx.prefer-native-transport").map(value -> !Boolean.parseBoolean(value))
+                .orElse(false)) {
             problems.add("quarkus.vertx.prefer-native-transport: must stay true; spiffe-oidc.request-head-timeout is"
                     + " applied through the transport Vert.x looks up only then (the JDK's where no native one loads)");
         }

@@ -38,7 +38,9 @@ public final class NativeDeadlineTransport implements Transport, DeadlineTranspo
 
     @Override
     public Throwable unavailabilityCause() {
-        return delegate == null ? new IllegalStateException("no native transport on the class path") : delegate.unavailabilityCause();
+        return delegate == null
+                ? new IllegalStateException("no native transport on the class path")
+                : delegate.unavailabilityCause();
     }
 
     @Override
