@@ -2,14 +2,16 @@ package io.spiffeoidc;
 
 import io.quarkus.runtime.LaunchMode;
 import io.spiffeoidc.bundle.BundlePublisher;
+import io.spiffeoidc.bundle.PublishedView;
 import io.spiffeoidc.bundle.PublisherSpec;
 import io.spiffeoidc.bundle.TrustDomainPublishers;
 import io.spiffeoidc.bundle.TrustDomainViews;
-import io.spiffeoidc.config.HostSet;
-import io.spiffeoidc.config.IssuerSettings;
 import io.spiffeoidc.config.ConfigProblems;
+import io.spiffeoidc.config.HostSet;
+import io.spiffeoidc.config.Issuer;
 import io.spiffeoidc.config.ProviderConfig;
 import io.spiffeoidc.config.ProviderSettings;
+import io.spiffeoidc.config.QuarkusSettings;
 import io.spiffeoidc.http.HostPolicy;
 import io.spiffeoidc.http.IssuerResolver;
 import io.spiffeoidc.http.IssuerRoute;
@@ -36,10 +38,10 @@ public class ProviderBeans {
      */
     @Produces
     @Singleton
-    ProviderSettings settings(ProviderConfig config) {
-        ConfigProblems.Validation validation = ConfigProblems.validate(config);
+    ProviderSettings settings(ProviderConfig config, QuarkusSettings quarkus) {
+        ConfigProblems.Validation validation = ConfigProblems.validate(config, quarkus);
         ProviderSettings settings = validation.settings().orElseThrow(() -> StartupValidation.refusal(validation.problems()));
-        if (settings.issuer().isEmpty() && LaunchMode.current() == LaunchMode.NORMAL) {
+        if (settings.primary().issuer().isEmpty() && LaunchMode.current() == LaunchMode.NORMAL) {
             LOG.warn("spiffe-oidc.issuer is not set: the issuer is derived from each request's host. Verifiers compare"
                     + " it byte for byte with the tokens' iss claim; set it explicitly in production");
         }
@@ -50,16 +52,16 @@ public class ProviderBeans {
     @Singleton
     TrustDomainPublishers publishers(ProviderSettings settings) {
         // A single-trust-domain service keeps its log lines as they were; with federation each names its trust domain.
-        String primaryName = settings.federated().isEmpty() ? "" : settings.issuers().get(0).trustDomain();
-        BundlePublisher primary = new BundlePublisher(spec(settings, settings.issuers().get(0), primaryName));
+        String primaryName = settings.federated().isEmpty() ? "" : settings.primary().trustDomain();
+        BundlePublisher primary = new BundlePublisher(spec(settings, settings.primary(), primaryName));
         Map<String, BundlePublisher> federated = new LinkedHashMap<>();
-        for (IssuerSettings issuer : settings.federated()) {
+        for (Issuer issuer : settings.federated()) {
             federated.put(issuer.trustDomain(), new BundlePublisher(spec(settings, issuer, issuer.trustDomain())));
         }
         return new TrustDomainPublishers(primary, federated);
     }
 
-    private static PublisherSpec spec(ProviderSettings settings, IssuerSettings issuer, String logName) {
+    private static PublisherSpec spec(ProviderSettings settings, Issuer issuer, String logName) {
         return new PublisherSpec(settings.source().label(), logName, settings.markSignatureUse(),
                 issuer.bundleEndpointPath().isPresent(), settings.publicationRules(), settings.missingTrustDomainGracePeriod(),
                 Clock.systemUTC());
@@ -72,33 +74,29 @@ public class ProviderBeans {
         return publishers.views();
     }
 
-    /** Every host name of every issuer: a request naming any other host is refused before routing. */
+    /**
+     * Every host name of every issuer: a request naming any other host is refused before routing. Its port
+     * is kept where the configuration lists it.
+     */
     @Produces
     @Singleton
     HostPolicy hostPolicy(ProviderSettings settings) {
-        Set<String> hosts = new HashSet<>(settings.hosts().names());
-        settings.federated().forEach(issuer -> hosts.addAll(issuer.hosts()));
-        return new HostPolicy(HostSet.of(hosts));
+        Set<String> hosts = new HashSet<>();
+        settings.issuers().forEach(issuer -> hosts.addAll(issuer.hosts()));
+        return new HostPolicy(new HostSet(hosts), settings.publicPorts());
     }
 
     /** The primary issuer first, then each federated one with its own hosts, prefix and published view. */
     @Produces
     @Singleton
-    IssuerRoutes issuerRoutes(ProviderSettings settings, TrustDomainViews views, IssuerResolver primary) {
+    IssuerRoutes issuerRoutes(ProviderSettings settings, TrustDomainViews views) {
         List<IssuerRoute> routes = new ArrayList<>();
-        routes.add(IssuerRoute.of(settings.issuers().get(0).trustDomain(), views.primary(), new HostPolicy(settings.hosts()),
-                primary, settings.pathPrefix(), settings.issuers().get(0).bundleEndpointPath()));
-        for (IssuerSettings issuer : settings.federated()) {
-            routes.add(IssuerRoute.of(issuer.trustDomain(), views.federated().get(issuer.trustDomain()),
-                    new HostPolicy(issuer.hostSet()), new IssuerResolver(issuer.issuerUrl(), issuer.jwksUrl(), issuer.prefix()),
-                    issuer.prefix(), issuer.bundleEndpointPath()));
+        for (Issuer issuer : settings.issuers()) {
+            PublishedView view = issuer.primary() ? views.primary() : views.federated().get(issuer.trustDomain());
+            routes.add(IssuerRoute.of(issuer.trustDomain(), view, issuer.hosts(),
+                    new IssuerResolver(issuer.issuer(), issuer.jwksUri(), issuer.pathPrefix()), issuer.pathPrefix(),
+                    issuer.bundleEndpointPath()));
         }
         return new IssuerRoutes(routes);
-    }
-
-    @Produces
-    @Singleton
-    IssuerResolver issuerResolver(ProviderSettings settings) {
-        return new IssuerResolver(settings.issuer(), settings.jwksUri(), settings.pathPrefix());
     }
 }

@@ -11,8 +11,6 @@ import io.spiffeoidc.tls.StartupCertificates;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * Runs every start-up check while Quarkus builds its configuration: before any bean exists and before
@@ -28,11 +26,7 @@ public final class StartupValidation implements SmallRyeConfigBuilderCustomizer 
 
     /** All problems, configuration and certificate files together, as the one line start-up ends with. */
     static List<String> problems(ProviderConfig config, QuarkusSettings quarkus) {
-        List<String> problems = new ArrayList<>(ConfigProblems.of(config));
-        Map<String, Optional<String>> quarkusValues = Map.of(
-                "quarkus.http.proxy.proxy-address-forwarding", quarkus.proxyAddressForwarding(),
-                "quarkus.tls.public.reload-period", quarkus.publicTlsReloadPeriod());
-        problems.addAll(ConfigProblems.ofQuarkus(name -> quarkusValues.getOrDefault(name, Optional.empty())));
+        List<String> problems = new ArrayList<>(ConfigProblems.of(config, quarkus));
         problems.addAll(StartupCertificates.problems(quarkus.publicCertFile(), quarkus.publicKeyFile(), Instant.now()));
         return problems;
     }

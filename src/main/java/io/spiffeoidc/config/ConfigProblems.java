@@ -7,9 +7,8 @@ import io.spiffeoidc.config.ProviderConfig.KeyUseSetting;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -40,26 +39,20 @@ public final class ConfigProblems {
     public record Validation(Optional<ProviderSettings> settings, List<String> problems) {
     }
 
-    public static List<String> of(ProviderConfig config) {
-        return validate(config).problems();
+    public static List<String> of(ProviderConfig config, QuarkusSettings quarkus) {
+        return validate(config, quarkus).problems();
     }
 
-    public static Validation validate(ProviderConfig config) {
-        return new ConfigProblems(config).run();
+    public static Validation validate(ProviderConfig config, QuarkusSettings quarkus) {
+        return new ConfigProblems(config).run(quarkus);
     }
 
-    private Validation run() {
-        Optional<TrustDomain> trustDomain = trustDomain();
+    private Validation run(QuarkusSettings quarkus) {
+        IssuerRules issuerRules = new IssuerRules(config.allowInsecureScheme(), problems);
+        IssuerRules.Configured primaryConfigured = IssuerRules.Configured.primary(config);
+        Optional<TrustDomain> trustDomain = issuerRules.trustDomain(primaryConfigured);
         Optional<SourceSettings> source = source(trustDomain);
-        boolean insecure = config.allowInsecureScheme();
-        Optional<ConfiguredUrl> issuer = config.issuer().flatMap(v -> url("spiffe-oidc.issuer", v, insecure));
-        Optional<ConfiguredUrl> jwksUri = config.jwksUri().flatMap(v -> url("spiffe-oidc.jwks-uri", v, insecure));
-        Optional<HostSet> hosts = hosts(issuer);
-        Optional<PathPrefix> prefix = PathPrefix.parse(config.pathPrefix());
-        if (prefix.isEmpty()) {
-            problems.add("spiffe-oidc.path-prefix: \"" + config.pathPrefix()
-                    + "\" must start with '/' and contain only plain path segments");
-        }
+        Optional<Issuer> primary = issuerRules.issuer(primaryConfigured, trustDomain);
         checkCacheLifetime();
         if (config.keysWarnThreshold() < 1 || config.keysWarnThreshold() > BundleParser.MAX_KEYS) {
             problems.add("spiffe-oidc.keys-warn-threshold: " + config.keysWarnThreshold() + " is outside 1.."
@@ -76,23 +69,26 @@ public final class ConfigProblems {
         if (config.missingTrustDomainGracePeriod().isNegative()) {
             problems.add("spiffe-oidc.missing-trust-domain-grace-period: must not be negative");
         }
-        FederationProblems.check(config, problems);
-        BundleEndpointProblems.check(IssuerSettings.all(config), problems);
+        List<Issuer> issuers = new ArrayList<>();
+        primary.ifPresent(issuers::add);
+        issuers.addAll(FederationProblems.check(config, issuerRules, trustDomain, primary, problems));
+        EndpointProblems.check(issuers, problems);
         config.stalenessThreshold().ifPresent(threshold -> {
             if (threshold.isNegative() || threshold.isZero()) {
                 problems.add("spiffe-oidc.staleness-threshold: must be positive");
             }
         });
+        problems.addAll(ofQuarkus(quarkus));
         if (!problems.isEmpty()) {
             return new Validation(Optional.empty(), List.copyOf(problems));
         }
         SourceSettings validSource = source.orElseThrow();
-        ProviderSettings settings = new ProviderSettings(validSource, trustDomain, issuer, jwksUri, hosts.orElseThrow(),
-                prefix.orElseThrow(), config.keyUse() == KeyUseSetting.SIG, config.cacheMaxAge(),
-                new PublicationRules(cacheLifetime(config), config.keysWarnThreshold()),
-                config.trustForwardedHeaders(), insecure, headTimeout,
+        ProviderSettings settings = new ProviderSettings(validSource, issuers, config.keyUse() == KeyUseSetting.SIG,
+                new PublicationRules(cacheLifetime(config), config.keysWarnThreshold()), config.trustForwardedHeaders(),
+                config.allowInsecureScheme(), headTimeout, publicPorts(quarkus, issuers),
                 config.stalenessThreshold().orElseGet(() -> defaultThreshold(validSource.pollInterval())),
-                reload, config.tls().nativeEngine(), IssuerSettings.all(config), config.missingTrustDomainGracePeriod());
+                config.missingTrustDomainGracePeriod(),
+                new TlsSettings(reload, config.tls().nativeEngine(), quarkus.publicCertFile(), quarkus.publicKeyFile()));
         return new Validation(Optional.of(settings), List.of());
     }
 
@@ -138,10 +134,32 @@ public final class ConfigProblems {
         });
     }
 
+    /** The ports a client may reach the service on, as far as the configuration says. */
+    private static Set<Integer> publicPorts(QuarkusSettings quarkus, List<Issuer> issuers) {
+        Set<Integer> ports = new TreeSet<>();
+        quarkus.httpPort().ifPresent(ports::add);
+        quarkus.httpsPort().ifPresent(ports::add);
+        for (Issuer issuer : issuers) {
+            issuer.issuer().ifPresent(url -> ports.add(url.port()));
+            issuer.jwksUri().ifPresent(url -> ports.add(url.port()));
+        }
+        ports.removeIf(port -> port <= 0); // none named, or a listener on a port chosen at start
+        return ports;
+    }
+
+    private static List<String> ofQuarkus(QuarkusSettings quarkus) {
+        Map<String, Optional<String>> values = Map.of(
+                "quarkus.http.proxy.proxy-address-forwarding", quarkus.proxyAddressForwarding(),
+                "quarkus.tls.public.reload-period", quarkus.publicTlsReloadPeriod(),
+                "quarkus.vertx.prefer-native-transport", quarkus.preferNativeTransport());
+        return ofQuarkus(name -> values.getOrDefault(name, Optional.empty()));
+    }
+
     /**
      * Quarkus settings that would undo guarantees of this service: its own forwarded-header handling would
-     * let clients rewrite the host before the host check, and its certificate reload would swap in key
-     * pairs that were never checked.
+     * let clients rewrite the host before the host check, its certificate reload would swap in key pairs
+     * that were never checked, and without native-transport preference Vert.x never looks up the transport
+     * that gives every listener its request-head deadline.
      */
     public static List<String> ofQuarkus(Function<String, Optional<String>> quarkusConfig) {
         List<String> problems = new ArrayList<>();
@@ -153,17 +171,12 @@ public final class ConfigProblems {
             problems.add("quarkus.tls.public.reload-period: leave unset; spiffe-oidc.tls.reload-period reloads the"
                     + " certificate files and refuses broken ones");
         }
-        return problems;
-    }
-
-    private Optional<TrustDomain> trustDomain() {
-        Optional<String> configured = config.trustDomain();
-        Optional<TrustDomain> parsed = configured.flatMap(TrustDomain::parse);
-        if (configured.isPresent() && parsed.isEmpty()) {
-            problems.add("spiffe-oidc.trust-domain: \"" + configured.get()
-                    + "\" is not a trust domain name (lowercase letters, digits, '.', '-', '_'; optionally spiffe://)");
+        if (quarkusConfig.apply("quarkus.vertx.prefer-native-transport").map(value -> !Boolean.parseBoolean(value))
+                .orElse(false)) {
+            problems.add("quarkus.vertx.prefer-native-transport: must stay true; spiffe-oidc.request-head-timeout is"
+                    + " applied through the transport Vert.x looks up only then (the JDK's where no native one loads)");
         }
-        return parsed;
+        return problems;
     }
 
     private Optional<SourceSettings> source(Optional<TrustDomain> trustDomain) {
@@ -211,50 +224,6 @@ public final class ConfigProblems {
             problems.add(property + ": \"" + socket.get() + "\" is not a Unix socket (unix:///path, unix:/path or /path)");
         }
         return path;
-    }
-
-    private Optional<ConfiguredUrl> url(String property, String value, boolean insecureAllowed) {
-        ConfiguredUrl.Parsed parsed = ConfiguredUrl.parse(property, value, insecureAllowed);
-        if (parsed.problem() != null) {
-            problems.add(parsed.problem());
-        }
-        return Optional.ofNullable(parsed.url());
-    }
-
-    /**
-     * spiffe-oidc.domains when set, else the configured issuer's host. A listed issuer host that is not
-     * among the domains would be answered "host not allowed" on every request, so that is refused here.
-     */
-    private Optional<HostSet> hosts(Optional<ConfiguredUrl> issuer) {
-        List<String> domains = config.domains().orElse(List.of());
-        if (domains.isEmpty()) {
-            if (config.issuer().isEmpty()) {
-                problems.add("spiffe-oidc.domains: required when spiffe-oidc.issuer is not set"
-                        + " (the host names the issuer may be derived from)");
-                return Optional.empty();
-            }
-            return issuer.map(url -> HostSet.of(List.of(url.host())));
-        }
-        int before = problems.size();
-        Set<String> seen = new HashSet<>();
-        Set<String> repeated = new TreeSet<>();
-        for (String domain : domains) {
-            if (!HostName.isAscii(domain)) {
-                problems.add("spiffe-oidc.domains: \"" + domain + "\" must be written in punycode (xn--...)");
-            } else if (!HostName.isValid(domain)) {
-                problems.add("spiffe-oidc.domains: \"" + domain + "\" is not a host name (no scheme, port or path)");
-            } else if (!seen.add(domain.toLowerCase(Locale.ROOT))) {
-                repeated.add(domain.toLowerCase(Locale.ROOT));
-            }
-        }
-        for (String domain : repeated) {
-            problems.add("spiffe-oidc.domains: \"" + domain + "\" is listed more than once");
-        }
-        HostSet hosts = HostSet.of(domains);
-        issuer.filter(url -> !hosts.contains(url.host())).ifPresent(url -> problems.add("spiffe-oidc.issuer: host \""
-                + url.host() + "\" is not in spiffe-oidc.domains (" + String.join(",", domains)
-                + "); every request for it would be refused"));
-        return problems.size() == before ? Optional.of(hosts) : Optional.empty();
     }
 
     private boolean checkInterval(String property, Duration interval) {

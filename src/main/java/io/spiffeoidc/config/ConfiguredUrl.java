@@ -6,9 +6,11 @@ import java.util.Locale;
 
 /**
  * An issuer or jwks_uri as configured. The text is kept verbatim because verifiers compare the issuer
- * byte for byte with the tokens' "iss"; the host is what the host check must admit for it.
+ * byte for byte with the tokens' "iss"; the host is what the host check must admit for it, its port (-1
+ * when it names none) one the service is reached on, and the path ("/" when it has none) where relying
+ * parties look for an issuer's discovery document.
  */
-public record ConfiguredUrl(String text, String host) {
+public record ConfiguredUrl(String text, String host, int port, String path) {
 
     /** The URL, or a problem naming the property; http only when insecure schemes are allowed. */
     static Parsed parse(String property, String value, boolean insecureAllowed) {
@@ -33,7 +35,8 @@ public record ConfiguredUrl(String text, String host) {
         if (!HostName.isValid(host)) {
             return Parsed.problem(property + ": \"" + value + "\" does not name a valid host");
         }
-        return new Parsed(new ConfiguredUrl(value, host), null);
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        return new Parsed(new ConfiguredUrl(value, host, uri.getPort(), path), null);
     }
 
     record Parsed(ConfiguredUrl url, String problem) {

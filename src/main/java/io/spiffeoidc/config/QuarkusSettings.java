@@ -4,11 +4,13 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithName;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
- * The few Quarkus settings the start-up check reads: two that would undo guarantees of this service,
- * and the HTTPS certificate files, which are checked before the TLS registry loads them. Mapped here so
- * that they are checked together with {@link ProviderConfig}, as the configuration is built.
+ * The few Quarkus settings the start-up check reads: three that would undo guarantees of this service,
+ * the HTTPS certificate files, which are checked before the TLS registry loads them, and the public
+ * listeners' ports, which a Host header may name. Mapped here so that they are checked together with
+ * {@link ProviderConfig}, as the configuration is built.
  */
 @ConfigMapping(prefix = "quarkus")
 public interface QuarkusSettings {
@@ -18,6 +20,15 @@ public interface QuarkusSettings {
 
     @WithName("tls.public.reload-period")
     Optional<String> publicTlsReloadPeriod();
+
+    @WithName("vertx.prefer-native-transport")
+    Optional<String> preferNativeTransport();
+
+    @WithName("http.port")
+    OptionalInt httpPort();
+
+    @WithName("http.ssl-port")
+    OptionalInt httpsPort();
 
     @WithName("tls.public.key-store.pem.0.cert")
     Optional<Path> publicCertFile();

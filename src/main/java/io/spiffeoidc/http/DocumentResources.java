@@ -1,10 +1,10 @@
 package io.spiffeoidc.http;
 
 import io.smallrye.common.annotation.NonBlocking;
+import io.spiffeoidc.bundle.PublishedView;
 import io.spiffeoidc.bundle.PreparedDocument;
 import io.spiffeoidc.bundle.PublishedBundle;
 import io.spiffeoidc.config.ProviderSettings;
-import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -17,21 +17,15 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 /**
- * The two documents. The path prefix is runtime configuration while a {@code @Path} is fixed at build
- * time, so each template accepts any prefix and {@link PublicRoutes}, which runs first, lets only the
- * configured paths through. Methods run on the event loop and return the snapshot's prepared buffer,
- * which RESTEasy hands to Vert.x as it is: no JSON work and no copy per request. GET also answers HEAD.
+ * Serves what {@link PublicRoutes} decided. The guard, which runs first, has already chosen the issuer, the
+ * document and the authority from the exact configured paths; every method here serves that decision,
+ * whichever template Quarkus REST matched, so the templates only have to reach a method and can never
+ * disagree with the guard. Methods run on the event loop and return the snapshot's prepared buffer, which
+ * Quarkus REST hands to Vert.x as it is: no JSON work and no copy per request. GET also answers HEAD.
  */
 @Path("/")
 public class DocumentResources {
 
-    private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
-    private static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
-    private static final CharSequence ANY_ORIGIN = HttpHeaders.createOptimized("*");
-    private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
-    private static final Buffer NO_BODY = Buffer.buffer(0);
-    private static final CharSequence RETRY_AFTER_SECONDS = HttpHeaders.createOptimized("5");
-    private static final CharSequence FORWARDED_NAMES = HttpHeaders.createOptimized(ForwardedHeaders.NAMES);
     private static final String NO_KEYS_YET_TEMPLATE = "NO_KEYS_YET";
     private static final String NO_X509_YET_TEMPLATE = "NO_X509_AUTHORITIES_YET";
 
@@ -49,16 +43,17 @@ public class DocumentResources {
     }
 
     /*
-     * Each document has a literal path for the issuer without a path prefix, the usual deployment, because
-     * RESTEasy matches a literal template without running a regular expression; the template with a prefix
-     * serves every other issuer.
+     * The path prefix and the bundle path are runtime configuration while a @Path is fixed at build time, so
+     * a catch-all template reaches every configured path. The usual deployment's two paths, at the root, have
+     * literal templates as well, because Quarkus REST matches a literal template without running a regular
+     * expression.
      */
     @GET
     @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
     @Path("keys")
     public Buffer keysAtRoot() {
-        return keys();
+        return serve();
     }
 
     @GET
@@ -66,124 +61,55 @@ public class DocumentResources {
     @Produces(MediaType.APPLICATION_JSON)
     @Path(".well-known/openid-configuration")
     public Buffer discoveryAtRoot() {
-        return discovery();
+        return serve();
     }
 
-    @GET
-    @NonBlocking
-    @Produces(MediaType.APPLICATION_JSON)
-    @Path("{prefix: .+/}keys")
-    public Buffer keys() {
-        PublicRoutes.Admission admission = admitted();
-        RoutingContext ctx = admission.ctx();
-        IssuerRoute route = admission.route();
-        PublishedBundle bundle = route.view().served();
-        if (bundle == null) {
-            return unavailable(ctx.response(), route);
-        }
-        return conditional(ctx.request(), ctx.response(), bundle.jwks(), bundle.cacheControl());
-    }
-
-    @GET
-    @NonBlocking
-    @Produces(MediaType.APPLICATION_JSON)
-    @Path("{prefix: .+/}.well-known/openid-configuration")
-    public Buffer discovery() {
-        PublicRoutes.Admission admission = admitted();
-        RoutingContext ctx = admission.ctx();
-        IssuerRoute route = admission.route();
-        HttpServerResponse response = ctx.response();
-        PublishedBundle bundle = route.view().served();
-        if (bundle == null) {
-            return unavailable(response, route);
-        }
-        IssuerResolver issuers = route.issuers();
-        HttpServerRequest request = ctx.request();
-        String authority = admission.authority();
-        String scheme = scheme(request);
-        PreparedDocument document = bundle.discovery(issuers.issuer(scheme, authority), issuers.jwksUri(scheme, authority));
-        if (varyOnForwarded) {
-            response.headers().set(HttpHeaders.VARY, FORWARDED_NAMES);
-        }
-        return conditional(request, response, document, bundle.cacheControl());
-    }
-
-    /**
-     * The trust domain's SPIFFE bundle, where its endpoint is on. Its path is any absolute path that does
-     * not end like a document's (configuration refuses those), so this template, the least specific one,
-     * receives it; the guard let through only the bundle paths of the chosen issuer.
-     */
     @GET
     @NonBlocking
     @Produces(MediaType.APPLICATION_JSON)
     @Path("{path: .*}")
-    public Buffer spiffeBundle() {
-        PublicRoutes.Admission admission = admitted();
+    public Buffer anyConfiguredPath() {
+        return serve();
+    }
+
+    /**
+     * The metrics tag is the request's own path, as for the guard's answers: the guard admitted only
+     * configured paths, so there is one series per document, not the template's regex.
+     */
+    private Buffer serve() {
+        Admission admission = Admission.current();
         RoutingContext ctx = admission.ctx();
-        IssuerRoute route = admission.route();
+        HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
-        PublishedBundle bundle = route.view().served();
+        PublicRoutes.tagMetrics(request.path());
+        DocumentRoute route = admission.route();
+        PublishedView view = route.issuer().view();
+        PublishedBundle bundle = view.served();
         if (bundle == null) {
-            return unavailable(response, route);
+            // Before the issuer's first bundle, or after its trust domain was withdrawn.
+            PublicRoutes.tagMetrics(NO_KEYS_YET_TEMPLATE);
+            return Answers.unavailable(response, view.status().presence().withdrawn() ? Answers.TRUST_DOMAIN_WITHDRAWN : Answers.NO_KEYS_YET);
         }
-        PreparedDocument document = bundle.spiffeBundle();
+        PreparedDocument document = switch (route.document()) {
+            case KEYS -> bundle.jwks();
+            case DISCOVERY -> discovery(route.issuer().issuers(), bundle, request, response, admission.authority());
+            case SPIFFE_BUNDLE -> bundle.spiffeBundle();
+        };
         if (document == null) {
             // A bundle without its X.509 authorities would make a federating server distrust every X.509-SVID.
             PublicRoutes.tagMetrics(NO_X509_YET_TEMPLATE);
-            refusalHeaders(response);
-            response.setStatusCode(503);
-            return ErrorBodies.NO_X509_AUTHORITIES_YET;
+            return Answers.unavailable(response, Answers.NO_X509_AUTHORITIES_YET);
         }
-        return conditional(ctx.request(), response, document, bundle.cacheControl());
+        return Answers.document(request, response, document, bundle.cacheControl());
     }
 
-    /**
-     * The headers go onto the Vert.x response as prepared constants and the entity is the prepared buffer:
-     * a plain entity with a fixed media type is RESTEasy's fast path (no Response object, no header map,
-     * a writer chosen at build time), which a {@code RestResponse} would leave. Cache-Control comes with the
-     * key set: its max-age follows that bundle's refresh hint.
-     */
-    private static Buffer conditional(HttpServerRequest request, HttpServerResponse response, PreparedDocument document,
-            CharSequence cacheControl) {
-        MultiMap headers = response.headers();
-        headers.set(HttpHeaders.ETAG, document.etagHeader());
-        headers.set(HttpHeaders.CACHE_CONTROL, cacheControl);
-        headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
-        headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
-        if (EntityTags.matches(request.getHeader(HttpHeaders.IF_NONE_MATCH), document.etag())) {
-            response.setStatusCode(304);
-            return NO_BODY;
+    private PreparedDocument discovery(IssuerResolver issuers, PublishedBundle bundle, HttpServerRequest request,
+            HttpServerResponse response, Authority authority) {
+        String scheme = scheme(request);
+        if (varyOnForwarded) {
+            response.headers().set(HttpHeaders.VARY, Answers.FORWARDED_NAMES);
         }
-        // Set here because HEAD, answered by the GET method with the body dropped, must carry it too.
-        headers.set(HttpHeaders.CONTENT_LENGTH, document.contentLength());
-        return document.wire();
-    }
-
-    /**
-     * The issuer the guard chose. The metrics tag is the request's own path, as for the guard's answers: the
-     * guard admitted only configured paths, so there is one series per document, not the template's regex.
-     */
-    private static PublicRoutes.Admission admitted() {
-        PublicRoutes.Admission admission = PublicRoutes.Admission.current();
-        PublicRoutes.tagMetrics(admission.ctx().request().path());
-        return admission;
-    }
-
-    /** Before the issuer's first bundle, or after its trust domain was withdrawn. */
-    private static Buffer unavailable(HttpServerResponse response, IssuerRoute route) {
-        PublicRoutes.tagMetrics(NO_KEYS_YET_TEMPLATE);
-        refusalHeaders(response);
-        response.setStatusCode(503);
-        return route.view().status().presence().withdrawn() ? ErrorBodies.TRUST_DOMAIN_WITHDRAWN : ErrorBodies.NO_KEYS_YET;
-    }
-
-    /** A 503 says when to come back and is never cached. */
-    private static void refusalHeaders(HttpServerResponse response) {
-        MultiMap headers = response.headers();
-        headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        headers.set(HttpHeaders.CACHE_CONTROL, NO_STORE);
-        headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
-        headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+        return bundle.discovery(issuers.issuer(scheme, authority.value()), issuers.jwksUri(scheme, authority.value()));
     }
 
     /** https unless the request really arrived over http (or a trusted proxy says so) and http is allowed. */

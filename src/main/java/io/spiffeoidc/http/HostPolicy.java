@@ -1,57 +1,64 @@
 package io.spiffeoidc.http;
 
 import io.spiffeoidc.config.HostSet;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which Host values the service answers for. A derived issuer comes from the Host header, so without
- * this check any client could make the service advertise an issuer of its choosing.
+ * Which Host values the service answers for, and the authority each stands for. A derived issuer comes
+ * from the Host header, so without this check any client could make the service advertise an issuer of its
+ * choosing.
+ *
+ * <p>A port is kept only where the service is reached on it: a port the configuration lists (the
+ * listeners' configured ports, the ports of configured issuer and jwks_uri URLs) or the one the request's
+ * connection was accepted on. Any other port stands for the host alone, so the authorities a client can
+ * produce are finitely many and known at start: every one that does not depend on the connection is
+ * prepared here, and nothing downstream keyed by authority (derived URLs, rendered discovery documents)
+ * can be grown by inventing ports.
  */
 public final class HostPolicy {
 
-    /**
-     * Authorities already admitted, as sent, with the authority to use: a request carries the same few Host
-     * values again and again, and a hit costs a hash and a comparison where the check cuts and lower-cases
-     * the value. Only admitted values enter, so refused hosts cannot fill it, and it stops growing at
-     * {@link #MAX_REMEMBERED} (one host name with many ports, say); past that the check simply runs.
-     */
-    private static final int MAX_REMEMBERED = 64;
-
-    private final HostSet allowed;
-    private final ConcurrentHashMap<String, String> admitted = new ConcurrentHashMap<>();
+    private final Set<String> allowed;
+    private final Set<Integer> ports;
+    /** Every authority that names an allowed host with a listed port or none, as sent in lower case. */
+    private final Map<String, Authority> prepared = new HashMap<>();
 
     /** The hosts are lower case and valid already, which keeps the syntax check off the request path. */
-    public HostPolicy(HostSet allowed) {
-        this.allowed = allowed;
+    public HostPolicy(HostSet allowed, Set<Integer> ports) {
+        this.allowed = allowed.names();
+        this.ports = Set.copyOf(ports);
+        for (String host : this.allowed) {
+            prepared.put(host, new Authority(host, host));
+            for (int port : this.ports) {
+                String authority = host + ":" + port;
+                prepared.put(authority, new Authority(host, authority));
+            }
+        }
     }
 
     public Set<String> allowed() {
-        return allowed.names();
+        return allowed;
     }
 
     /**
-     * The authority to use in derived URLs (host in lower case, port as sent), or null when the value is
-     * malformed, not ASCII, or names a host outside the allow-list. The port is not part of the check.
+     * The authority a Host value stands for, or null when it is malformed, not ASCII, or names a host
+     * outside the allow-list. An authority as sent in lower case costs one lookup; anything else is cut,
+     * lower-cased and looked up again.
+     *
+     * @param localPort the port the request's connection was accepted on, -1 for a Unix socket
      */
-    public String admit(String authority) {
+    Authority admit(String authority, int localPort) {
         if (authority == null) {
             return null;
         }
-        String remembered = admitted.get(authority);
-        if (remembered != null) {
-            return remembered;
-        }
-        String result = check(authority);
-        if (result != null && admitted.size() < MAX_REMEMBERED) {
-            admitted.putIfAbsent(authority, result);
-        }
-        return result;
+        Authority known = prepared.get(authority);
+        return known != null ? known : check(authority, localPort);
     }
 
-    private String check(String authority) {
-        if (authority == null || authority.isEmpty() || authority.length() > 300 || !isVisibleAscii(authority)) {
+    private Authority check(String authority, int localPort) {
+        if (authority.isEmpty() || authority.length() > 300 || !isVisibleAscii(authority)) {
             return null;
         }
         String host;
@@ -76,13 +83,15 @@ public final class HostPolicy {
             return null;
         }
         String lower = host.toLowerCase(Locale.ROOT);
-        if (!allowed.contains(lower)) {
-            return null;
+        Authority hostAlone = allowed.contains(lower) ? prepared.get(lower) : null;
+        if (hostAlone == null || port == null) {
+            return hostAlone;
         }
-        if (lower.equals(host)) {
-            return authority;
+        int number = Integer.parseInt(port);
+        if (ports.contains(number)) {
+            return prepared.get(lower + ":" + number);
         }
-        return port == null ? lower : lower + ":" + port;
+        return number == localPort ? new Authority(lower, lower + ":" + number) : hostAlone;
     }
 
     private static boolean isPort(String port) {

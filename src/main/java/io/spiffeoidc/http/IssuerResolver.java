@@ -13,9 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class IssuerResolver {
 
     /**
-     * Derived values per scheme and admitted authority, so a request builds no strings: a request carries
-     * the same few Host values again and again. Bounded like {@link HostPolicy}'s memory (one host, many
-     * ports); past the bound the values are built per request.
+     * Derived values per scheme and admitted authority, so a request builds no strings. {@link HostPolicy}
+     * admits finitely many authorities (allowed hosts with listed ports, the listeners' own), so this holds
+     * at most those; the bound is a backstop, past which the values are built per request.
      */
     private static final int MAX_REMEMBERED = 64;
 

@@ -25,7 +25,7 @@ public class OpenSslEngine implements HttpServerOptionsCustomizer {
 
     @Override
     public void customizeHttpsServer(HttpServerOptions options) {
-        if (!settings.nativeTlsEngine()) {
+        if (!settings.tls().nativeEngine()) {
             return;
         }
         if (OpenSsl.isAvailable()) {

@@ -2,15 +2,13 @@ package io.spiffeoidc.http;
 
 import io.quarkus.runtime.LaunchMode;
 import io.spiffeoidc.config.ProviderSettings;
-import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,22 +16,15 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 /**
- * Every request on the public listener goes through this one handler ahead of RESTEasy: body and
- * header-line limits, host check, then 404 for any path but the issuer's two documents (and its SPIFFE
- * bundle where that is on) and 405 for any method but GET and HEAD, all with fixed JSON bodies and fixed
- * metric tags. Only what passes reaches
- * {@link DocumentResources}, so RESTEasy never answers a refusal with its own body.
+ * Every request on the public listener goes through this one handler ahead of Quarkus REST: body and
+ * header-line limits, host check, then 404 for any path but the issuers' documents (and SPIFFE bundles
+ * where those are on) and 405 for any method but GET and HEAD, all with fixed JSON bodies and fixed metric
+ * tags. This is the one place that decides which issuer, which document and which authority a request is
+ * for; only what passes reaches {@link DocumentResources}, which serves that decision, so Quarkus REST
+ * never answers a refusal with its own body.
  */
 @ApplicationScoped
 public class PublicRoutes {
-
-    private static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
-    private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
-    private static final CharSequence NOSNIFF = HttpHeaders.createOptimized("nosniff");
-    private static final CharSequence ANY_ORIGIN = HttpHeaders.createOptimized("*");
-    private static final CharSequence GET_HEAD = HttpHeaders.createOptimized("GET, HEAD");
-    private static final CharSequence X_CONTENT_TYPE_OPTIONS = HttpHeaders.createOptimized("X-Content-Type-Options");
-    private static final CharSequence CLOSE = HttpHeaders.createOptimized("close");
 
     /**
      * Vert.x bounds the header block's size (quarkus.http.limits.max-header-size) but not the number of
@@ -50,9 +41,6 @@ public class PublicRoutes {
     private static final String METHOD_NOT_ALLOWED_TEMPLATE = "METHOD_NOT_ALLOWED";
     private static final String BODY_NOT_ACCEPTED_TEMPLATE = "BODY_NOT_ACCEPTED";
     private static final String TOO_MANY_HEADERS_TEMPLATE = "TOO_MANY_HEADERS";
-
-    /** Context local that hands the resources what this handler decided: see {@link Admission}. */
-    static final String ADMISSION = "spiffeoidc.admission";
 
     private final HostPolicy hostPolicy;
     private final IssuerRoutes routes;
@@ -86,11 +74,11 @@ public class PublicRoutes {
             ctx.next();
             return;
         }
-        if (status == 400 || hostPolicy.admit(ctx.request().host()) == null) {
+        if (status == 400 || hostPolicy.admit(ctx.request().host(), localPort(ctx.request())) == null) {
             tagMetrics(REJECTED_HOST_TEMPLATE);
-            error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
+            Answers.refuse(response, 400, Answers.HOST_NOT_ALLOWED);
         } else {
-            error(response, 404, ErrorBodies.NOT_FOUND);
+            Answers.refuse(response, 404, Answers.NOT_FOUND);
         }
     }
 
@@ -98,7 +86,7 @@ public class PublicRoutes {
      * RFC 9112 section 3.2: more than one Host field is a 400. An absolute-form target names the authority
      * itself (section 3.2.2), so it has to pass the allow-list as well as the Host field.
      */
-    private boolean hostFieldsAcceptable(HttpServerRequest request) {
+    private boolean hostFieldsAcceptable(HttpServerRequest request, int localPort) {
         if (request.version() == HttpVersion.HTTP_2) {
             return true;
         }
@@ -114,7 +102,13 @@ public class PublicRoutes {
         while (end < target.length() && "/?#".indexOf(target.charAt(end)) < 0) {
             end++;
         }
-        return hostPolicy.admit(target.substring(scheme, end)) != null;
+        return hostPolicy.admit(target.substring(scheme, end), localPort) != null;
+    }
+
+    /** The port the request's connection was accepted on (Vert.x keeps the address per connection); -1 for a Unix socket. */
+    private static int localPort(HttpServerRequest request) {
+        SocketAddress local = request.localAddress();
+        return local == null ? -1 : local.port();
     }
 
     void handle(RoutingContext ctx) {
@@ -132,60 +126,36 @@ public class PublicRoutes {
         }
         if (HeaderLines.count(request.headers()) > MAX_REQUEST_HEADERS) {
             tagMetrics(TOO_MANY_HEADERS_TEMPLATE);
-            error(response, 431, ErrorBodies.TOO_MANY_HEADERS);
+            Answers.refuse(response, 431, Answers.TOO_MANY_HEADERS);
             return;
         }
         String forwardedHost = trustForwarded ? ForwardedHeaders.host(request) : null;
-        String authority = hostPolicy.admit(forwardedHost != null ? forwardedHost : request.host());
-        if (authority == null || !hostFieldsAcceptable(request)) {
+        int localPort = localPort(request);
+        Authority authority = hostPolicy.admit(forwardedHost != null ? forwardedHost : request.host(), localPort);
+        if (authority == null || !hostFieldsAcceptable(request, localPort)) {
             tagMetrics(REJECTED_HOST_TEMPLATE);
-            error(response, 400, ErrorBodies.HOST_NOT_ALLOWED);
+            Answers.refuse(response, 400, Answers.HOST_NOT_ALLOWED);
             return;
         }
-        // The issuer is chosen from host and path before anything else: only its own snapshot can answer.
-        IssuerRoute route = routes.find(authority, path);
+        // Issuer and document are chosen from host and exact path before anything else: only that issuer's
+        // own snapshot can answer.
+        DocumentRoute route = routes.find(authority, path);
         if (route == null) {
-            error(response, 404, ErrorBodies.NOT_FOUND);
+            Answers.refuse(response, 404, Answers.NOT_FOUND);
             return;
         }
         HttpMethod method = request.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
             tagMetrics(METHOD_NOT_ALLOWED_TEMPLATE);
-            response.headers().set(HttpHeaders.ALLOW, GET_HEAD);
-            error(response, 405, ErrorBodies.METHOD_NOT_ALLOWED);
+            response.headers().set(HttpHeaders.ALLOW, Answers.GET_HEAD);
+            Answers.refuse(response, 405, Answers.METHOD_NOT_ALLOWED);
             return;
         }
-        // The documents themselves are JAX-RS resources (DocumentResources), reached only past this point.
-        // In the request's context locals, which hold its metrics tag anyway, rather than in the routing
-        // context's data map, which would be created for this alone. The resources then take no parameters:
-        // RESTEasy activates the CDI request scope for any method that has one.
-        Vertx.currentContext().putLocal(ADMISSION, new Admission(ctx, route, authority));
-        ctx.addHeadersEndHandler(ignored -> plainJsonMediaType(response));
+        // The documents are served by the Quarkus REST resources (DocumentResources), reached only past this point.
+        new Admission(ctx, route, authority).hand();
+        // Run after Quarkus REST's own headers-end handler, which is registered later: the context runs them last first.
+        ctx.addHeadersEndHandler(ignored -> Answers.plainJsonMediaType(response));
         ctx.next();
-    }
-
-    /**
-     * RESTEasy's fixed-media-type fast path writes {@code application/json;charset=UTF-8}, but the
-     * application/json registration defines no charset parameter (RFC 8259, section 11) and the documents
-     * have always been sent as plain {@code application/json}; a 304 carries no media type at all. Handlers
-     * added here run after RESTEasy's own, which is registered later: the context runs them last first.
-     */
-    private static void plainJsonMediaType(HttpServerResponse response) {
-        MultiMap headers = response.headers();
-        if (response.getStatusCode() == 304) {
-            headers.remove(HttpHeaders.CONTENT_TYPE);
-        } else {
-            headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
-        }
-    }
-
-    /** The admitted request: its routing context, the issuer chosen for it and its public authority. */
-    record Admission(RoutingContext ctx, IssuerRoute route, String authority) {
-
-        /** The current request's, set by {@link PublicRoutes#handle} before any resource runs. */
-        static Admission current() {
-            return Vertx.currentContext().getLocal(ADMISSION);
-        }
     }
 
     static void tagMetrics(String template) {
@@ -200,11 +170,11 @@ public class PublicRoutes {
     private static void refuseBody(HttpServerRequest request, HttpServerResponse response) {
         tagMetrics(BODY_NOT_ACCEPTED_TEMPLATE);
         if (request.version() == HttpVersion.HTTP_2) {
-            error(response, 413, ErrorBodies.BODY_NOT_ACCEPTED);
+            Answers.refuse(response, 413, Answers.BODY_NOT_ACCEPTED);
             return;
         }
-        response.headers().set(HttpHeaders.CONNECTION, CLOSE);
-        error(response, 413, ErrorBodies.BODY_NOT_ACCEPTED).onComplete(sent -> request.connection().close());
+        response.headers().set(HttpHeaders.CONNECTION, Answers.CLOSE);
+        Answers.refuse(response, 413, Answers.BODY_NOT_ACCEPTED).onComplete(sent -> request.connection().close());
     }
 
     private static boolean hasBody(HttpServerRequest request) {
@@ -213,15 +183,5 @@ public class PublicRoutes {
         }
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         return length != null && !length.equals("0");
-    }
-
-
-    private static Future<Void> error(HttpServerResponse response, int status, Buffer body) {
-        MultiMap headers = response.headers();
-        headers.set(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
-        headers.set(HttpHeaders.CACHE_CONTROL, NO_STORE);
-        headers.set(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
-        headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, ANY_ORIGIN);
-        return response.setStatusCode(status).end(body);
     }
 }

@@ -1,39 +1,32 @@
 package io.spiffeoidc.http;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.quarkus.vertx.http.DomainSocketServerStart;
-import io.quarkus.vertx.http.HttpServerStart;
-import io.quarkus.vertx.http.HttpsServerStart;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import io.quarkus.vertx.http.ManagementInterface;
 import io.spiffeoidc.config.ProviderSettings;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.impl.HttpServerImpl;
 import io.vertx.core.impl.VertxInternal;
-import io.vertx.core.net.impl.TCPServerBase;
+import io.vertx.core.spi.transport.Transport;
+import io.vertx.ext.web.Router;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.event.ObservesAsync;
 import jakarta.inject.Inject;
-import java.lang.reflect.Field;
 
 /**
  * Gives every connection accepted by the service's HTTP listeners (TCP, TLS, Unix socket, management) a
  * {@link RequestHeadDeadline} (spiffe-oidc.request-head-timeout).
  *
- * <p>Neither Vert.x nor Quarkus has a header-read timeout or a hook on accepted connections for a
- * server Quarkus creates, so a handler goes on each listening channel, ahead of Netty's acceptor, and
- * adds the deadline to every accepted channel before Vert.x builds its pipeline. Reaching the listening
- * channel needs one Vert.x internal field; a Vert.x release that renames it fails start-up (and the
- * tests) rather than leaving listeners without the bound.
+ * <p>Neither Vert.x nor Quarkus has a header-read timeout or a hook on accepted connections for a server
+ * Quarkus creates. Vert.x does look its transport up through the ServiceLoader, and the transport
+ * configures each listener before it binds: this service's transports ({@link DeadlineTransport}) put the
+ * deadline on the listening channel there, so it is in place before the first connection. Quarkus builds
+ * each router before it starts that router's listeners; the deadline is armed then, synchronously. If
+ * Vert.x did not take the service's transport, or a listener was configured before the deadline was armed,
+ * start-up stops with one line.
  */
 @ApplicationScoped
 public class RequestHeadDeadlines {
 
-    private static final String HANDLER_NAME = "spiffe-oidc-request-head-deadline";
+    private static final String PROPERTY = "spiffe-oidc.request-head-timeout";
 
     @Inject
     Vertx vertx;
@@ -41,74 +34,35 @@ public class RequestHeadDeadlines {
     @Inject
     ProviderSettings settings;
 
-    void onHttp(@ObservesAsync HttpServerStart started) {
-        installOnListeners();
+    /** Before the public listeners: TCP, TLS and the Unix socket. */
+    void beforePublicListeners(@Observes Router router) {
+        arm();
     }
 
-    void onHttps(@ObservesAsync HttpsServerStart started) {
-        installOnListeners();
-    }
-
-    void onDomainSocket(@ObservesAsync DomainSocketServerStart started) {
-        installOnListeners();
-    }
-
-    /** Management requests pair with their responses too, so a slow scrape is never cut off mid-answer. */
-    void onManagement(@Observes ManagementInterface management) {
+    /**
+     * Before the management listener. Management requests pair with their responses too, so a slow scrape is
+     * never cut off mid-answer.
+     */
+    void beforeManagementListener(@Observes ManagementInterface management) {
+        arm();
         management.router().route().order(Integer.MIN_VALUE).handler(routing -> {
             RequestHeadDeadline.requestHeadReceived(routing);
             routing.next();
         });
     }
 
-    /**
-     * Every listener started so far. Quarkus starts the management interface before the public listeners
-     * and reports each public one once it listens, so the last report has covered them all.
-     */
-    void installOnListeners() {
-        AcceptedConnections interceptor = new AcceptedConnections(settings.requestHeadTimeout().toNanos());
-        for (HttpServerImpl server : ((VertxInternal) vertx).sharedHttpServers().values()) {
-            Future<Channel> bound = bindFuture(server);
-            if (bound != null) {
-                // A listener still binding gets the handler once it is bound.
-                bound.onSuccess(listening -> install(listening, interceptor));
-            }
+    void arm() {
+        Transport transport = ((VertxInternal) vertx).transport();
+        if (!(transport instanceof DeadlineTransport deadlineTransport)) {
+            throw new ConfigurationException(PROPERTY + ": cannot be applied: Vert.x builds its listeners with "
+                    + transport.getClass().getName() + " instead of the service's transport; keep"
+                    + " quarkus.vertx.prefer-native-transport=true");
         }
-    }
-
-    private static synchronized void install(Channel listening, AcceptedConnections interceptor) {
-        if (listening.pipeline().get(HANDLER_NAME) == null) {
-            listening.pipeline().addFirst(HANDLER_NAME, interceptor);
+        ListenerDeadlines deadlines = deadlineTransport.deadlines();
+        if (deadlines.missedListener()) {
+            throw new ConfigurationException(PROPERTY + ": cannot be applied: a listener was configured before"
+                    + " the deadline was armed");
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Future<Channel> bindFuture(TCPServerBase server) {
-        try {
-            Field bound = TCPServerBase.class.getDeclaredField("bindFuture");
-            bound.setAccessible(true);
-            return (Future<Channel>) bound.get(server);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalStateException("cannot apply spiffe-oidc.request-head-timeout to this Vert.x version", e);
-        }
-    }
-
-    /** On a listening channel: each message read is an accepted connection, not yet registered. */
-    @ChannelHandler.Sharable
-    static final class AcceptedConnections extends ChannelInboundHandlerAdapter {
-
-        private final long deadlineNanos;
-
-        AcceptedConnections(long deadlineNanos) {
-            this.deadlineNanos = deadlineNanos;
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof Channel accepted) {
-                accepted.pipeline().addFirst(HANDLER_NAME, new RequestHeadDeadline(deadlineNanos));
-            }
-            ctx.fireChannelRead(msg);
-        }
+        deadlines.arm(settings.requestHeadTimeout().toNanos());
     }
 }

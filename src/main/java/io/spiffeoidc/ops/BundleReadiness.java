@@ -8,7 +8,6 @@ import io.spiffeoidc.bundle.PublisherStatus;
 import io.spiffeoidc.bundle.TrustDomainViews;
 import io.spiffeoidc.bundle.Withdrawal;
 import io.spiffeoidc.config.ProviderSettings;
-import io.spiffeoidc.config.TrustDomain;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -56,7 +55,8 @@ public class BundleReadiness implements HealthCheck {
         PublisherStatus status = view.status();
         Optional<Duration> syncAge = status.syncAge();
         boolean fresh = syncAge.isPresent() && syncAge.get().compareTo(settings.stalenessThreshold()) < 0;
-        return describe("trust-bundle", settings.trustDomain().map(TrustDomain::name).orElse("(any)"), view.source(), status)
+        String trustDomain = settings.primary().trustDomain();
+        return describe("trust-bundle", trustDomain.isEmpty() ? "(any)" : trustDomain, view.source(), status)
                 .status(status.served().isPresent() && fresh)
                 .build();
     }

@@ -4,7 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.spiffeoidc.bundle.BundleSink;
 import io.spiffeoidc.bundle.TrustDomainPublishers;
-import io.spiffeoidc.config.IssuerSettings;
+import io.spiffeoidc.config.Issuer;
 import io.spiffeoidc.config.ProviderSettings;
 import io.spiffeoidc.config.SourceSettings;
 import io.spiffeoidc.source.server.ServerApiSource;
@@ -50,7 +50,7 @@ public class SourceLifecycle {
         BundleSource source = create(settings.source());
         List<TrustDomainSink> shared = new ArrayList<>();
         shared.add(sink(settings.issuers().get(0), publishers.primary()));
-        for (IssuerSettings issuer : settings.federated()) {
+        for (Issuer issuer : settings.federated()) {
             TrustDomainSink federated = sink(issuer, publishers.federated().get(issuer.trustDomain()));
             if (issuer.file().isPresent()) {
                 // Only the file source gives a federated trust domain a file of its own, read by a source of its own.
@@ -78,11 +78,11 @@ public class SourceLifecycle {
         sources.forEach(BundleSource::close);
     }
 
-    private static TrustDomainSink sink(IssuerSettings issuer, BundleSink publisher) {
+    private static TrustDomainSink sink(Issuer issuer, BundleSink publisher) {
         return new TrustDomainSink(issuer.trustDomain(), publisher, issuer.bundleEndpointPath().isPresent());
     }
 
-    private static void logBundleEndpoint(IssuerSettings issuer) {
+    private static void logBundleEndpoint(Issuer issuer) {
         String name = issuer.trustDomain().isEmpty() ? "the trust domain" : "trust domain " + issuer.trustDomain();
         issuer.bundleEndpointPath().ifPresentOrElse(
                 path -> LOG.infof("SPIFFE bundle endpoint of %s: on at %s%s", name, path,

@@ -6,18 +6,17 @@ import io.quarkus.tls.CertificateUpdatedEvent;
 import io.quarkus.tls.TlsConfiguration;
 import io.quarkus.tls.TlsConfigurationRegistry;
 import io.spiffeoidc.config.ProviderSettings;
+import io.spiffeoidc.config.TlsSettings;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -47,13 +46,6 @@ public class CertificateReloader {
     @Inject
     ProviderSettings settings;
 
-    // The public listener's PEM pair: the one the deployment points at its secret mount.
-    @ConfigProperty(name = StartupCertificates.CERT_PROPERTY)
-    Optional<Path> certFile;
-
-    @ConfigProperty(name = StartupCertificates.KEY_PROPERTY)
-    Optional<Path> keyFile;
-
     private TlsConfiguration tls;
     private KeyCertFiles files;
     private String servedFingerprint;
@@ -63,14 +55,16 @@ public class CertificateReloader {
     private long timer = -1;
 
     void start(@Observes StartupEvent event) {
-        Duration period = settings.tlsReloadPeriod();
+        TlsSettings tlsSettings = settings.tls();
+        Duration period = tlsSettings.reloadPeriod();
         Optional<TlsConfiguration> configured = registry.get(PUBLIC_TLS);
+        // The public listener's PEM pair: the one the deployment points at its secret mount.
         if (period.isZero() || configured.isEmpty() || configured.get().getKeyStore() == null
-                || certFile.isEmpty() || keyFile.isEmpty()) {
+                || tlsSettings.certFile().isEmpty() || tlsSettings.keyFile().isEmpty()) {
             return;
         }
         tls = configured.get();
-        files = new KeyCertFiles(certFile.get(), keyFile.get());
+        files = new KeyCertFiles(tlsSettings.certFile().get(), tlsSettings.keyFile().get());
         try {
             // Quarkus has just loaded these files for the listener: that content is what is being served.
             servedFingerprint = files.read().fingerprint();

@@ -16,22 +16,32 @@ import org.junit.jupiter.api.Test;
 /** The configuration check on real mapped configuration, built the way Quarkus builds it. */
 class ConfigProblemsTest {
 
-    static ProviderConfig config(String... keyValues) {
+    private static SmallRyeConfig mapped(String... keyValues) {
         Map<String, String> values = new HashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {
             values.put(keyValues[i], keyValues[i + 1]);
         }
-        SmallRyeConfig config = new SmallRyeConfigBuilder()
+        return new SmallRyeConfigBuilder()
                 .withMapping(ProviderConfig.class)
+                .withMapping(QuarkusSettings.class)
                 .withConverter(Duration.class, 200, new DurationConverter())
                 .withSources(new MapBackedConfigSource("test", values) {
                 })
                 .build();
-        return config.getConfigMapping(ProviderConfig.class);
+    }
+
+    static ProviderConfig config(String... keyValues) {
+        return mapped(keyValues).getConfigMapping(ProviderConfig.class);
+    }
+
+    /** The check as start-up runs it, on both mappings of one configuration. */
+    static ConfigProblems.Validation validate(String... keyValues) {
+        SmallRyeConfig config = mapped(keyValues);
+        return ConfigProblems.validate(config.getConfigMapping(ProviderConfig.class), config.getConfigMapping(QuarkusSettings.class));
     }
 
     private static List<String> problems(String... keyValues) {
-        return ConfigProblems.of(config(keyValues));
+        return validate(keyValues).problems();
     }
 
     private static void assertOneProblem(String expectedStart, String... keyValues) {

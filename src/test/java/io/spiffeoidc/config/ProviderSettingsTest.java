@@ -9,7 +9,6 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -17,13 +16,13 @@ import org.junit.jupiter.api.Test;
 class ProviderSettingsTest {
 
     private static ProviderSettings settings(String... keyValues) {
-        ConfigProblems.Validation validation = ConfigProblems.validate(ConfigProblemsTest.config(keyValues));
+        ConfigProblems.Validation validation = ConfigProblemsTest.validate(keyValues);
         assertEquals(List.of(), validation.problems());
         return validation.settings().orElseThrow();
     }
 
     private static List<String> problems(String... keyValues) {
-        ConfigProblems.Validation validation = ConfigProblems.validate(ConfigProblemsTest.config(keyValues));
+        ConfigProblems.Validation validation = ConfigProblemsTest.validate(keyValues);
         assertTrue(validation.settings().isEmpty(), "no settings from an invalid configuration");
         return validation.problems();
     }
@@ -34,11 +33,11 @@ class ProviderSettingsTest {
                 "spiffe-oidc.trust-domain", "spiffe://example.org", "spiffe-oidc.issuer", "https://OIDC.example.org/td");
         assertEquals(new SourceSettings.WorkloadApi(Path.of("/run/spire/agent.sock"), new TrustDomain("example.org")),
                 settings.source());
-        assertEquals(Optional.of(new TrustDomain("example.org")), settings.trustDomain());
-        assertEquals("https://OIDC.example.org/td", settings.issuer().orElseThrow().text(), "the issuer stays verbatim");
-        assertEquals(Set.of("oidc.example.org"), settings.hosts().names(), "without domains, the issuer's host");
+        assertEquals("example.org", settings.primary().trustDomain());
+        assertEquals("https://OIDC.example.org/td", settings.primary().issuer().orElseThrow().text(), "the issuer stays verbatim");
+        assertEquals(Set.of("oidc.example.org"), settings.primary().hosts(), "without domains, the issuer's host");
         assertEquals(Duration.ofMinutes(3), settings.stalenessThreshold());
-        assertEquals(PathPrefix.ROOT, settings.pathPrefix());
+        assertEquals(PathPrefix.ROOT, settings.primary().pathPrefix());
         assertTrue(settings.markSignatureUse());
     }
 
@@ -48,8 +47,8 @@ class ProviderSettingsTest {
                 "spiffe-oidc.file.poll-interval", "1m", "spiffe-oidc.domains", "A.example.org,b.example.org",
                 "spiffe-oidc.path-prefix", "/oidc/", "spiffe-oidc.key-use", "none");
         assertEquals(new SourceSettings.File(Path.of("/etc/bundle.json"), Duration.ofMinutes(1)), file.source());
-        assertEquals(Set.of("a.example.org", "b.example.org"), file.hosts().names());
-        assertEquals("/oidc", file.pathPrefix().value());
+        assertEquals(Set.of("a.example.org", "b.example.org"), file.primary().hosts());
+        assertEquals("/oidc", file.primary().pathPrefix().value());
         assertEquals(Duration.ofMinutes(5), file.stalenessThreshold(), "five polls");
         assertEquals(false, file.markSignatureUse());
 
@@ -66,7 +65,7 @@ class ProviderSettingsTest {
         ProviderSettings settings = settings("spiffe-oidc.source", "file", "spiffe-oidc.file.path", "/b.json",
                 "spiffe-oidc.issuer", "https://oidc.example.org", "spiffe-oidc.domains", "oidc.example.org",
                 "spiffe-oidc.jwks-uri", "https://keys.example.net/keys");
-        assertEquals("keys.example.net", settings.jwksUri().orElseThrow().host());
+        assertEquals("keys.example.net", settings.primary().jwksUri().orElseThrow().host());
     }
 
     @Test
@@ -91,6 +90,6 @@ class ProviderSettingsTest {
     void theIssuerHostIsComparedWithoutCase() {
         ProviderSettings settings = settings("spiffe-oidc.source", "file", "spiffe-oidc.file.path", "/b.json",
                 "spiffe-oidc.issuer", "https://OIDC.Example.org", "spiffe-oidc.domains", "oidc.example.ORG");
-        assertEquals(Set.of("oidc.example.org"), settings.hosts().names());
+        assertEquals(Set.of("oidc.example.org"), settings.primary().hosts());
     }
 }

@@ -35,4 +35,13 @@ class QuarkusSettingProblemsTest {
         assertEquals(1, problems.size());
         assertTrue(problems.get(0).startsWith("quarkus.tls.public.reload-period:"));
     }
+
+    @Test
+    void turningNativeTransportPreferenceOffIsRefused() {
+        assertEquals(List.of(), problems(Map.of("quarkus.vertx.prefer-native-transport", "true")));
+        List<String> problems = problems(Map.of("quarkus.vertx.prefer-native-transport", "false"));
+        assertEquals(1, problems.size());
+        assertTrue(problems.get(0).startsWith("quarkus.vertx.prefer-native-transport: must stay true;"), problems.get(0));
+        assertTrue(problems.get(0).contains("spiffe-oidc.request-head-timeout"), problems.get(0));
+    }
 }

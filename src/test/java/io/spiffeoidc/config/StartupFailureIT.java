@@ -120,6 +120,32 @@ class StartupFailureIT {
                 "QUARKUS_CONFIG_LOCATIONS", properties.toUri().toString())));
     }
 
+    /** A configuration file with the given federated properties, as the federation docs describe. */
+    private static Map<String, String> federated(Path dir, String... lines) throws IOException {
+        Path properties = dir.resolve("federation.properties");
+        Files.writeString(properties, String.join("\n", lines) + "\n");
+        return fileSource("SPIFFE_OIDC_TRUST_DOMAIN", "example.org", "SPIFFE_OIDC_DOMAINS", "oidc.example.org",
+                "QUARKUS_CONFIG_LOCATIONS", properties.toUri().toString());
+    }
+
+    @Test
+    void aFederatedIssuerWhoseHostIsNotAmongItsDomainsIsOneLine(@TempDir Path dir) throws Exception {
+        assertRefused("Invalid configuration: spiffe-oidc.federated.\"partner.example\".issuer: host \"oidc.partner.example\""
+                + " is not in spiffe-oidc.federated.\"partner.example\".domains (other.partner.example); every request for it"
+                + " would be refused", start(federated(dir,
+                "spiffe-oidc.federated.\"partner.example\".file.path=/nonexistent/p.json",
+                "spiffe-oidc.federated.\"partner.example\".issuer=https://oidc.partner.example",
+                "spiffe-oidc.federated.\"partner.example\".domains=other.partner.example")));
+    }
+
+    @Test
+    void aDomainListedTwiceForAFederatedIssuerIsOneLine(@TempDir Path dir) throws Exception {
+        assertRefused("Invalid configuration: spiffe-oidc.federated.\"partner.example\".domains: \"oidc.partner.example\""
+                + " is listed more than once", start(federated(dir,
+                "spiffe-oidc.federated.\"partner.example\".file.path=/nonexistent/p.json",
+                "spiffe-oidc.federated.\"partner.example\".domains=oidc.partner.example,OIDC.partner.example")));
+    }
+
     @Test
     void aBundleEndpointOnAnOidcDocumentPathIsOneLine() throws Exception {
         assertRefused("Invalid configuration: spiffe-oidc.bundle-endpoint.path: \"/keys\" is already an OIDC document path"
@@ -158,6 +184,14 @@ class StartupFailureIT {
     void aMalformedDomainIsRefused() throws Exception {
         assertRefused("Invalid configuration: spiffe-oidc.domains: \"oidc.example.org:8443\" is not a host name"
                 + " (no scheme, port or path)", start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org:8443")));
+    }
+
+    @Test
+    void withoutTheServicesTransportTheRequestHeadDeadlineCannotBeAppliedAndStartUpStops() throws Exception {
+        assertRefused("Invalid configuration: quarkus.vertx.prefer-native-transport: must stay true;"
+                + " spiffe-oidc.request-head-timeout is applied through the transport Vert.x looks up only then (the JDK's"
+                + " where no native one loads)", start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org",
+                "QUARKUS_VERTX_PREFER_NATIVE_TRANSPORT", "false")));
     }
 
     // ---- the HTTPS certificate files, checked before the TLS registry loads them -----------------------

@@ -80,6 +80,29 @@ class DocumentsTest {
                 .body("issuer", equalTo("http://oidc.example.test:8443"));
     }
 
+    /**
+     * A Host port the configuration does not list (nor the listener the request came in on) stands for the
+     * host alone: every such request gets the portless issuer's document, so invented ports can grow no
+     * per-authority cache. 8443 is quarkus.http.ssl-port, a listed port.
+     */
+    @Test
+    void hostPortsTheConfigurationDoesNotListStandForTheHostAlone() {
+        Response portless = given().header("Host", "oidc.example.test").get(DISCOVERY);
+        portless.then().statusCode(200).body("issuer", equalTo("http://oidc.example.test"));
+        java.util.Random random = new java.util.Random();
+        for (int i = 0; i < 300; i++) {
+            int port = 1024 + random.nextInt(60000);
+            if (port == 8443 || port == base.getPort()) {
+                continue;
+            }
+            Response invented = given().header("Host", "OIDC.example.test:" + port).get(DISCOVERY);
+            assertEquals(200, invented.statusCode());
+            assertEquals("http://oidc.example.test", invented.jsonPath().getString("issuer"), "port " + port);
+            assertEquals("http://oidc.example.test/keys", invented.jsonPath().getString("jwks_uri"), "port " + port);
+            assertEquals(portless.header("ETag"), invented.header("ETag"), "port " + port);
+        }
+    }
+
     @Test
     void keysCarryKidAlgUseAndNoPrivateParameters() {
         given().get("/keys").then()

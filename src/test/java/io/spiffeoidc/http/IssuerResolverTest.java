@@ -39,8 +39,8 @@ class IssuerResolverTest {
 
     @Test
     void configuredValuesAreUsedVerbatim() {
-        IssuerResolver configured = new IssuerResolver(Optional.of(new ConfiguredUrl("https://issuer.example.test", "issuer.example.test")),
-                Optional.of(new ConfiguredUrl("https://keys.example.test/jwks", "keys.example.test")), PathPrefix.ROOT);
+        IssuerResolver configured = new IssuerResolver(Optional.of(new ConfiguredUrl("https://issuer.example.test", "issuer.example.test", -1, "/")),
+                Optional.of(new ConfiguredUrl("https://keys.example.test/jwks", "keys.example.test", -1, "/jwks")), PathPrefix.ROOT);
         assertEquals("https://issuer.example.test", configured.issuer("http", "other.example.test"));
         assertEquals("https://keys.example.test/jwks", configured.jwksUri("https", "other.example.test"));
     }

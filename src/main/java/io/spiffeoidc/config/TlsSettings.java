@@ -1,0 +1,16 @@
+package io.spiffeoidc.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The public listener's HTTPS settings the service acts on itself.
+ *
+ * @param reloadPeriod how often the certificate files are checked for a rotated pair; zero turns that off
+ * @param nativeEngine serve HTTPS through BoringSSL when it loads
+ * @param certFile     the PEM certificate file (quarkus.tls.public.key-store.pem.0.cert); empty without HTTPS
+ * @param keyFile      its private key file (quarkus.tls.public.key-store.pem.0.key)
+ */
+public record TlsSettings(Duration reloadPeriod, boolean nativeEngine, Optional<Path> certFile, Optional<Path> keyFile) {
+}
