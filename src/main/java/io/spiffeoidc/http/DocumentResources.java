@@ -1,9 +1,9 @@
 package io.spiffeoidc.http;
 
 import io.smallrye.common.annotation.NonBlocking;
-import io.spiffeoidc.bundle.PublishedView;
 import io.spiffeoidc.bundle.PreparedDocument;
 import io.spiffeoidc.bundle.PublishedBundle;
+import io.spiffeoidc.bundle.PublishedView;
 import io.spiffeoidc.config.ProviderSettings;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;

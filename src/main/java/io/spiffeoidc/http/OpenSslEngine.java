@@ -2,10 +2,10 @@ package io.spiffeoidc.http;
 
 import io.netty.handler.ssl.OpenSsl;
 import io.quarkus.vertx.http.HttpServerOptionsCustomizer;
+import io.spiffeoidc.config.ProviderSettings;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import jakarta.enterprise.context.ApplicationScoped;
-import io.spiffeoidc.config.ProviderSettings;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 

@@ -67,19 +67,19 @@ public class ProviderMetrics {
                 .tags(trustDomain)
                 .register(registry);
         Gauge.builder("spiffe.oidc.cache.max.age", view,
-                        v -> v.status().served().map(bundle -> (double) bundle.maxAgeSeconds()).orElse(Double.NaN))
+                v -> v.status().served().map(bundle -> (double) bundle.maxAgeSeconds()).orElse(Double.NaN))
                 .description("max-age sent with the served documents")
                 .baseUnit("seconds")
                 .tags(trustDomain)
                 .register(registry);
         Gauge.builder("spiffe.oidc.source.sync.age", view,
-                        v -> v.status().syncAge().map(ProviderMetrics::seconds).orElse(Double.NaN))
+                v -> v.status().syncAge().map(ProviderMetrics::seconds).orElse(Double.NaN))
                 .description("Seconds since the source last confirmed the served keys (0 while a stream is up)")
                 .baseUnit("seconds")
                 .tags(trustDomain)
                 .register(registry);
         Gauge.builder("spiffe.oidc.bundle.age", view,
-                        v -> v.status().bundleAge().map(ProviderMetrics::seconds).orElse(Double.NaN))
+                v -> v.status().bundleAge().map(ProviderMetrics::seconds).orElse(Double.NaN))
                 .description("Seconds since the served key set last changed")
                 .baseUnit("seconds")
                 .tags(trustDomain)
@@ -90,7 +90,7 @@ public class ProviderMetrics {
                 .tags(trustDomain)
                 .register(registry);
         Gauge.builder("spiffe.oidc.trust.domain.missing", view,
-                        v -> v.status().missingFor().map(ProviderMetrics::seconds).orElse(0.0))
+                v -> v.status().missingFor().map(ProviderMetrics::seconds).orElse(0.0))
                 .description("Seconds the source has been delivering no bundle for the trust domain (0 while it does);"
                         + " its keys are withdrawn once this passes spiffe-oidc.missing-trust-domain-grace-period")
                 .baseUnit("seconds")

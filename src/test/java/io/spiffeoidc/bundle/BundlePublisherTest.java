@@ -10,9 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
+import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.LogCapture;
 import io.spiffeoidc.testsupport.TestBundles;
-import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.TestPublishers;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

@@ -25,14 +25,14 @@ class IssuerRulesTest {
     /** Each row: the property (after the issuer's prefix), a value for it, then the line it gives after that prefix. */
     @ParameterizedTest
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
-        "issuer               | http://p.example | issuer: \"http://p.example\" must be an https URL (http needs spiffe-oidc.allow-insecure-scheme=true)",
-        "issuer               | https://p.example/?q | issuer: \"https://p.example/?q\" must be an absolute URL with a host and no query, fragment or user info",
-        "jwks-uri             | keys             | jwks-uri: \"keys\" must be an https URL",
-        "domains              | bücher.example   | domains: \"bücher.example\" must be written in punycode (xn--...)",
-        "domains              | p.example:8443   | domains: \"p.example:8443\" is not a host name (no scheme, port or path)",
-        "domains              | `p.example,a.example,P.example` | domains: \"p.example\" is listed more than once",
-        "path-prefix          | p/../q           | path-prefix: \"p/../q\" must start with '/' and contain only plain path segments",
-        "bundle-endpoint.path | bundle           | bundle-endpoint.path: \"bundle\" must start with '/' and contain only plain path segments",
+            "issuer               | http://p.example | issuer: \"http://p.example\" must be an https URL (http needs spiffe-oidc.allow-insecure-scheme=true)",
+            "issuer               | https://p.example/?q | issuer: \"https://p.example/?q\" must be an absolute URL with a host and no query, fragment or user info",
+            "jwks-uri             | keys             | jwks-uri: \"keys\" must be an https URL",
+            "domains              | bücher.example   | domains: \"bücher.example\" must be written in punycode (xn--...)",
+            "domains              | p.example:8443   | domains: \"p.example:8443\" is not a host name (no scheme, port or path)",
+            "domains              | `p.example,a.example,P.example` | domains: \"p.example\" is listed more than once",
+            "path-prefix          | p/../q           | path-prefix: \"p/../q\" must start with '/' and contain only plain path segments",
+            "bundle-endpoint.path | bundle           | bundle-endpoint.path: \"bundle\" must start with '/' and contain only plain path segments",
     })
     void aValueRefusedForThePrimaryIsRefusedForAFederatedIssuerWithTheSameLine(String property, String value, String line) {
         for (String prefix : List.of(PRIMARY, FEDERATED)) {
@@ -42,8 +42,8 @@ class IssuerRulesTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "spiffe-oidc.               | oidc.example.org",
-        "spiffe-oidc.federated.\"p.example\". | p.example.org",
+            "spiffe-oidc.               | oidc.example.org",
+            "spiffe-oidc.federated.\"p.example\". | p.example.org",
     })
     void theIssuersHostMustBeAmongItsDomains(String prefix, String domains) {
         List<String> problems = ConfigProblemsTest.validate("spiffe-oidc.source", "file", "spiffe-oidc.file.path", "/a.json",

@@ -77,13 +77,15 @@ class ProviderSettingsTest {
                 + jdk.getIndex() + ")"),
                 problems(ConfigProblemsTest.concat(base, "spiffe-oidc.issuer", "https://exa mple.com")));
         assertEquals(List.of("spiffe-oidc.issuer: host \"oidc.example.com\" is not in spiffe-oidc.domains (other.example.com);"
-                + " every request for it would be refused"), problems(ConfigProblemsTest.concat(base, "spiffe-oidc.issuer",
-                "https://oidc.example.com", "spiffe-oidc.domains", "other.example.com")));
+                + " every request for it would be refused"), problems(
+                        ConfigProblemsTest.concat(base, "spiffe-oidc.issuer",
+                                "https://oidc.example.com", "spiffe-oidc.domains", "other.example.com")));
         assertEquals(List.of("spiffe-oidc.domains: \"a.example.org\" is listed more than once"),
                 problems(ConfigProblemsTest.concat(base, "spiffe-oidc.domains", "a.example.org,b.example.org,A.Example.org")));
         assertEquals(List.of("spiffe-oidc.jwks-uri: \"https://keys.example.org/a b\" is not a URL"
-                + " (Illegal character in path at index 26)"), problems(ConfigProblemsTest.concat(base, "spiffe-oidc.domains", "a.example.org",
-                "spiffe-oidc.jwks-uri", "https://keys.example.org/a b")));
+                + " (Illegal character in path at index 26)"), problems(
+                        ConfigProblemsTest.concat(base, "spiffe-oidc.domains", "a.example.org",
+                                "spiffe-oidc.jwks-uri", "https://keys.example.org/a b")));
     }
 
     @Test

@@ -1,11 +1,10 @@
 package io.spiffeoidc.config;
 
-import io.spiffeoidc.deploy.JvmOptions;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spiffeoidc.deploy.JvmOptions;
 import io.spiffeoidc.testsupport.TestPki;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -116,8 +115,9 @@ class StartupFailureIT {
                 + "spiffe-oidc.federated.\"partner.example\".path-prefix=/\n");
         assertRefused("Invalid configuration: spiffe-oidc.federated.\"partner.example\".path-prefix: host oidc.example.org"
                 + " with path prefix \"/\" already serves trust domain example.org; give each issuer its own host name or"
-                + " path prefix", start(fileSource("SPIFFE_OIDC_TRUST_DOMAIN", "example.org", "SPIFFE_OIDC_DOMAINS", "oidc.example.org",
-                "QUARKUS_CONFIG_LOCATIONS", properties.toUri().toString())));
+                + " path prefix",
+                start(fileSource("SPIFFE_OIDC_TRUST_DOMAIN", "example.org", "SPIFFE_OIDC_DOMAINS", "oidc.example.org",
+                        "QUARKUS_CONFIG_LOCATIONS", properties.toUri().toString())));
     }
 
     /** A configuration file with the given federated properties, as the federation docs describe. */
@@ -132,18 +132,20 @@ class StartupFailureIT {
     void aFederatedIssuerWhoseHostIsNotAmongItsDomainsIsOneLine(@TempDir Path dir) throws Exception {
         assertRefused("Invalid configuration: spiffe-oidc.federated.\"partner.example\".issuer: host \"oidc.partner.example\""
                 + " is not in spiffe-oidc.federated.\"partner.example\".domains (other.partner.example); every request for it"
-                + " would be refused", start(federated(dir,
-                "spiffe-oidc.federated.\"partner.example\".file.path=/nonexistent/p.json",
-                "spiffe-oidc.federated.\"partner.example\".issuer=https://oidc.partner.example",
-                "spiffe-oidc.federated.\"partner.example\".domains=other.partner.example")));
+                + " would be refused",
+                start(federated(dir,
+                        "spiffe-oidc.federated.\"partner.example\".file.path=/nonexistent/p.json",
+                        "spiffe-oidc.federated.\"partner.example\".issuer=https://oidc.partner.example",
+                        "spiffe-oidc.federated.\"partner.example\".domains=other.partner.example")));
     }
 
     @Test
     void aDomainListedTwiceForAFederatedIssuerIsOneLine(@TempDir Path dir) throws Exception {
         assertRefused("Invalid configuration: spiffe-oidc.federated.\"partner.example\".domains: \"oidc.partner.example\""
-                + " is listed more than once", start(federated(dir,
-                "spiffe-oidc.federated.\"partner.example\".file.path=/nonexistent/p.json",
-                "spiffe-oidc.federated.\"partner.example\".domains=oidc.partner.example,OIDC.partner.example")));
+                + " is listed more than once",
+                start(federated(dir,
+                        "spiffe-oidc.federated.\"partner.example\".file.path=/nonexistent/p.json",
+                        "spiffe-oidc.federated.\"partner.example\".domains=oidc.partner.example,OIDC.partner.example")));
     }
 
     @Test
@@ -163,15 +165,17 @@ class StartupFailureIT {
     @Test
     void aMalformedJwksUriIsOneLine() throws Exception {
         assertRefused("Invalid configuration: spiffe-oidc.jwks-uri: \"https://keys.example.org/a b\" is not a URL"
-                + " (Illegal character in path at index 26)", start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org",
-                "SPIFFE_OIDC_JWKS_URI", "https://keys.example.org/a b")));
+                + " (Illegal character in path at index 26)",
+                start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org",
+                        "SPIFFE_OIDC_JWKS_URI", "https://keys.example.org/a b")));
     }
 
     @Test
     void anIssuerHostOutsideTheDomainsIsRefused() throws Exception {
         assertRefused("Invalid configuration: spiffe-oidc.issuer: host \"oidc.example.com\" is not in spiffe-oidc.domains"
-                + " (other.example.com); every request for it would be refused", start(fileSource(
-                "SPIFFE_OIDC_ISSUER", "https://oidc.example.com", "SPIFFE_OIDC_DOMAINS", "other.example.com")));
+                + " (other.example.com); every request for it would be refused",
+                start(fileSource(
+                        "SPIFFE_OIDC_ISSUER", "https://oidc.example.com", "SPIFFE_OIDC_DOMAINS", "other.example.com")));
     }
 
     @Test
@@ -190,8 +194,9 @@ class StartupFailureIT {
     void withoutTheServicesTransportTheRequestHeadDeadlineCannotBeAppliedAndStartUpStops() throws Exception {
         assertRefused("Invalid configuration: quarkus.vertx.prefer-native-transport: must stay true;"
                 + " spiffe-oidc.request-head-timeout is applied through the transport Vert.x looks up only then (the JDK's"
-                + " where no native one loads)", start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org",
-                "QUARKUS_VERTX_PREFER_NATIVE_TRANSPORT", "false")));
+                + " where no native one loads)",
+                start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org",
+                        "QUARKUS_VERTX_PREFER_NATIVE_TRANSPORT", "false")));
     }
 
     // ---- the HTTPS certificate files, checked before the TLS registry loads them -----------------------
@@ -249,7 +254,8 @@ class StartupFailureIT {
         assertRefused("Invalid configuration: "
                 + missing(CERT, "certificate", Path.of("/var/run/tls/tls.crt"), "QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_CERT") + "; "
                 + missing("quarkus.tls.public.key-store.pem.0.key: ", "private key", Path.of("/var/run/tls/tls.key"),
-                        "QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_KEY"), start(env));
+                        "QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_KEY"),
+                start(env));
     }
 
     @Test

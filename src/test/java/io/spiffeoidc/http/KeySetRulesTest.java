@@ -80,7 +80,7 @@ class KeySetRulesTest {
 
     private double metric(String name, String label) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(?:\\{[^}]*" + Pattern.quote(label)
-                        + "[^}]*})? ([0-9.Ee+-]+|NaN)$")
+                + "[^}]*})? ([0-9.Ee+-]+|NaN)$")
                 .matcher(RestAssured.given().get(metrics).asString());
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }

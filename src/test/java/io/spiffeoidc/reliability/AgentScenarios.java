@@ -274,7 +274,7 @@ final class AgentScenarios {
                 .recover(sendNext("start"), Duration.ofSeconds(6)).run(service, versions, versions.latest().number(), nextVersion++));
 
         rows.add(FaultStep.named(ROWS.get(3), "last good keys 200 throughout; readiness DOWN after >5 s; recovered within the"
-                        + " 10 s first-message deadline + 6 s of the agent answering again")
+                + " 10 s first-message deadline + 6 s of the agent answering again")
                 .inject(() -> {
                     agent.control("stall", "");
                     agent.control("stop", "");

@@ -262,7 +262,8 @@ final class FederatedScenarios {
                     withdrawn < 0 ? "ever" : FaultStep.seconds(servedFor), GRACE.toSeconds(), GRACE_CHECK.toSeconds(),
                     removedPoll.statusCounts(), Math.max(0, removedPoll.firstSeen(back.number()) - returned) / 1_000_000,
                     discovery.statusCode(), missingDelta, gauge == null ? "absent" : gauge.substring(gauge.lastIndexOf(' ') + 1)
-                            + " s at the withdrawal", otherPoll.summary(), otherPoll.etagChanges());
+                            + " s at the withdrawal",
+                    otherPoll.summary(), otherPoll.etagChanges());
             return row(ROWS.get(2), expected, observed, removedPoll.requests() + otherPoll.requests() + 1, problems);
         }
     }

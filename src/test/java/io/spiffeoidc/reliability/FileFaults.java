@@ -43,7 +43,8 @@ final class FileFaults {
             write(versions.publish(versions.build(nextVersion++)));
             service = suite.processes.startService(new Processes.ServiceSpec("file",
                     Map.of("SPIFFE_OIDC_SOURCE", "file", "SPIFFE_OIDC_FILE_PATH", file.toString(),
-                            "SPIFFE_OIDC_FILE_POLL_INTERVAL", "200ms"), List.of(), false, suite.unprivileged), suite.tls);
+                            "SPIFFE_OIDC_FILE_POLL_INTERVAL", "200ms"),
+                    List.of(), false, suite.unprivileged), suite.tls);
         } catch (Exception e) {
             startFailure = e;
         }
@@ -106,7 +107,7 @@ final class FileFaults {
             }
 
             rows.add(FaultStep.named(ROWS.get(3), "last good keys 200 throughout; readiness DOWN only after >5 s; restored file"
-                            + " served and ready within 6 s")
+                    + " served and ready within 6 s")
                     .inject(() -> Files.delete(file))
                     .hold(suite.longMode ? Duration.ofSeconds(12) : Duration.ofMillis(7500), true)
                     .during(() -> healthMentions(service, "does not exist"))

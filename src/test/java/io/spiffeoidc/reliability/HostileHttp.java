@@ -130,7 +130,8 @@ final class HostileHttp {
                             + "; /q/metrics grows by < 150 lines (no series per host or path)",
                     "VmRSS " + rssBefore / 1024 + " MB before, " + rssAfterFirst / 1024 + " MB after round 1, " + rssAfter / 1024
                             + " MB at the end (" + rounds + " round(s)); /q/metrics " + metricsBefore + " -> " + metricsAfter
-                            + " lines; serving after: " + alive, 2, failures));
+                            + " lines; serving after: " + alive,
+                    2, failures));
         } catch (Exception e) {
             rows.add(Row.failed("Hostile HTTP", "run to the end", "aborted: " + e));
         }
@@ -238,17 +239,19 @@ final class HostileHttp {
         }
         pool.shutdownNow();
         return Row.of("Thousands of distinct Host values (and 404 paths)", "400 for every unknown Host, 404 for every unknown path,"
-                + " on keep-alive connections; no 5xx; no echo", hosts + " distinct Host values and " + paths
-                + " distinct paths over " + connections + " keep-alive connections: statuses " + statuses
-                + (problems.isEmpty() ? "" : "; PROBLEMS: " + problems), requests.get(), failures.get());
+                + " on keep-alive connections; no 5xx; no echo",
+                hosts + " distinct Host values and " + paths
+                        + " distinct paths over " + connections + " keep-alive connections: statuses " + statuses
+                        + (problems.isEmpty() ? "" : "; PROBLEMS: " + problems),
+                requests.get(), failures.get());
     }
 
     private List<Case> hosts() {
         List<Case> cases = new ArrayList<>();
         String[] bad = {"b\u00fccher.example", "xn--", "xn--bcher-kva.example", "evil-" + MARKER + ".example", "[::1", "local host",
-            "127.0.0.1:99999", "user@127.0.0.1", "127.0.0.1/" + MARKER, "%31%32%37.0.0.1", "", "127.0.0.1\t" + MARKER,
-            "localhost.." , "-" + MARKER + "-", "x".repeat(300) + MARKER, "a.".repeat(200) + MARKER, "127.0.0.1:8443:1",
-            "\u0441\u0430\u0439\u0442.example", "127.0.0.1\u0000" + MARKER, "*", "127.0.0.1;" + MARKER};
+                "127.0.0.1:99999", "user@127.0.0.1", "127.0.0.1/" + MARKER, "%31%32%37.0.0.1", "", "127.0.0.1\t" + MARKER,
+                "localhost..", "-" + MARKER + "-", "x".repeat(300) + MARKER, "a.".repeat(200) + MARKER, "127.0.0.1:8443:1",
+                "\u0441\u0430\u0439\u0442.example", "127.0.0.1\u0000" + MARKER, "*", "127.0.0.1;" + MARKER};
         for (String host : bad) {
             cases.add(Case.of("Host " + host.replace("\u0000", "\\0"), "GET /keys HTTP/1.1\r\nHost: " + host + "\r\n\r\n", 400, -1));
         }
@@ -283,11 +286,11 @@ final class HostileHttp {
 
     private List<Case> paths() {
         String[] paths = {"/../keys", "/%2e%2e/keys", "/.well-known/../keys", "/keys/..", "/./keys", "//keys", "/keys%00",
-            "/keys;" + MARKER, "/%2fkeys", "/.well-known/%2e/openid-configuration", "/.well-known//openid-configuration", "/keys/",
-            "/KEYS", "/keys%2F", "/..%5c..%5c" + MARKER, "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", "/../../../../etc/passwd",
-            "/.well-known/openid-configuration/..", "/.well-known/openid-configuration%2F..%2Fkeys", "/%6beys", "/keys%20",
-            "/.%2e/keys", "/keys/." , "/" + MARKER + "/../keys", "/keys\\..\\" + MARKER, "/%u002e%u002e/keys", "/%c0%ae%c0%ae/keys",
-            "/%252e%252e/keys", "/q/health/ready", "/q/metrics", "/q/dev-ui", "keys", "*"};
+                "/keys;" + MARKER, "/%2fkeys", "/.well-known/%2e/openid-configuration", "/.well-known//openid-configuration", "/keys/",
+                "/KEYS", "/keys%2F", "/..%5c..%5c" + MARKER, "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", "/../../../../etc/passwd",
+                "/.well-known/openid-configuration/..", "/.well-known/openid-configuration%2F..%2Fkeys", "/%6beys", "/keys%20",
+                "/.%2e/keys", "/keys/.", "/" + MARKER + "/../keys", "/keys\\..\\" + MARKER, "/%u002e%u002e/keys", "/%c0%ae%c0%ae/keys",
+                "/%252e%252e/keys", "/q/health/ready", "/q/metrics", "/q/dev-ui", "keys", "*"};
         List<Case> cases = new ArrayList<>();
         for (String path : paths) {
             cases.add(Case.of("path " + path, "GET " + path + " HTTP/1.1\r\n" + H + "X-M: " + MARKER + "\r\n\r\n", 400, 404, -1));

@@ -41,7 +41,9 @@ public final class FakeWorkloadApi implements AutoCloseable {
 
     static final Metadata.Key<String> SECURITY_HEADER = Metadata.Key.of("workload.spiffe.io", Metadata.ASCII_STRING_MARSHALLER);
 
-    private enum Mode { SERVE, DENY, STALL }
+    private enum Mode {
+        SERVE, DENY, STALL
+    }
 
     private final UnixGrpcServer server;
     private final AtomicInteger calls = new AtomicInteger();
@@ -208,7 +210,8 @@ public final class FakeWorkloadApi implements AutoCloseable {
                 } else if (x509Failure != null) {
                     stream.onError(x509Failure.asRuntimeException());
                 } else {
-                    stream.setOnCancelHandler(() -> { });
+                    stream.setOnCancelHandler(() -> {
+                    });
                     if (mode == Mode.SERVE) {
                         x509Streams.add(stream);
                         if (x509Latest != null) {
@@ -226,9 +229,11 @@ public final class FakeWorkloadApi implements AutoCloseable {
             synchronized (FakeWorkloadApi.this) {
                 switch (mode) {
                     case DENY -> stream.onError(noIdentity());
-                    case STALL -> stream.setOnCancelHandler(() -> { });
+                    case STALL -> stream.setOnCancelHandler(() -> {
+                    });
                     case SERVE -> {
-                        stream.setOnCancelHandler(() -> { });
+                        stream.setOnCancelHandler(() -> {
+                        });
                         streams.add(stream);
                         if (latest != null) {
                             stream.onNext(latest);
@@ -248,7 +253,8 @@ public final class FakeWorkloadApi implements AutoCloseable {
             List<String> list = values == null ? List.of() : toList(values);
             if (list.size() != 1 || !"true".equals(list.get(0))) {
                 call.close(Status.INVALID_ARGUMENT.withDescription("security header missing from request"), new Metadata());
-                return new ServerCall.Listener<>() { };
+                return new ServerCall.Listener<>() {
+                };
             }
             return next.startCall(call, headers);
         }

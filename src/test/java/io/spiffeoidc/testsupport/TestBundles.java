@@ -37,8 +37,7 @@ public final class TestBundles {
 
     // From the clock, not a constant: bundle files under target/ outlive the JVM (and each class loader has
     // its own counter), and a service started on a file from an earlier run must still see later numbers as newer.
-    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE =
-            new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+    private static final java.util.concurrent.atomic.AtomicLong SEQUENCE = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
 
     private TestBundles() {
     }

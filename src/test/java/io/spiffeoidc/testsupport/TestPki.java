@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -81,7 +79,7 @@ public final class TestPki {
         X509Certificate cert = sign(new X500Principal("CN=" + commonName), keys, caCert.getSubjectX500Principal(), caKeys,
                 false, notBefore, notAfter, new GeneralNames(new GeneralName[] {
                         new GeneralName(GeneralName.dNSName, "localhost"),
-                        new GeneralName(GeneralName.iPAddress, "127.0.0.1") }));
+                        new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
         return new Leaf(cert, keys);
     }
 

@@ -16,16 +16,16 @@ import io.spiffeoidc.source.TrustDomainSink;
 import io.spiffeoidc.source.UnixSocketChannels;
 import io.spiffeoidc.source.workload.proto.JWTBundlesRequest;
 import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
+import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
 import io.spiffeoidc.testsupport.ForwardingSink;
-import io.spiffeoidc.testsupport.RecordingSink;
 import io.spiffeoidc.testsupport.PublisherWaits;
+import io.spiffeoidc.testsupport.RecordingSink;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
 import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPublishers;
 import io.spiffeoidc.testsupport.TestSinks;
-import io.spiffeoidc.testsupport.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -34,10 +34,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.ExecutorService;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -349,7 +349,9 @@ class WorkloadApiSourceTest {
 
         agent.setBundleOf(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("local-2")).getBytes(StandardCharsets.UTF_8));
         await.served("local-2");
-        assertEquals(0, publisher.view().status().refusals().count(RefusalReason.INVALID_JSON) + publisher.view().status().refusals().count(RefusalReason.TRUST_DOMAIN_MISSING),
+        assertEquals(0,
+                publisher.view().status().refusals().count(RefusalReason.INVALID_JSON)
+                        + publisher.view().status().refusals().count(RefusalReason.TRUST_DOMAIN_MISSING),
                 "nothing of the partner's trouble reached the primary trust domain");
         assertEquals(1, agent.calls(), "one stream serves every trust domain");
     }
