@@ -1,12 +1,9 @@
 package io.spiffeoidc.aot;
 
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
+import io.spiffeoidc.testsupport.FreePorts;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +67,7 @@ public final class ImageTraining {
     }
 
     private static void run(Path launcher, Path dir, TestPki pki, Map<String, String> env, Drive drive) throws Exception {
-        int port = freePort();
+        int port = FreePorts.loopback();
         ProcessBuilder builder = new ProcessBuilder(launcher.toString()).inheritIO();
         Map<String, String> environment = builder.environment();
         environment.keySet().removeIf(name -> name.startsWith("SPIFFE_") || name.startsWith("QUARKUS_"));
@@ -81,7 +78,7 @@ public final class ImageTraining {
                 "SPIFFE_OIDC_DOMAINS", "localhost",
                 "QUARKUS_HTTP_HOST", "127.0.0.1",
                 "QUARKUS_HTTP_SSL_PORT", Integer.toString(port),
-                "QUARKUS_MANAGEMENT_PORT", Integer.toString(freePort()),
+                "QUARKUS_MANAGEMENT_PORT", Integer.toString(FreePorts.loopback()),
                 "QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_CERT", dir.resolve("tls.crt").toString(),
                 "QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_KEY", dir.resolve("tls.key").toString()));
         environment.putAll(env);
@@ -106,14 +103,6 @@ public final class ImageTraining {
                 service.destroyForcibly();
                 throw new IllegalStateException("the service did not stop within 5 minutes");
             }
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

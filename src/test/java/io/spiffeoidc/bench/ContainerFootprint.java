@@ -2,11 +2,11 @@ package io.spiffeoidc.bench;
 
 import io.spiffeoidc.deploy.Podman;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
+import io.spiffeoidc.testsupport.FreePorts;
 import io.spiffeoidc.testsupport.OperatorOperand;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -111,8 +111,8 @@ public final class ContainerFootprint {
 
     /** One start to its first answers; the first round also takes the load and reads the resident memory. */
     private Sample measure(Variant variant, boolean load) throws Exception {
-        int https = freePort();
-        int management = freePort();
+        int https = FreePorts.loopback();
+        int management = FreePorts.loopback();
         String container = "spiffe-oidc-bench-" + ProcessHandle.current().pid();
         Process host = null;
         long spawned = System.nanoTime();
@@ -249,9 +249,4 @@ public final class ContainerFootprint {
         return String.format("%.0f", bytes / 1024.0 / 1024.0);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -15,12 +15,12 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
+import io.spiffeoidc.testsupport.FreePorts;
 import io.spiffeoidc.testsupport.OperatorOperand;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -94,8 +94,8 @@ class ContainerImageIT {
         Path config = work.resolve("oidc-discovery-provider.conf");
         Files.writeString(config, OperatorOperand.configJson(OperatorOperand.HEALTH_PORT, OperatorOperand.HTTPS_PORT));
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
-        int https = freePort();
-        int health = freePort();
+        int https = FreePorts.loopback();
+        int health = FreePorts.loopback();
 
         List<String> run = new ArrayList<>(List.of("run", "--detach", "--name", name("operator")));
         run.addAll(HARDENED);
@@ -163,7 +163,7 @@ class ContainerImageIT {
         }
         Map<String, Integer> published = new LinkedHashMap<>();
         for (ContainerPort port : manifest.getPorts()) {
-            int host = freePort();
+            int host = FreePorts.loopback();
             published.put(port.getName(), host);
             run.addAll(List.of("--publish", "127.0.0.1:" + host + ":" + port.getContainerPort()));
         }
@@ -392,12 +392,6 @@ class ContainerImageIT {
         leaf.writeTo(dir.resolve("tls.crt"), dir.resolve("tls.key"));
         for (String file : List.of("tls.crt", "tls.key")) {
             Files.setPosixFilePermissions(dir.resolve(file), PosixFilePermissions.fromString("rw-r--r--"));
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 

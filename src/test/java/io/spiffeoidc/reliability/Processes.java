@@ -1,11 +1,10 @@
 package io.spiffeoidc.reliability;
 
+import io.spiffeoidc.testsupport.FreePorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,14 +39,6 @@ final class Processes {
         this.runDir = runDir;
         this.jar = jar;
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "stop-children"));
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(Tls.LOOPBACK))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     static boolean agentAvailable() {
@@ -95,8 +86,8 @@ final class Processes {
     }
 
     ServiceProcess startService(ServiceSpec spec, Tls tls) throws IOException {
-        int port = freePort();
-        int management = freePort();
+        int port = FreePorts.loopback();
+        int management = FreePorts.loopback();
         String scheme = spec.tls() ? "https" : "http";
         Map<String, String> env = new java.util.HashMap<>(spec.env());
         env.put("QUARKUS_HTTP_HOST", Tls.LOOPBACK);
@@ -107,7 +98,7 @@ final class Processes {
         env.putIfAbsent("SPIFFE_OIDC_STALENESS_THRESHOLD", "5s");
         if (spec.tls()) {
             env.put("QUARKUS_HTTP_SSL_PORT", String.valueOf(port));
-            env.put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
+            env.put("QUARKUS_HTTP_PORT", String.valueOf(FreePorts.loopback()));
             env.put("QUARKUS_HTTP_INSECURE_REQUESTS", "disabled");
         } else {
             // Listener mode 2 (plain HTTP, no certificate): the production profile requires its PEM files.

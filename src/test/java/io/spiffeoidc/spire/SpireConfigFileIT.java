@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spiffeoidc.testsupport.Await;
+import io.spiffeoidc.testsupport.FreePorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -163,8 +164,8 @@ class SpireConfigFileIT {
      */
     @Test
     void anUnknownKeyIsOneWarningAndTheServiceServes() throws Exception {
-        int port = PackagedService.freePort();
-        int health = PackagedService.freePort();
+        int port = FreePorts.loopback();
+        int health = FreePorts.loopback();
         Path bundle = Path.of("examples/bundle.json").toAbsolutePath();
         Path config = file("unknown-key.json", "{\"domains\": [\"localhost\", \"127.0.0.1\"], \"insecure_addr\": \"127.0.0.1:" + port + "\","
                 + " \"file\": {\"path\": \"" + bundle + "\"}, \"health_checks\": {\"bind_port\": " + health + "},"

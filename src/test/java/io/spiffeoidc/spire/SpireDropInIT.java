@@ -8,6 +8,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
+import io.spiffeoidc.testsupport.FreePorts;
 import io.spiffeoidc.testsupport.OperatorOperand;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.TestBundles;
@@ -102,8 +103,8 @@ class SpireDropInIT {
 
     @Test
     void servesAsTheOperatorsOperand() throws Exception {
-        int https = PackagedService.freePort();
-        int healthz = PackagedService.freePort();
+        int https = FreePorts.loopback();
+        int healthz = FreePorts.loopback();
         pki.issue("spire-spiffe-oidc-discovery-provider").writeTo(work.resolve("tls/tls.crt"), work.resolve("tls/tls.key"));
         // A secret volume's default mode: readable by the pod's arbitrary UID.
         for (String file : List.of("tls/tls.crt", "tls/tls.key")) {
@@ -174,7 +175,7 @@ class SpireDropInIT {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(work.resolve("service.log").toFile());
         // Not the operator's: the management interface (metrics) gets a free port instead of 9000.
-        builder.environment().put("MANAGEMENT_PORT", Integer.toString(PackagedService.freePort()));
+        builder.environment().put("MANAGEMENT_PORT", Integer.toString(FreePorts.loopback()));
         return builder.start();
     }
 
