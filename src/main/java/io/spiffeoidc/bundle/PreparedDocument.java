@@ -6,7 +6,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 
 /**
  * Response bytes with their strong entity tag. The tag is a digest of the bytes, so every replica that
@@ -27,7 +26,7 @@ public final class PreparedDocument {
     private final Buffer wire;
 
     private PreparedDocument(byte[] body) {
-        this.etag = "\"" + digest(body) + "\"";
+        this.etag = "\"" + Sha256.base64Url(body) + "\"";
         this.etagHeader = HttpHeaders.createOptimized(etag);
         this.contentLength = HttpHeaders.createOptimized(Integer.toString(body.length));
         this.wire = Buffer.buffer(Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct(body))));
@@ -62,9 +61,5 @@ public final class PreparedDocument {
 
     private static ByteBuffer direct(byte[] body) {
         return ByteBuffer.allocateDirect(body.length).put(body).flip();
-    }
-
-    private static String digest(byte[] body) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(Sha256.of(body));
     }
 }

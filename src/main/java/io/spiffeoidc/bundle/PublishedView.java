@@ -1,5 +1,8 @@
 package io.spiffeoidc.bundle;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 /**
  * What HTTP and ops see of one trust domain's publication: the served snapshot and one status record, both
  * immutable and replaced whole by the publisher. Reading either is one volatile read, so the request path
@@ -11,6 +14,7 @@ public final class PublishedView {
     private final String source;
     private volatile PublishedBundle served;
     private volatile PublisherStatus status;
+    private final List<Runnable> changeListeners = new CopyOnWriteArrayList<>();
 
     PublishedView(PublisherSpec spec, PublisherStatus initial) {
         this.trustDomain = spec.trustDomain();
@@ -49,5 +53,16 @@ public final class PublishedView {
             served = next;
             status = nextStatus;
         }
+        for (Runnable listener : changeListeners) {
+            listener.run();
+        }
+    }
+
+    /**
+     * Runs {@code listener} after every change, on the publisher's thread and while it holds its lock, so a
+     * listener sees each snapshot in the order served and must only hand the news on: no I/O, no waiting.
+     */
+    public void onChange(Runnable listener) {
+        changeListeners.add(listener);
     }
 }

@@ -73,6 +73,7 @@ public final class ConfigProblems {
         primary.ifPresent(issuers::add);
         issuers.addAll(FederationProblems.check(config, issuerRules, trustDomain, primary, problems));
         EndpointProblems.check(issuers, problems);
+        List<Target> targets = TargetRules.check(config, issuers, problems);
         config.stalenessThreshold().ifPresent(threshold -> {
             if (threshold.isNegative() || threshold.isZero()) {
                 problems.add("spiffe-oidc.staleness-threshold: must be positive");
@@ -88,7 +89,8 @@ public final class ConfigProblems {
                 config.allowInsecureScheme(), headTimeout, publicPorts(quarkus, issuers),
                 config.stalenessThreshold().orElseGet(() -> defaultThreshold(validSource.pollInterval())),
                 config.missingTrustDomainGracePeriod(),
-                new TlsSettings(reload, config.tls().nativeEngine(), quarkus.publicCertFile(), quarkus.publicKeyFile()));
+                new TlsSettings(reload, config.tls().nativeEngine(), quarkus.publicCertFile(), quarkus.publicKeyFile()),
+                targets);
         return new Validation(Optional.of(settings), List.of());
     }
 

@@ -91,6 +91,12 @@ public interface ProviderConfig {
     @WithDefault("1H")
     Duration missingTrustDomainGracePeriod();
 
+    /**
+     * Static issuers: object stores and directories that get both documents of one trust domain on every
+     * validated change, keyed by a name of the operator's choice: spiffe-oidc.target."aws".type=s3.
+     */
+    Map<String, TargetConfig> target();
+
     FileSourceConfig file();
 
     /** The primary trust domain's SPIFFE bundle endpoint; off unless its path is set. */
@@ -103,6 +109,93 @@ public interface ProviderConfig {
 
     @WithName("server-api")
     ServerApiConfig serverApi();
+
+    interface TargetConfig {
+        /** s3, azure-blob or directory. */
+        Optional<String> type();
+
+        /** The trust domain whose issuer is published; default: the primary one. */
+        Optional<String> trustDomain();
+
+        /** Prepended to every object name, e.g. "spiffe/"; default none. */
+        Optional<String> prefix();
+
+        /** The JWKS object's name after the prefix: the last part of jwks_uri's path. */
+        @WithDefault("keys")
+        String jwksKey();
+
+        /** Also publish the trust domain's SPIFFE bundle under this name after the prefix; off unless set. */
+        Optional<String> bundleKey();
+
+        /** How long a publisher's lease lasts unrenewed before another instance may take it over. */
+        @WithDefault("30S")
+        Duration leaseDuration();
+
+        /**
+         * How long a key set this instance has never validated may stay in the store before it replaces it:
+         * long enough for this instance's own source to catch up with another instance's.
+         */
+        @WithDefault("2M")
+        Duration adoptAfter();
+
+        /** The longest wait between retries while the store fails. */
+        @WithDefault("60S")
+        Duration retryBackoffMax();
+
+        S3TargetConfig s3();
+
+        AzureBlobTargetConfig azure();
+
+        DirectoryTargetConfig directory();
+    }
+
+    interface S3TargetConfig {
+        Optional<String> bucket();
+
+        /** Default: the AWS SDK's region chain (AWS_REGION, profile). */
+        Optional<String> region();
+
+        /** An S3-compatible store's URL, e.g. https://storage.googleapis.com or an ODF/NooBaa, RGW or MinIO endpoint. */
+        Optional<String> endpoint();
+
+        @WithDefault("false")
+        boolean pathStyle();
+
+        /** A canned ACL for every write (e.g. public-read) where the store reads ACLs; default none. */
+        Optional<String> acl();
+
+        /** Access key files mounted from a Secret; default: the AWS SDK's credential chain. */
+        Optional<Path> accessKeyIdFile();
+
+        Optional<Path> secretAccessKeyFile();
+
+        Optional<Path> sessionTokenFile();
+    }
+
+    interface AzureBlobTargetConfig {
+        /** The account's blob endpoint, e.g. https://account.blob.core.windows.net. */
+        Optional<String> endpoint();
+
+        /** The container, $web for a static website. */
+        Optional<String> container();
+
+        /** With account-key-file: shared key authentication. */
+        Optional<String> accountName();
+
+        Optional<Path> accountKeyFile();
+
+        /** A SAS token (the query string, with or without '?') in a file. */
+        Optional<Path> sasTokenFile();
+
+        /** Workload identity federation from AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_FEDERATED_TOKEN_FILE. */
+        @WithDefault("false")
+        boolean workloadIdentity();
+    }
+
+    interface DirectoryTargetConfig {
+        /** An existing, writable directory. */
+        Optional<Path> path();
+    }
 
     interface FileSourceConfig {
         /** A SPIFFE bundle or JWKS document. */

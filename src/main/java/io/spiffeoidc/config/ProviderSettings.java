@@ -17,6 +17,7 @@ import java.util.Set;
  * @param publicPorts        the ports a Host header may carry into derived URLs: the public listeners' configured
  *                           ports and those of configured issuer and jwks_uri URLs
  * @param missingTrustDomainGracePeriod how long a trust domain missing from the source stays served
+ * @param targets            the static issuers' stores, in name order
  */
 public record ProviderSettings(
         SourceSettings source,
@@ -29,10 +30,12 @@ public record ProviderSettings(
         Set<Integer> publicPorts,
         Duration stalenessThreshold,
         Duration missingTrustDomainGracePeriod,
-        TlsSettings tls) {
+        TlsSettings tls,
+        List<Target> targets) {
 
     public ProviderSettings {
         issuers = List.copyOf(issuers);
+        targets = List.copyOf(targets);
         publicPorts = Set.copyOf(publicPorts);
     }
 

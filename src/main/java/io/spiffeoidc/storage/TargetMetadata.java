@@ -1,0 +1,14 @@
+package io.spiffeoidc.storage;
+
+/** The user metadata written with every document; stores prefix them (x-amz-meta-, x-ms-meta-). */
+final class TargetMetadata {
+
+    /** The document's SHA-256 in base64url: the listener's ETag for the same bytes, without quotes. */
+    static final String DIGEST = "document-digest";
+    /** The bundle's spiffe_sequence, where the source gives one. */
+    static final String SEQUENCE = "spiffe-sequence";
+    static final String TRUST_DOMAIN = "trust-domain";
+
+    private TargetMetadata() {
+    }
+}
