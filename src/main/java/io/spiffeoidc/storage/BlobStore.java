@@ -102,19 +102,7 @@ public final class BlobStore implements ObjectStore {
         if (e instanceof BlobStorageException answer) {
             int status = answer.getStatusCode();
             String message = where + ": HTTP " + status + (answer.getErrorCode() == null ? "" : " " + answer.getErrorCode());
-            if (status == 412 || status == 409) {
-                return StoreException.conflict(message);
-            }
-            if (status == 401 || status == 403) {
-                return new StoreException(StoreException.Reason.DENIED, message);
-            }
-            if (status == 404) {
-                return new StoreException(StoreException.Reason.NOT_FOUND, message);
-            }
-            if (status >= 500 || status == 429) {
-                return new StoreException(StoreException.Reason.UNAVAILABLE, message);
-            }
-            return new StoreException(StoreException.Reason.REFUSED, message);
+            return StoreException.ofStatus(status, message);
         }
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         return new StoreException(StoreException.Reason.UNAVAILABLE, where + ": " + S3Store.firstLine(cause.toString()));

@@ -17,7 +17,7 @@ public interface ObjectStore extends AutoCloseable {
      * Writes {@code object} under {@code key} if {@code precondition} holds.
      *
      * @return the entity tag of the version written
-     * @throws StoreException.ConditionFailed when another writer got there first (412, or S3's 409)
+     * @throws StoreException with reason CONFLICT when another writer got there first (412, or 409)
      */
     String write(String key, ObjectWrite object, Precondition precondition) throws StoreException;
 

@@ -92,19 +92,7 @@ public final class S3Store implements ObjectStore {
             int status = answer.statusCode();
             String code = answer.awsErrorDetails() == null ? "" : " " + answer.awsErrorDetails().errorCode();
             String message = where + ": HTTP " + status + code;
-            if (status == 412 || status == 409) {
-                return StoreException.conflict(message);
-            }
-            if (status == 401 || status == 403) {
-                return new StoreException(StoreException.Reason.DENIED, message);
-            }
-            if (status == 404) {
-                return new StoreException(StoreException.Reason.NOT_FOUND, message);
-            }
-            if (status >= 500 || status == 429) {
-                return new StoreException(StoreException.Reason.UNAVAILABLE, message);
-            }
-            return new StoreException(StoreException.Reason.REFUSED, message);
+            return StoreException.ofStatus(status, message);
         }
         String cause = e instanceof SdkClientException && e.getCause() != null ? e.getCause().toString() : e.getMessage();
         return new StoreException(StoreException.Reason.UNAVAILABLE, where + ": " + firstLine(cause));

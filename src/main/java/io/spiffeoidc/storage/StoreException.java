@@ -41,6 +41,17 @@ public class StoreException extends Exception {
         return reason;
     }
 
+    /** What an HTTP status from a store means for the publisher. */
+    static StoreException ofStatus(int status, String message) {
+        if (status == 412 || status == 409) {
+            return conflict(message);
+        }
+        Reason reason = status == 401 || status == 403 ? Reason.DENIED
+                : status == 404 ? Reason.NOT_FOUND
+                : status >= 500 || status == 429 ? Reason.UNAVAILABLE : Reason.REFUSED;
+        return new StoreException(reason, message);
+    }
+
     public static StoreException conflict(String message) {
         return new StoreException(Reason.CONFLICT, message);
     }
