@@ -157,6 +157,15 @@ class StartupFailureIT {
     }
 
     @Test
+    void aStaticIssuerWithoutItsStoreIsOneLine() throws Exception {
+        // Target names are map keys; the environment spells spiffe-oidc.target."aws".type as below.
+        assertRefused("Invalid configuration: spiffe-oidc.target.\"aws\".s3.bucket: required with type s3",
+                start(fileSource("SPIFFE_OIDC_ISSUER", "https://oidc.example.org/td", "SPIFFE_OIDC_JWKS_URI",
+                        "https://oidc.example.org/td/keys", "SPIFFE_OIDC_TARGET__AWS__TYPE", "s3",
+                        "SPIFFE_OIDC_TARGET__AWS__PREFIX", "td/")));
+    }
+
+    @Test
     void aMalformedIssuerIsOneLine() throws Exception {
         assertRefused("Invalid configuration: spiffe-oidc.issuer: \"https://exa mple.com\" is not a URL"
                 + " (" + jdkUriProblem("https://exa mple.com") + ")", start(fileSource("SPIFFE_OIDC_ISSUER", "https://exa mple.com")));
