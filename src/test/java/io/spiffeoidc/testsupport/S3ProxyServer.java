@@ -59,7 +59,7 @@ public final class S3ProxyServer implements AutoCloseable {
      */
     public S3ProxyServer(Path baseDir, Path keystore, String keystorePassword) {
         this.baseDir = baseDir.toAbsolutePath();
-        this.securePort = keystore == null ? -1 : FreePorts.loopback();
+        this.securePort = keystore == null ? -1 : secondPort(port);
         Path jar = StoreProcess.installed(JAR_PROPERTY, "s3proxy.jar", "the S3Proxy jar");
         try {
             Files.createDirectories(this.baseDir);
@@ -148,6 +148,14 @@ public final class S3ProxyServer implements AutoCloseable {
     @Override
     public void close() {
         process.stop();
+    }
+
+    private static int secondPort(int first) {
+        int second = FreePorts.loopback();
+        while (second == first) {
+            second = FreePorts.loopback();
+        }
+        return second;
     }
 
     private static void requireUserXattrs(Path directory) {
