@@ -152,7 +152,7 @@ public interface ProviderConfig {
     interface S3TargetConfig {
         Optional<String> bucket();
 
-        /** Default: the AWS SDK's region chain (AWS_REGION, profile). */
+        /** Default: AWS_REGION, then AWS_DEFAULT_REGION; S3-compatible stores take any name (often us-east-1). */
         Optional<String> region();
 
         /** An S3-compatible store's URL, e.g. https://storage.googleapis.com or an ODF/NooBaa, RGW or MinIO endpoint. */

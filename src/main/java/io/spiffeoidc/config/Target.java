@@ -34,10 +34,10 @@ public record Target(String name, Issuer issuer, String jwksObject, String disco
     }
 
     /**
-     * @param region     empty for the AWS SDK's region chain
+     * @param region     as configured, else from AWS_REGION or AWS_DEFAULT_REGION
      * @param keyFiles   access key files mounted from a Secret; empty for the AWS SDK's credential chain
      */
-    public record S3(String bucket, Optional<String> region, Optional<URI> endpoint, boolean pathStyle,
+    public record S3(String bucket, String region, Optional<URI> endpoint, boolean pathStyle,
             Optional<String> acl, Optional<S3KeyFiles> keyFiles) implements Store {
     }
 

@@ -155,6 +155,10 @@ final class TargetRules {
             problems.add(property + "bucket: \"" + s3.bucket().get() + "\" is not a bucket name (3-63 of a-z 0-9 . -)");
         }
         Optional<URI> endpoint = s3.endpoint().flatMap(value -> url(property + "endpoint", value));
+        Optional<String> region = s3.region().or(() -> environment("AWS_REGION")).or(() -> environment("AWS_DEFAULT_REGION"));
+        if (region.isEmpty()) {
+            problems.add(property + "region: required (or AWS_REGION); S3-compatible stores take any name, often us-east-1");
+        }
         s3.acl().filter(acl -> !CANNED_ACL.matcher(acl).matches())
                 .ifPresent(acl -> problems.add(property + "acl: \"" + acl + "\" is not a canned ACL name (e.g. public-read)"));
         Optional<Target.S3KeyFiles> keyFiles = Optional.empty();
@@ -173,7 +177,7 @@ final class TargetRules {
         if (problems.size() > before) {
             return Optional.empty();
         }
-        return Optional.of(new Target.S3(s3.bucket().get(), s3.region(), endpoint, s3.pathStyle(), s3.acl(), keyFiles));
+        return Optional.of(new Target.S3(s3.bucket().get(), region.get(), endpoint, s3.pathStyle(), s3.acl(), keyFiles));
     }
 
     private Optional<Target.Store> azure(String property, AzureBlobTargetConfig azure) {
@@ -244,6 +248,10 @@ final class TargetRules {
         } catch (URISyntaxException e) {
             return Optional.empty(); // parse() has accepted it
         }
+    }
+
+    private static Optional<String> environment(String name) {
+        return Optional.ofNullable(System.getenv(name)).filter(value -> !value.isBlank());
     }
 
     private void readable(String property, Path file) {

@@ -1,11 +1,8 @@
 package io.spiffeoidc.storage;
 
 import com.azure.core.credential.AzureSasCredential;
-import com.azure.core.exception.AzureException;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
-import com.azure.core.http.policy.FixedDelayOptions;
-import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.identity.WorkloadIdentityCredentialBuilder;
@@ -18,6 +15,8 @@ import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.BlockBlobItem;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.common.StorageSharedKeyCredential;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
 import io.spiffeoidc.config.Target;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,7 +41,7 @@ public final class BlobStore implements ObjectStore {
         HttpClient http = new JdkHttpClientBuilder().connectionTimeout(Duration.ofSeconds(10)).build();
         BlobServiceClientBuilder builder = new BlobServiceClientBuilder().endpoint(settings.endpoint().toString())
                 .httpClient(http)
-                .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ZERO)));
+                .retryOptions(new RequestRetryOptions(RetryPolicyType.FIXED, 1, (Duration) null, null, null, null));
         Target.AzureCredential credential = settings.credential();
         if (credential instanceof Target.SharedKey key) {
             builder.credential(new StorageSharedKeyCredential(key.accountName(), readSecret(key.accountKeyFile())));
@@ -75,7 +74,7 @@ public final class BlobStore implements ObjectStore {
                 return Optional.empty();
             }
             throw failure("read", key, e);
-        } catch (AzureException | UncheckedIOException | IllegalStateException e) {
+        } catch (RuntimeException e) {
             throw failure("read", key, e);
         }
     }
@@ -92,7 +91,7 @@ public final class BlobStore implements ObjectStore {
             BlockBlobItem written = container.getBlobClient(key).getBlockBlobClient()
                     .uploadWithResponse(options, TIMEOUT, Context.NONE).getValue();
             return written.getETag();
-        } catch (AzureException | UncheckedIOException | IllegalStateException e) {
+        } catch (RuntimeException e) {
             throw failure("write", key, e);
         }
     }
@@ -104,6 +103,7 @@ public final class BlobStore implements ObjectStore {
             String message = where + ": HTTP " + status + (answer.getErrorCode() == null ? "" : " " + answer.getErrorCode());
             return StoreException.ofStatus(status, message);
         }
+        // The blocking client wraps a refused connection in reactor's ReactiveException: name what is inside.
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         return new StoreException(StoreException.Reason.UNAVAILABLE, where + ": " + S3Store.firstLine(cause.toString()));
     }

@@ -131,7 +131,7 @@ public final class DirectoryStore implements ObjectStore {
     }
 
     private Path metaFile(String key) {
-        return root.resolve(META).resolve(key.replace('/', '_') + ".meta");
+        return root.resolve(META).resolve(key.replace("%", "%25").replace("/", "%2F") + ".meta");
     }
 
     private static String etag(byte[] body) {

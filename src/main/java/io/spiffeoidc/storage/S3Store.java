@@ -52,7 +52,7 @@ public final class S3Store implements ObjectStore {
                         .apiCallTimeout(TIMEOUT.multipliedBy(2)))
                 .credentialsProvider(settings.keyFiles().<AwsCredentialsProvider>map(KeyFiles::new)
                         .orElseGet(() -> DefaultCredentialsProvider.builder().build()));
-        settings.region().map(Region::of).ifPresent(builder::region);
+        builder.region(Region.of(settings.region()));
         settings.endpoint().ifPresent(builder::endpointOverride);
         this.client = builder.build();
         this.bucket = settings.bucket();
@@ -92,6 +92,9 @@ public final class S3Store implements ObjectStore {
             int status = answer.statusCode();
             String code = answer.awsErrorDetails() == null ? "" : " " + answer.awsErrorDetails().errorCode();
             String message = where + ": HTTP " + status + code;
+            if (operation.equals("write") && status == 404 && code.equals(" NoSuchKey")) {
+                return StoreException.conflict(message); // If-Match on an object someone removed since it was read
+            }
             return StoreException.ofStatus(status, message);
         }
         String cause = e instanceof SdkClientException && e.getCause() != null ? e.getCause().toString() : e.getMessage();

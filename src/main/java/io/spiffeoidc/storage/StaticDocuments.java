@@ -12,8 +12,9 @@ import java.util.OptionalLong;
 /**
  * What one target should hold for one served snapshot: the prepared bytes the public listener serves for
  * the configured issuer URL, never anything built apart from them. While every key is withdrawn (tainted,
- * expired, or the trust domain absent past its grace period) the key set is empty: the listener answers
- * 503 then, and an empty set is how a static file says the same; the discovery document stays as it was.
+ * expired, or the trust domain absent past its grace period) the key set and the SPIFFE bundle are empty:
+ * the listener answers 503 then, and an empty set is how a static file says the same; the discovery
+ * document stays as it was.
  *
  * @param jwksDigest the JWKS bytes' digest, the same as the listener's ETag without quotes
  * @param discovery  empty while keys are withdrawn
@@ -42,7 +43,8 @@ record StaticDocuments(byte[] jwks, String jwksDigest, Optional<byte[]> discover
         if (!withdrawn) {
             return Optional.empty();
         }
-        return Optional.of(new StaticDocuments(NO_KEYS.body(), digest(NO_KEYS), Optional.empty(), Optional.empty(),
+        Optional<byte[]> bundle = target.bundleObject().map(name -> NO_KEYS.body());
+        return Optional.of(new StaticDocuments(NO_KEYS.body(), digest(NO_KEYS), Optional.empty(), bundle,
                 OptionalLong.empty(), NO_KEYS_CACHE_CONTROL, List.of()));
     }
 

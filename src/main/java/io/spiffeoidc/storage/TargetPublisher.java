@@ -40,6 +40,8 @@ public final class TargetPublisher {
     /** Writes lost to another writer in one round before the round counts as failed and backs off. */
     private static final int ATTEMPTS = 3;
     private static final long IDLE_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** How often objects the store is known to hold are read again, so one edited or removed by hand is repaired. */
+    private static final long RECHECK_NANOS = TimeUnit.MINUTES.toNanos(5);
 
     private final Target target;
     private final ObjectStore store;
@@ -54,6 +56,7 @@ public final class TargetPublisher {
 
     // Only the publishing thread touches these.
     private volatile String confirmed;
+    private long confirmedAt;
     private long term;
     private String unknownStored;
     private long unknownSince;
@@ -111,7 +114,7 @@ public final class TargetPublisher {
         Optional<String> digest = StaticDocuments.currentDigest(view);
         digest.ifPresent(history::record);
         if (digest.isPresent() && !digest.get().equals(confirmedDigest())) {
-            update(s -> s.leaseHeld() ? s.behind(clock.instant()) : s);
+            update(s -> s.phase() == TargetStatus.Phase.STANDING_BY ? s : s.behind(clock.instant()));
         }
         wake.release();
     }
@@ -154,6 +157,7 @@ public final class TargetPublisher {
             }
             if (!holding) {
                 confirmed = null;
+                update(TargetStatus::standingBy);
                 note(TargetStatus.Phase.STANDING_BY, "instance " + LogSanitiser.clean(lease.otherHolder(), 100)
                         + " holds the publisher lease; standing by");
                 recovered();
@@ -179,7 +183,7 @@ public final class TargetPublisher {
     private long publish(StaticDocuments documents) throws StoreException {
         String wanted = documents.jwksDigest() + " " + documents.discovery().map(Sha256::base64Url).orElse("-") + " "
                 + documents.bundle().map(Sha256::base64Url).orElse("-");
-        if (wanted.equals(confirmed)) {
+        if (wanted.equals(confirmed) && System.nanoTime() - confirmedAt < RECHECK_NANOS) {
             return IDLE_NANOS;
         }
         for (int attempt = 1;; attempt++) {
@@ -189,6 +193,7 @@ public final class TargetPublisher {
                     return waiting.get();
                 }
                 confirmed = wanted;
+                confirmedAt = System.nanoTime();
                 return IDLE_NANOS;
             } catch (StoreException e) {
                 if (e.reason() != StoreException.Reason.CONFLICT || attempt >= ATTEMPTS) {
@@ -242,7 +247,8 @@ public final class TargetPublisher {
     private Optional<Long> mayReplace(StoredObject stored, StaticDocuments documents) {
         OptionalLong storedSequence = sequence(stored.metadata().get(TargetMetadata.SEQUENCE));
         String storedDigest = Sha256.base64Url(stored.body());
-        if (storedSequence.isPresent() && documents.sequence().isPresent()) {
+        boolean bySequence = storedSequence.isPresent() && documents.sequence().isPresent();
+        if (bySequence) {
             if (documents.sequence().getAsLong() >= storedSequence.getAsLong()) {
                 return Optional.empty();
             }
@@ -256,13 +262,19 @@ public final class TargetPublisher {
         }
         long waited = now - unknownSince;
         long patience = target.adoptAfter().toNanos();
-        if (waited >= patience) {
+        if (waited >= patience && !bySequence) {
             LOG.warnf("Static issuer %s: %s held a key set this instance never validated for %s; replacing it with %s",
                     target.name(), store.describe(), target.adoptAfter(), documents.describeKeys());
             return Optional.empty();
         }
+        if (bySequence) {
+            // A higher spiffe_sequence is newer by the bundle's own account: never replaced by an older one.
+            note(TargetStatus.Phase.CATCHING_UP, store.describe() + " holds spiffe_sequence " + storedSequence.getAsLong()
+                    + ", newer than this instance's " + documents.sequence().getAsLong()
+                    + "; waiting for its own source to deliver it");
+            return Optional.of(TimeUnit.SECONDS.toNanos(1));
+        }
         note(TargetStatus.Phase.CATCHING_UP, store.describe() + " holds a key set this instance has not validated"
-                + (storedSequence.isPresent() ? " (spiffe_sequence " + storedSequence.getAsLong() + ")" : "")
                 + "; waiting up to " + target.adoptAfter() + " for its own source to deliver it");
         return Optional.of(Math.min(patience - waited, TimeUnit.SECONDS.toNanos(1)));
     }
@@ -291,7 +303,7 @@ public final class TargetPublisher {
 
     private long failed(StoreException e) {
         boolean entering = status.phase() != TargetStatus.Phase.FAILING;
-        update(s -> s.failed(e.reason()));
+        update(s -> s.failed(e.reason()).lease(lease.held()));
         failuresInRow++;
         long backoff = Math.min(target.retryBackoffMax().toNanos(),
                 FIRST_RETRY.toNanos() << Math.min(failuresInRow - 1, 20));

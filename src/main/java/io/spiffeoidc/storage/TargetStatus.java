@@ -78,8 +78,13 @@ public record TargetStatus(Phase phase, Optional<Instant> lastPublished, long pu
     }
 
     TargetStatus lease(boolean held) {
-        return new TargetStatus(phase, lastPublished, publications, failures, conflictsLost, held, held ? behindSince
-                : Optional.empty(), clock);
+        return new TargetStatus(phase, lastPublished, publications, failures, conflictsLost, held, behindSince, clock);
+    }
+
+    /** Another instance writes: this one is not behind, whatever its own snapshot. */
+    TargetStatus standingBy() {
+        return new TargetStatus(Phase.STANDING_BY, lastPublished, publications, failures, conflictsLost, false,
+                Optional.empty(), clock);
     }
 
     TargetStatus behind(Instant since) {

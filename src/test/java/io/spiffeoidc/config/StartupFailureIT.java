@@ -162,7 +162,7 @@ class StartupFailureIT {
         assertRefused("Invalid configuration: spiffe-oidc.target.\"aws\".s3.bucket: required with type s3",
                 start(fileSource("SPIFFE_OIDC_ISSUER", "https://oidc.example.org/td", "SPIFFE_OIDC_JWKS_URI",
                         "https://oidc.example.org/td/keys", "SPIFFE_OIDC_TARGET__AWS__TYPE", "s3",
-                        "SPIFFE_OIDC_TARGET__AWS__PREFIX", "td/")));
+                        "SPIFFE_OIDC_TARGET__AWS__PREFIX", "td/", "SPIFFE_OIDC_TARGET__AWS__S3_REGION", "eu-west-1")));
     }
 
     @Test

@@ -42,7 +42,7 @@ class TargetRulesTest {
         assertEquals("td/.well-known/openid-configuration", target.discoveryObject());
         assertEquals("td/.spiffe-oidc-publisher-lease", target.leaseObject());
         assertEquals("https://issuer.example.org/td", target.issuerUrl());
-        assertEquals(new Target.S3("oidc-bucket", Optional.of("eu-west-1"), Optional.empty(), false, Optional.empty(),
+        assertEquals(new Target.S3("oidc-bucket", "eu-west-1", Optional.empty(), false, Optional.empty(),
                 Optional.empty()), target.store());
     }
 
@@ -77,16 +77,18 @@ class TargetRulesTest {
         assertEquals(List.of("spiffe-oidc.target.\"x\".type: \"gcs\" is not s3, azure-blob or directory"),
                 problems("spiffe-oidc.target.\"x\".type", "gcs", "spiffe-oidc.target.\"x\".prefix", "td/"));
         assertEquals(List.of("spiffe-oidc.target.\"x\".s3.bucket: required with type s3"),
-                problems("spiffe-oidc.target.\"x\".type", "s3", "spiffe-oidc.target.\"x\".prefix", "td/"));
+                problems("spiffe-oidc.target.\"x\".type", "s3", "spiffe-oidc.target.\"x\".prefix", "td/",
+                        "spiffe-oidc.target.\"x\".s3.region", "us-east-1"));
         assertEquals(List.of("spiffe-oidc.target.\"x\".s3.endpoint: \"http://minio.local:9000\" must be an https URL"
                 + " (http needs spiffe-oidc.allow-insecure-scheme=true)"),
                 problems("spiffe-oidc.target.\"x\".type", "s3", "spiffe-oidc.target.\"x\".prefix", "td/",
                         "spiffe-oidc.target.\"x\".s3.bucket", "b-1", "spiffe-oidc.target.\"x\".s3.endpoint",
-                        "http://minio.local:9000"));
+                        "http://minio.local:9000", "spiffe-oidc.target.\"x\".s3.region", "us-east-1"));
         assertEquals(List.of("spiffe-oidc.target.\"x\".s3.access-key-id-file: set together with"
                 + " spiffe-oidc.target.\"x\".s3.secret-access-key-file, or neither (then the AWS SDK's credential chain applies)"),
                 problems("spiffe-oidc.target.\"x\".type", "s3", "spiffe-oidc.target.\"x\".prefix", "td/",
-                        "spiffe-oidc.target.\"x\".s3.bucket", "b-1", "spiffe-oidc.target.\"x\".s3.access-key-id-file", "/k"));
+                        "spiffe-oidc.target.\"x\".s3.bucket", "b-1", "spiffe-oidc.target.\"x\".s3.access-key-id-file", "/k",
+                        "spiffe-oidc.target.\"x\".s3.region", "us-east-1"));
         assertEquals(List.of("spiffe-oidc.target.\"x\".azure.endpoint: required with type azure-blob"
                 + " (https://<account>.blob.core.windows.net)",
                 "spiffe-oidc.target.\"x\".azure.container: required with type azure-blob ($web for a static website)",

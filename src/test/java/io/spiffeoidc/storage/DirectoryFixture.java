@@ -43,7 +43,7 @@ final class DirectoryFixture implements StoreFixture {
             return Optional.empty();
         }
         Map<String, String> headers = new HashMap<>();
-        Path meta = root.resolve(".spiffe-oidc").resolve(object.replace('/', '_') + ".meta");
+        Path meta = root.resolve(".spiffe-oidc").resolve(object.replace("%", "%25").replace("/", "%2F") + ".meta");
         if (Files.exists(meta)) {
             for (String line : Files.readAllLines(meta, StandardCharsets.ISO_8859_1)) {
                 int equals = line.indexOf('=');

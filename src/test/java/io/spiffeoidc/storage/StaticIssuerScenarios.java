@@ -47,10 +47,12 @@ final class StaticIssuerScenarios {
 
     static final String ISSUER = "https://static.example.test/td";
     static final String JWKS_URI = ISSUER + "/keys";
-    static final String PREFIX = "td/";
-    static final String JWKS = PREFIX + "keys";
-    static final String DISCOVERY = PREFIX + ".well-known/openid-configuration";
+    private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** Each run its own objects, so a store shared by several scenarios starts empty for each. */
+    private final String prefix = "td" + RUNS.incrementAndGet() + "-" + System.nanoTime() + "/";
+    private final String jwksObject = prefix + "keys";
+    private final String discoveryObject = prefix + ".well-known/openid-configuration";
     private final StoreFixture store;
     private final List<ECKey> keys = new ArrayList<>();
 
@@ -58,12 +60,12 @@ final class StaticIssuerScenarios {
         this.store = store;
     }
 
-    static Target target(String name, Target.Store store, Duration lease) {
+    Target target(String name, Target.Store store, Duration lease) {
         Issuer issuer = new Issuer("example.org", "spiffe-oidc.",
                 Optional.of(new ConfiguredUrl(ISSUER, "static.example.test", -1, "/td")),
                 Optional.of(new ConfiguredUrl(JWKS_URI, "static.example.test", -1, "/td/keys")), Set.of("static.example.test"),
                 PathPrefix.ROOT, Optional.empty(), Optional.empty());
-        return new Target(name, issuer, JWKS, DISCOVERY, Optional.empty(), PREFIX + ".spiffe-oidc-publisher-lease", lease,
+        return new Target(name, issuer, jwksObject, discoveryObject, Optional.empty(), prefix + ".spiffe-oidc-publisher-lease", lease,
                 Duration.ofMinutes(1), Duration.ofSeconds(2), store);
     }
 
@@ -104,20 +106,20 @@ final class StaticIssuerScenarios {
                     publisher.offerDocument(bundle(k, true));
                 }
                 int wanted = k;
-                Await.until("rotation " + k + " in the store", () -> fetchedIndex(JWKS) == wanted);
+                Await.until("rotation " + k + " in the store", () -> fetchedIndex(jwksObject) == wanted);
                 PublishedBundle served = publisher.view().served();
-                StoreFixture.Fetched jwks = store.fetch(JWKS).orElseThrow();
+                StoreFixture.Fetched jwks = store.fetch(jwksObject).orElseThrow();
                 assertTrue(Arrays.equals(served.jwks().body(), jwks.body()), "the JWKS is the listener's bytes");
                 Await.until("its discovery document",
-                        () -> Arrays.equals(served.discovery(ISSUER, JWKS_URI).body(), fetchedBody(DISCOVERY)));
-                StoreFixture.Fetched discovery = store.fetch(DISCOVERY).orElseThrow();
+                        () -> Arrays.equals(served.discovery(ISSUER, JWKS_URI).body(), fetchedBody(discoveryObject)));
+                StoreFixture.Fetched discovery = store.fetch(discoveryObject).orElseThrow();
                 Map<String, Object> document = JSONObjectUtils.parse(new String(discovery.body(), StandardCharsets.UTF_8));
                 assertEquals(ISSUER, document.get("issuer"));
                 assertEquals(JWKS_URI, document.get("jwks_uri"));
                 String etag = served.jwks().etag();
-                assertEquals(Optional.of(etag.substring(1, etag.length() - 1)), jwks.header(meta("document-digest")));
-                assertEquals(Optional.of(Long.toString(1000 + k)), jwks.header(meta("spiffe-sequence")));
-                assertEquals(Optional.of("example.org"), jwks.header(meta("trust-domain")));
+                assertEquals(Optional.of(etag.substring(1, etag.length() - 1)), jwks.header(meta("digest")));
+                assertEquals(Optional.of(Long.toString(1000 + k)), jwks.header(meta("sequence")));
+                assertEquals(Optional.of("example.org"), jwks.header(meta("trustdomain")));
                 if (!(store instanceof DirectoryFixture)) {
                     assertEquals(Optional.of("application/json"), jwks.header("content-type"));
                     assertEquals(Optional.of(served.cacheControl().toString()), jwks.header("cache-control"));
@@ -181,7 +183,7 @@ final class StaticIssuerScenarios {
         try (LogCapture log = LogCapture.of(TargetPublisher.class)) {
             publisher.offerDocument(bundle(0, true));
             target.start();
-            Await.until("the first set", () -> fetchedIndex(JWKS) == 0);
+            Await.until("the first set", () -> fetchedIndex(jwksObject) == 0);
             store.stopStore();
             publisher.offerDocument(bundle(1, true));
             publisher.offerDocument(bundle(2, true));
@@ -189,8 +191,8 @@ final class StaticIssuerScenarios {
                     && target.status().failures().values().stream().mapToLong(Long::longValue).sum() >= 2);
             assertTrue(target.status().behindSeconds() > 0, "behind while the store is down");
             store.startStore();
-            assertEquals(0, fetchedIndex(JWKS), "nothing was published while the store was down");
-            Await.until("the newest set after the store is back", () -> fetchedIndex(JWKS) == 2, () -> log.lines().toString());
+            assertEquals(0, fetchedIndex(jwksObject), "nothing was published while the store was down");
+            Await.until("the newest set after the store is back", () -> fetchedIndex(jwksObject) == 2, () -> log.lines().toString());
             Await.until("the store current again", () -> target.status().phase() == TargetStatus.Phase.CURRENT);
             assertEquals(0.0, target.status().behindSeconds());
             assertEquals(1, log.containing("the store keeps what it holds").size(), log.lines().toString());
@@ -298,8 +300,8 @@ final class StaticIssuerScenarios {
         private void poll() {
             while (running.get()) {
                 try {
-                    Optional<StoreFixture.Fetched> discovery = store.fetch(DISCOVERY);
-                    Optional<StoreFixture.Fetched> jwks = store.fetch(JWKS);
+                    Optional<StoreFixture.Fetched> discovery = store.fetch(discoveryObject);
+                    Optional<StoreFixture.Fetched> jwks = store.fetch(jwksObject);
                     reads++;
                     if (jwks.isEmpty()) {
                         continue;
@@ -311,7 +313,7 @@ final class StaticIssuerScenarios {
                         violations.add("JWKS went back from " + lastJwks + " to " + index);
                     }
                     lastJwks = Math.max(lastJwks, index);
-                    Optional<String> discoverySequence = discovery.flatMap(d -> d.header(meta("spiffe-sequence")));
+                    Optional<String> discoverySequence = discovery.flatMap(d -> d.header(meta("sequence")));
                     if (discoverySequence.isPresent()) {
                         int discoveryIndex = (int) (Long.parseLong(discoverySequence.get()) - 1000);
                         lastDiscovery = Math.max(lastDiscovery, discoveryIndex);
