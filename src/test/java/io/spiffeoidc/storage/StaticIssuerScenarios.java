@@ -113,6 +113,12 @@ final class StaticIssuerScenarios {
                 Await.until("its discovery document",
                         () -> Arrays.equals(served.discovery(ISSUER, JWKS_URI).body(), fetchedBody(discoveryObject)));
                 StoreFixture.Fetched discovery = store.fetch(discoveryObject).orElseThrow();
+                if (k == 0) {
+                    System.out.println(store.getClass().getSimpleName() + " serves " + jwksObject + ": " + new java.util.TreeMap<>(
+                            jwks.headers()) + " " + abbreviated(jwks.body()));
+                    System.out.println(store.getClass().getSimpleName() + " serves " + discoveryObject + ": "
+                            + new java.util.TreeMap<>(discovery.headers()) + " " + abbreviated(discovery.body()));
+                }
                 Map<String, Object> document = JSONObjectUtils.parse(new String(discovery.body(), StandardCharsets.UTF_8));
                 assertEquals(ISSUER, document.get("issuer"));
                 assertEquals(JWKS_URI, document.get("jwks_uri"));
@@ -262,6 +268,11 @@ final class StaticIssuerScenarios {
 
     private String meta(String name) {
         return store.metadataPrefix() + name;
+    }
+
+    private static String abbreviated(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        return text.length() > 160 ? text.substring(0, 160) + "… (" + body.length + " bytes)" : text;
     }
 
     private byte[] fetchedBody(String object) {
