@@ -14,8 +14,8 @@ import io.restassured.response.Response;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeAgentResource;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
-import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPki;
 import java.net.URL;
 import java.security.cert.X509Certificate;
 import java.util.List;
@@ -119,7 +119,7 @@ class BundleEndpointTest {
     @Order(4)
     void aNonCaOrGarbageAuthorityIsRefusedAndTheLastGoodBundleStays() throws Exception {
         String etag = get("/bundle").header("ETag");
-        FakeAgentResource.command("/x509", TestAuthorities.pem(TestAuthorities.leaf("workload")));
+        FakeAgentResource.command("/x509", TestPki.pem(TestPki.selfSignedLeaf("workload")));
         Await.until("the leaf refused", () -> metric("x509-authority-not-ca", "example.org"));
         FakeAgentResource.command("/x509-garbage", "");
         Await.until("the garbage refused", () -> metric("invalid-x509-authority", "example.org"));
@@ -142,11 +142,11 @@ class BundleEndpointTest {
         assertNotEquals(bundleEtag, bundle.header("ETag"));
         given().get(ready).then().statusCode(200);
 
-        X509Certificate next = TestAuthorities.ca("example.org CA next");
+        X509Certificate next = TestPki.authority("example.org CA next");
         FakeAgentResource.command("/x509-fix", "");
-        FakeAgentResource.command("/x509", TestAuthorities.pem(next));
+        FakeAgentResource.command("/x509", TestPki.pem(next));
         Await.until("the X.509 stream back", () -> get("/bundle").asString().contains(
-                java.util.Base64.getEncoder().encodeToString(TestAuthorities.der(next))));
+                java.util.Base64.getEncoder().encodeToString(TestPki.der(next))));
         SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", get("/bundle").asByteArray());
         assertEquals(Set.of(next), read.x509().getX509Authorities());
     }
@@ -156,11 +156,11 @@ class BundleEndpointTest {
     void crlsBesideTheX509BundlesLeaveTheAuthoritiesServed() throws Exception {
         // A real agent's X509BundlesResponse has the CRLs at field 1 and the bundle map at 2; from here on every
         // message of the fake carries one, and the authorities pushed with it must reach /bundle.
-        FakeAgentResource.command("/x509-crl", TestAuthorities.pem(TestAuthorities.crl("example.org CA next")));
-        X509Certificate after = TestAuthorities.ca("example.org CA after the CRL");
-        FakeAgentResource.command("/x509", TestAuthorities.pem(after));
+        FakeAgentResource.command("/x509-crl", TestPki.pem(TestPki.crl("example.org CA next")));
+        X509Certificate after = TestPki.authority("example.org CA after the CRL");
+        FakeAgentResource.command("/x509", TestPki.pem(after));
         Await.until("the authorities pushed beside a CRL", () -> get("/bundle").asString().contains(
-                java.util.Base64.getEncoder().encodeToString(TestAuthorities.der(after))));
+                java.util.Base64.getEncoder().encodeToString(TestPki.der(after))));
         assertEquals(Set.of(after), SpiffeBundleReader.read("example.org", get("/bundle").asByteArray()).x509().getX509Authorities());
         SpiffeBundleReader.Read partner = SpiffeBundleReader.read("partner.example", get("/partner/bundle").asByteArray());
         assertEquals(Set.of("CN=" + FakeAgentResource.caName(PARTNER) + ",O=SPIFFE"), subjects(partner));
