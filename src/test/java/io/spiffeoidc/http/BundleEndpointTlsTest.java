@@ -10,6 +10,7 @@ import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -41,9 +42,7 @@ class BundleEndpointTlsTest {
             TestPki pki = TestPki.newCa();
             pki.saveTo(DIR);
             pki.issue("bundle-endpoint").writeTo(DIR.resolve("tls.crt"), DIR.resolve("tls.key"));
-            TestBundles.writeAtomically(BUNDLE, bundle(TestPki.member(CA), 1));
-            return Map.of(
-                    "spiffe-oidc.file.path", BUNDLE.toString(),
+            return TestProfiles.fileSource(BUNDLE, bundle(TestPki.member(CA), 1),
                     "spiffe-oidc.bundle-endpoint.path", "/bundle",
                     "spiffe-oidc.allow-insecure-scheme", "false",
                     "quarkus.tls.public.key-store.pem.0.cert", DIR.resolve("tls.crt").toString(),

@@ -8,7 +8,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.RawHttp.Response;
-import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
@@ -39,8 +39,7 @@ class DomainSocketListenerTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return Map.of(
-                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/domain-socket.json")),
+            return TestProfiles.fileSourceWithOneKey(Path.of("target/test-bundles/domain-socket.json"),
                     "spiffe-oidc.allow-insecure-scheme", "false",
                     "quarkus.http.domain-socket", SOCKET.toString(),
                     "quarkus.http.domain-socket-enabled", "true");

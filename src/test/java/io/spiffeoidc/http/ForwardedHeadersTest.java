@@ -9,7 +9,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.RawHttp.Response;
-import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.Map;
@@ -27,8 +27,7 @@ class ForwardedHeadersTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/forwarded.json")),
+            return TestProfiles.fileSourceWithOneKey(Path.of("target/test-bundles/forwarded.json"),
                     "spiffe-oidc.trust-forwarded-headers", "true",
                     "spiffe-oidc.allow-insecure-scheme", "true");
         }

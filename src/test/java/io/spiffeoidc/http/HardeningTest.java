@@ -10,7 +10,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.RawHttp.Response;
-import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URL;
@@ -32,8 +32,7 @@ class HardeningTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/hardening.json")),
+            return TestProfiles.fileSourceWithOneKey(Path.of("target/test-bundles/hardening.json"),
                     // Issuers stay https although these requests arrive over plain http.
                     "spiffe-oidc.allow-insecure-scheme", "false");
         }

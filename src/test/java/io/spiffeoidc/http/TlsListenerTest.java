@@ -14,6 +14,7 @@ import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
+import io.spiffeoidc.testsupport.TestProfiles;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.URI;
@@ -65,8 +66,7 @@ class TlsListenerTest {
             TestPki pki = TestPki.newCa();
             pki.saveTo(DIR);
             pki.issue("first").writeTo(CERT, KEY);
-            return Map.of(
-                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/tls.json")),
+            return TestProfiles.fileSourceWithOneKey(Path.of("target/test-bundles/tls.json"),
                     "spiffe-oidc.allow-insecure-scheme", "false",
                     "spiffe-oidc.tls.reload-period", "1s",
                     "quarkus.tls.public.key-store.pem.0.cert", CERT.toString(),
