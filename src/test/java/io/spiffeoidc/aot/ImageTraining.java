@@ -1,5 +1,6 @@
 package io.spiffeoidc.aot;
 
+import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeWorkloadApi;
 import io.spiffeoidc.testsupport.FreePorts;
 import io.spiffeoidc.testsupport.TestBundles;
@@ -7,6 +8,7 @@ import io.spiffeoidc.testsupport.TestPki;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -86,16 +88,12 @@ public final class ImageTraining {
         try {
             TrainingWorkload workload = new TrainingWorkload(pki.clientContext(), URI.create("https://localhost:" + port));
             // A start on a busy build machine can take many seconds; a start that fails ends the process.
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (!workload.answers()) {
+            Await.until("the service to answer", Duration.ofMinutes(3), () -> {
                 if (!service.isAlive()) {
                     throw new IllegalStateException("the service exited with status " + service.exitValue() + " before it answered");
                 }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the service did not answer within 3 minutes");
-                }
-                Thread.sleep(50);
-            }
+                return workload.answers();
+            });
             drive.against(workload);
         } finally {
             service.destroy();

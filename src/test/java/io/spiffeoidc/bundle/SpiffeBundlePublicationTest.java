@@ -10,8 +10,8 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.spiffeoidc.testsupport.LogCapture;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
-import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPki;
 import io.spiffeoidc.testsupport.TestPublishers;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 /** The SPIFFE bundle document: prepared from the validated snapshot, X.509 authorities judged apart from JWT keys. */
 class SpiffeBundlePublicationTest {
 
-    private static final X509Certificate CA_1 = TestAuthorities.ca("example.org CA 1");
-    private static final X509Certificate CA_2 = TestAuthorities.ca("example.org CA 2");
+    private static final X509Certificate CA_1 = TestPki.authority("example.org CA 1");
+    private static final X509Certificate CA_2 = TestPki.authority("example.org CA 2");
     private static final ECKey JWT_1 = TestBundles.ec("jwt-1");
     private static final RSAKey JWT_2 = TestBundles.rsa("jwt-2");
 
@@ -58,7 +58,7 @@ class SpiffeBundlePublicationTest {
     @Test
     void theDocumentReadsBackWithJavaSpiffeAsTheSameAuthorities() throws Exception {
         BundlePublisher publisher = publisher();
-        publisher.offerX509Authorities(List.of(TestAuthorities.concatenated(CA_1, CA_2)));
+        publisher.offerX509Authorities(List.of(TestPki.concatenated(CA_1, CA_2)));
         publisher.offerAuthorities(jwtOnly(authorities(JWT_1, JWT_2), OptionalLong.of(7), OptionalLong.of(300)));
 
         PreparedDocument document = publisher.view().served().spiffeBundle();
@@ -86,7 +86,7 @@ class SpiffeBundlePublicationTest {
         assertNull(publisher.view().served().spiffeBundle(), "no bundle without its X.509 authorities");
         String jwksEtag = publisher.view().served().jwks().etag();
 
-        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
+        publisher.offerX509Authorities(List.of(TestPki.der(CA_1)));
         assertNotNull(publisher.view().served().spiffeBundle());
         assertEquals(jwksEtag, publisher.view().served().jwks().etag(), "X.509 changes leave the key set's bytes alone");
         // The agent's JWT bundles are plain JWK sets: a rotation keeps the known X.509 authorities.
@@ -100,12 +100,12 @@ class SpiffeBundlePublicationTest {
     void aNonCaOrGarbageAuthorityIsRefusedOnceAndTheLastGoodOnesStay() throws Exception {
         BundlePublisher publisher = publisher();
         publisher.offerAuthorities(jwtOnly(authorities(JWT_1)));
-        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
+        publisher.offerX509Authorities(List.of(TestPki.der(CA_1)));
         String bundleEtag = publisher.view().served().spiffeBundle().etag();
         String jwksEtag = publisher.view().served().jwks().etag();
         try (LogCapture log = LogCapture.of(BundlePublisher.class)) {
-            publisher.offerX509Authorities(List.of(TestAuthorities.der(TestAuthorities.leaf("not a CA"))));
-            publisher.offerX509Authorities(List.of(TestAuthorities.der(TestAuthorities.leaf("not a CA either"))));
+            publisher.offerX509Authorities(List.of(TestPki.der(TestPki.selfSignedLeaf("not a CA"))));
+            publisher.offerX509Authorities(List.of(TestPki.der(TestPki.selfSignedLeaf("not a CA either"))));
             publisher.offerX509Authorities(List.of(new byte[] {0x30, 0x03, 1, 2}));
             publisher.offerX509Authorities(List.of(new byte[] {0x30, 0x03, 1, 2}));
             List<String> refusals = log.containing("refused");
@@ -120,7 +120,7 @@ class SpiffeBundlePublicationTest {
         assertEquals(jwksEtag, publisher.view().served().jwks().etag());
         assertEquals(List.of("jwt-1"), publisher.view().served().keyIds());
         // A PEM block is a certificate to the JDK's factory, but not what the Workload API sends.
-        publisher.offerX509Authorities(List.of(TestAuthorities.pem(CA_2).getBytes(StandardCharsets.US_ASCII)));
+        publisher.offerX509Authorities(List.of(TestPki.pem(CA_2).getBytes(StandardCharsets.US_ASCII)));
         assertEquals(2, publisher.view().status().refusals().count(RefusalReason.INVALID_X509_AUTHORITY));
         assertEquals(bundleEtag, publisher.view().served().spiffeBundle().etag());
     }
@@ -128,11 +128,11 @@ class SpiffeBundlePublicationTest {
     @Test
     void twoReplicasGivenTheSameBundleInAnyOrderServeTheSameBytes() {
         BundlePublisher one = publisher();
-        one.offerX509Authorities(List.of(TestAuthorities.concatenated(CA_1, CA_2)));
+        one.offerX509Authorities(List.of(TestPki.concatenated(CA_1, CA_2)));
         one.offerAuthorities(jwtOnly(authorities(JWT_1, JWT_2), OptionalLong.of(3), OptionalLong.empty()));
         BundlePublisher other = publisher();
         other.offerAuthorities(jwtOnly(authorities(JWT_2, JWT_1), OptionalLong.of(3), OptionalLong.empty()));
-        other.offerX509Authorities(List.of(TestAuthorities.der(CA_2), TestAuthorities.der(CA_1), TestAuthorities.der(CA_2)));
+        other.offerX509Authorities(List.of(TestPki.der(CA_2), TestPki.der(CA_1), TestPki.der(CA_2)));
         assertEquals(one.view().served().spiffeBundle().etag(), other.view().served().spiffeBundle().etag());
         assertEquals(new String(one.view().served().spiffeBundle().body(), StandardCharsets.UTF_8),
                 new String(other.view().served().spiffeBundle().body(), StandardCharsets.UTF_8));
@@ -141,10 +141,10 @@ class SpiffeBundlePublicationTest {
     @Test
     void aNewSequenceNumberWithTheSameJwtKeysReachesTheBundle() throws Exception {
         BundlePublisher publisher = publisher();
-        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
+        publisher.offerX509Authorities(List.of(TestPki.der(CA_1)));
         publisher.offerAuthorities(jwtOnly(authorities(JWT_1), OptionalLong.of(4), OptionalLong.empty()));
         String jwksEtag = publisher.view().served().jwks().etag();
-        publisher.offerX509Authorities(List.of(TestAuthorities.concatenated(CA_1, CA_2)));
+        publisher.offerX509Authorities(List.of(TestPki.concatenated(CA_1, CA_2)));
         publisher.offerAuthorities(jwtOnly(authorities(JWT_1), OptionalLong.of(5), OptionalLong.empty()));
         SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.view().served().spiffeBundle().body());
         assertEquals(5L, ((Number) read.root().get("spiffe_sequence")).longValue());
@@ -156,7 +156,7 @@ class SpiffeBundlePublicationTest {
     void aPublisherWithoutBundleEndpointTakesNoX509Authorities() {
         BundlePublisher publisher = TestPublishers.publisher("test", "example.org", false);
         publisher.offerAuthorities(jwtOnly(authorities(JWT_1)));
-        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
+        publisher.offerX509Authorities(List.of(TestPki.der(CA_1)));
         publisher.offerX509Authorities(List.of(new byte[] {1}));
         assertNull(publisher.view().served().spiffeBundle());
         assertEquals(0, publisher.view().status().refusals().count(RefusalReason.INVALID_X509_AUTHORITY));
@@ -165,21 +165,21 @@ class SpiffeBundlePublicationTest {
     @Test
     void aBundleFileBringsItsX509SvidMembersEachCheckedAgainstItsCertificate() throws Exception {
         BundlePublisher publisher = publisher();
-        publisher.offerDocument(file(TestAuthorities.member(CA_1)));
+        publisher.offerDocument(file(TestPki.member(CA_1)));
         SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.view().served().spiffeBundle().body());
         assertEquals(Set.of(CA_1), read.x509().getX509Authorities());
         String bundleEtag = publisher.view().served().spiffeBundle().etag();
 
-        Map<String, Object> leaf = TestAuthorities.member(TestAuthorities.leaf("file leaf"));
+        Map<String, Object> leaf = TestPki.member(TestPki.selfSignedLeaf("file leaf"));
         publisher.offerDocument(file(leaf));
         assertEquals(1, publisher.view().status().refusals().count(RefusalReason.X509_AUTHORITY_NOT_CA));
 
-        Map<String, Object> twoCertificates = TestAuthorities.member(CA_1);
-        twoCertificates.put("x5c", List.of(TestAuthorities.member(CA_1).get("x5c"), TestAuthorities.member(CA_2).get("x5c")));
+        Map<String, Object> twoCertificates = TestPki.member(CA_1);
+        twoCertificates.put("x5c", List.of(TestPki.member(CA_1).get("x5c"), TestPki.member(CA_2).get("x5c")));
         publisher.offerDocument(file(twoCertificates));
-        Map<String, Object> otherKey = TestAuthorities.member(CA_1);
-        otherKey.put("x", TestAuthorities.member(CA_2).get("x"));
-        otherKey.put("y", TestAuthorities.member(CA_2).get("y"));
+        Map<String, Object> otherKey = TestPki.member(CA_1);
+        otherKey.put("x", TestPki.member(CA_2).get("x"));
+        otherKey.put("y", TestPki.member(CA_2).get("y"));
         publisher.offerDocument(file(otherKey));
         assertEquals(2, publisher.view().status().refusals().count(RefusalReason.INVALID_X509_AUTHORITY));
         assertEquals(bundleEtag, publisher.view().served().spiffeBundle().etag(), "the last good X.509 authorities stay");
@@ -189,7 +189,7 @@ class SpiffeBundlePublicationTest {
     @Test
     void aFileWithPrivateMaterialInAnX509MemberIsRefusedAsAWhole() {
         BundlePublisher publisher = publisher();
-        Map<String, Object> leaky = TestAuthorities.member(CA_1);
+        Map<String, Object> leaky = TestPki.member(CA_1);
         leaky.put("d", "AAAA");
         publisher.offerDocument(file(leaky));
         assertNull(publisher.view().served());
@@ -202,25 +202,25 @@ class SpiffeBundlePublicationTest {
     void differentAuthoritiesGiveADifferentEntityTag() {
         BundlePublisher publisher = publisher();
         publisher.offerAuthorities(jwtOnly(authorities(JWT_1)));
-        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_1)));
+        publisher.offerX509Authorities(List.of(TestPki.der(CA_1)));
         String first = publisher.view().served().spiffeBundle().etag();
-        publisher.offerX509Authorities(List.of(TestAuthorities.der(CA_2)));
+        publisher.offerX509Authorities(List.of(TestPki.der(CA_2)));
         assertNotEquals(first, publisher.view().served().spiffeBundle().etag());
     }
 
     @Test
     void aServerBundleRefusedOnItsJwtSideBringsNoX509AuthoritiesEither() throws Exception {
         BundlePublisher publisher = publisher();
-        publisher.offerAuthorities(new AuthorityBundle(authorities(JWT_1), Optional.of(List.of(TestAuthorities.der(CA_1))),
+        publisher.offerAuthorities(new AuthorityBundle(authorities(JWT_1), Optional.of(List.of(TestPki.der(CA_1))),
                 OptionalLong.of(4), OptionalLong.empty()));
         String bundleEtag = publisher.view().served().spiffeBundle().etag();
         JwtAuthority broken = new JwtAuthority("broken", new byte[] {1, 2, 3}, Optional.empty(), false);
-        publisher.offerAuthorities(new AuthorityBundle(List.of(broken), Optional.of(List.of(TestAuthorities.der(CA_2))),
+        publisher.offerAuthorities(new AuthorityBundle(List.of(broken), Optional.of(List.of(TestPki.der(CA_2))),
                 OptionalLong.of(5), OptionalLong.empty()));
         assertEquals(1, publisher.view().status().refusals().count(RefusalReason.MALFORMED_KEY));
         assertEquals(bundleEtag, publisher.view().served().spiffeBundle().etag(), "a refused update changes nothing served");
 
-        publisher.offerAuthorities(new AuthorityBundle(authorities(JWT_1), Optional.of(List.of(TestAuthorities.der(CA_2))),
+        publisher.offerAuthorities(new AuthorityBundle(authorities(JWT_1), Optional.of(List.of(TestPki.der(CA_2))),
                 OptionalLong.of(6), OptionalLong.empty()));
         SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", publisher.view().served().spiffeBundle().body());
         assertEquals(Set.of(CA_2), read.x509().getX509Authorities(), "judged with the next good candidate");
@@ -250,9 +250,9 @@ class SpiffeBundlePublicationTest {
         for (long sequence = 2; sequence < 202 && mixed.get() == null; sequence++) {
             X509Certificate ca = sequence % 2 == 0 ? CA_1 : CA_2;
             if (sequence % 4 < 2) {
-                publisher.offerDocument(file(TestAuthorities.member(ca), sequence));
+                publisher.offerDocument(file(TestPki.member(ca), sequence));
             } else {
-                publisher.offerAuthorities(new AuthorityBundle(authorities(JWT_1), Optional.of(List.of(TestAuthorities.der(ca))),
+                publisher.offerAuthorities(new AuthorityBundle(authorities(JWT_1), Optional.of(List.of(TestPki.der(ca))),
                         OptionalLong.of(sequence), OptionalLong.empty()));
             }
         }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spiffeoidc.testsupport.TestAuthorities;
+import io.spiffeoidc.testsupport.TestPki;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +14,7 @@ class X509AuthoritiesTest {
     @Test
     void aCaOnEachPublishedCurveIsAnAuthority() throws BundleRefusal {
         for (String curve : List.of("secp256r1", "secp384r1", "secp521r1")) {
-            X509Authorities authorities = X509Authorities.of(List.of(TestAuthorities.der(TestAuthorities.caOnCurve(curve, curve))));
+            X509Authorities authorities = X509Authorities.of(List.of(TestPki.der(TestPki.authorityOnCurve(curve, curve))));
             assertEquals(List.of("CN=" + curve + ",O=SPIFFE"), authorities.subjects(), curve);
         }
     }
@@ -22,7 +22,7 @@ class X509AuthoritiesTest {
     @Test
     void aCaOnACurveNoJwtKeyMayUseIsRefused() {
         BundleRefusal refused = assertThrows(BundleRefusal.class, () -> X509Authorities.of(List.of(
-                TestAuthorities.der(TestAuthorities.caOnCurve("k1", "secp256k1")))));
+                TestPki.der(TestPki.authorityOnCurve("k1", "secp256k1")))));
         assertEquals(RefusalReason.UNSUPPORTED_KEY, refused.reason());
         assertTrue(refused.detail().endsWith("X.509 authorities must be RSA or EC P-256/P-384/P-521"), refused.detail());
     }

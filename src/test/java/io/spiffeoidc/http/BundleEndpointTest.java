@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import com.nimbusds.jose.jwk.ECKey;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -14,28 +15,27 @@ import io.restassured.response.Response;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeAgentResource;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
-import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPki;
 import java.net.URL;
 import java.security.cert.X509Certificate;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The SPIFFE bundle endpoint over real HTTP with the fake agent's JWT and X.509 streams: on for the
  * primary (/bundle), partner.example (/partner/bundle) and third.example (/third/bundle, whose X.509
  * authorities the agent never sends), off for other.example. The fake agent speaks java-spiffe's build
- * of the Workload API definition, so these are the field numbers a real agent uses.
+ * of the Workload API definition, so these are the field numbers a real agent uses. A test that changes what
+ * the agent sends for the primary starts by putting the primary's entries back itself, so every test stands
+ * alone, in any order.
  */
 @QuarkusTest
 @TestProfile(BundleEndpointTest.BundleEndpoints.class)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BundleEndpointTest {
 
     static final String PARTNER = "spiffe://partner.example";
@@ -68,10 +68,28 @@ class BundleEndpointTest {
     @TestHTTPResource(value = "/metrics", management = true)
     URL metrics;
 
+    /**
+     * The primary's entries in the agent as at start: a fresh key under the first kid, a fresh CA under the
+     * start's name, no CRLs, the X.509 stream working; waits until /keys and /bundle serve them.
+     */
+    private static void thePrimaryServesAFreshKeyAndAuthority() throws Exception {
+        FakeAgentResource.command("/x509-fix", "");
+        FakeAgentResource.command("/x509-crl", "");
+        X509Certificate ca = TestPki.authority(FakeAgentResource.caName(FakeAgentResource.TRUST_DOMAIN));
+        ECKey key = TestBundles.ec(FakeAgentResource.FIRST_KID);
+        FakeAgentResource.command("/x509", TestPki.pem(ca));
+        FakeAgentResource.command("/bundle?trust-domain=" + FakeAgentResource.TRUST_DOMAIN, TestBundles.jwks(key));
+        String authority = Base64.getEncoder().encodeToString(TestPki.der(ca));
+        Await.until("the primary's fresh key and authority served", () -> {
+            Response keys = get("/keys");
+            return keys.statusCode() == 200 && keys.jsonPath().getList("keys.x").equals(List.of(key.getX().toString()))
+                    && get("/bundle").asString().contains(authority);
+        });
+    }
+
     @Test
-    @Order(1)
     void theBundleHoldsTheAgentsAuthoritiesAndReadsBackWithJavaSpiffe() throws Exception {
-        Await.until("the primary's bundle", () -> get("/bundle").statusCode() == 200);
+        thePrimaryServesAFreshKeyAndAuthority();
         Response bundle = get("/bundle");
         SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", bundle.asByteArray());
         assertEquals(Set.of("CN=" + FakeAgentResource.caName(FakeAgentResource.TRUST_DOMAIN) + ",O=SPIFFE"), subjects(read));
@@ -84,8 +102,8 @@ class BundleEndpointTest {
     }
 
     @Test
-    @Order(2)
     void theBundleFollowsTheDocumentRules() {
+        Await.until("the primary's bundle", () -> get("/bundle").statusCode() == 200);
         String etag = get("/bundle").header("ETag");
         given().header("Host", "localhost").header("If-None-Match", etag).get("/bundle").then().statusCode(304)
                 .header("ETag", equalTo(etag));
@@ -99,7 +117,6 @@ class BundleEndpointTest {
     }
 
     @Test
-    @Order(3)
     void eachTrustDomainServesItsOwnBundleOnlyWhereConfigured() throws Exception {
         Await.until("partner's bundle", () -> get("/partner/bundle").statusCode() == 200);
         SpiffeBundleReader.Read partner = SpiffeBundleReader.read("partner.example", get("/partner/bundle").asByteArray());
@@ -116,24 +133,26 @@ class BundleEndpointTest {
     }
 
     @Test
-    @Order(4)
     void aNonCaOrGarbageAuthorityIsRefusedAndTheLastGoodBundleStays() throws Exception {
+        thePrimaryServesAFreshKeyAndAuthority();
         String etag = get("/bundle").header("ETag");
-        FakeAgentResource.command("/x509", TestAuthorities.pem(TestAuthorities.leaf("workload")));
-        Await.until("the leaf refused", () -> metric("x509-authority-not-ca", "example.org"));
+        double notCaBefore = refusals("x509-authority-not-ca", "example.org");
+        FakeAgentResource.command("/x509", TestPki.pem(TestPki.selfSignedLeaf("workload")));
+        Await.until("the leaf refused", () -> refusals("x509-authority-not-ca", "example.org") == notCaBefore + 1);
+        double garbageBefore = refusals("invalid-x509-authority", "example.org");
         FakeAgentResource.command("/x509-garbage", "");
-        Await.until("the garbage refused", () -> metric("invalid-x509-authority", "example.org"));
+        Await.until("the garbage refused", () -> refusals("invalid-x509-authority", "example.org") == garbageBefore + 1);
         assertEquals(etag, get("/bundle").header("ETag"), "the last good bundle stays served");
         assertEquals(200, get("/keys").statusCode());
         given().get(ready).then().statusCode(200);
     }
 
     @Test
-    @Order(5)
     void aBrokenX509StreamLeavesTheJwtDocumentsWorkingAndRecovers() throws Exception {
+        thePrimaryServesAFreshKeyAndAuthority();
         String bundleEtag = get("/bundle").header("ETag");
         FakeAgentResource.command("/x509-break", "");
-        FakeAgentResource.command("/bundle", TestBundles.jwks(TestBundles.ec("rotated-1")));
+        FakeAgentResource.command("/bundle?trust-domain=" + FakeAgentResource.TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("rotated-1")));
         Await.until("the rotation on /keys", () -> get("/keys").jsonPath().getList("keys.kid").equals(List.of("rotated-1")));
         Response bundle = get("/bundle");
         assertEquals(List.of("rotated-1"), bundle.jsonPath().getList("keys.findAll { it.use == 'jwt-svid' }.kid"));
@@ -142,25 +161,25 @@ class BundleEndpointTest {
         assertNotEquals(bundleEtag, bundle.header("ETag"));
         given().get(ready).then().statusCode(200);
 
-        X509Certificate next = TestAuthorities.ca("example.org CA next");
+        X509Certificate next = TestPki.authority("example.org CA next");
         FakeAgentResource.command("/x509-fix", "");
-        FakeAgentResource.command("/x509", TestAuthorities.pem(next));
+        FakeAgentResource.command("/x509", TestPki.pem(next));
         Await.until("the X.509 stream back", () -> get("/bundle").asString().contains(
-                java.util.Base64.getEncoder().encodeToString(TestAuthorities.der(next))));
+                Base64.getEncoder().encodeToString(TestPki.der(next))));
         SpiffeBundleReader.Read read = SpiffeBundleReader.read("example.org", get("/bundle").asByteArray());
         assertEquals(Set.of(next), read.x509().getX509Authorities());
     }
 
     @Test
-    @Order(6)
     void crlsBesideTheX509BundlesLeaveTheAuthoritiesServed() throws Exception {
+        thePrimaryServesAFreshKeyAndAuthority();
         // A real agent's X509BundlesResponse has the CRLs at field 1 and the bundle map at 2; from here on every
         // message of the fake carries one, and the authorities pushed with it must reach /bundle.
-        FakeAgentResource.command("/x509-crl", TestAuthorities.pem(TestAuthorities.crl("example.org CA next")));
-        X509Certificate after = TestAuthorities.ca("example.org CA after the CRL");
-        FakeAgentResource.command("/x509", TestAuthorities.pem(after));
+        FakeAgentResource.command("/x509-crl", TestPki.pem(TestPki.crl("example.org CA next")));
+        X509Certificate after = TestPki.authority("example.org CA after the CRL");
+        FakeAgentResource.command("/x509", TestPki.pem(after));
         Await.until("the authorities pushed beside a CRL", () -> get("/bundle").asString().contains(
-                java.util.Base64.getEncoder().encodeToString(TestAuthorities.der(after))));
+                Base64.getEncoder().encodeToString(TestPki.der(after))));
         assertEquals(Set.of(after), SpiffeBundleReader.read("example.org", get("/bundle").asByteArray()).x509().getX509Authorities());
         SpiffeBundleReader.Read partner = SpiffeBundleReader.read("partner.example", get("/partner/bundle").asByteArray());
         assertEquals(Set.of("CN=" + FakeAgentResource.caName(PARTNER) + ",O=SPIFFE"), subjects(partner));
@@ -168,10 +187,11 @@ class BundleEndpointTest {
         given().get(ready).then().statusCode(200);
     }
 
-    private boolean metric(String reason, String trustDomain) {
-        String text = RestAssured.given().get(metrics).asString();
-        return text.contains("spiffe_oidc_bundle_updates_refused_total{reason=\"" + reason + "\",trust_domain=\""
-                + trustDomain + "\"} 1.0");
+    /** The refusals counted for one reason and trust domain. */
+    private double refusals(String reason, String trustDomain) {
+        String series = "spiffe_oidc_bundle_updates_refused_total{reason=\"" + reason + "\",trust_domain=\"" + trustDomain + "\"} ";
+        return RestAssured.given().get(metrics).asString().lines().filter(line -> line.startsWith(series))
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length()))).findFirst().orElse(0);
     }
 
     private static Set<String> subjects(SpiffeBundleReader.Read read) {

@@ -8,9 +8,9 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
-import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -34,7 +34,7 @@ class BundleEndpointTlsTest {
 
     static final Path DIR = Path.of("target/bundle-endpoint-tls").toAbsolutePath();
     static final Path BUNDLE = DIR.resolve("bundle.json");
-    static final X509Certificate CA = TestAuthorities.ca("file CA");
+    static final X509Certificate CA = TestPki.authority("file CA");
 
     public static class Profile implements QuarkusTestProfile {
         @Override
@@ -42,9 +42,7 @@ class BundleEndpointTlsTest {
             TestPki pki = TestPki.newCa();
             pki.saveTo(DIR);
             pki.issue("bundle-endpoint").writeTo(DIR.resolve("tls.crt"), DIR.resolve("tls.key"));
-            TestBundles.writeAtomically(BUNDLE, bundle(TestAuthorities.member(CA), 1));
-            return Map.of(
-                    "spiffe-oidc.file.path", BUNDLE.toString(),
+            return TestProfiles.fileSource(BUNDLE, bundle(TestPki.member(CA), 1),
                     "spiffe-oidc.bundle-endpoint.path", "/bundle",
                     "spiffe-oidc.allow-insecure-scheme", "false",
                     "quarkus.tls.public.key-store.pem.0.cert", DIR.resolve("tls.crt").toString(),
@@ -76,7 +74,7 @@ class BundleEndpointTlsTest {
         assertEquals(Set.of("file-jwt"), read.jwt().getJwtAuthorities().keySet());
         String etag = response.headers().firstValue("ETag").orElseThrow();
 
-        TestBundles.writeAtomically(BUNDLE, bundle(TestAuthorities.member(TestAuthorities.leaf("file leaf")), 2));
+        TestBundles.writeAtomically(BUNDLE, bundle(TestPki.member(TestPki.selfSignedLeaf("file leaf")), 2));
         Await.until("the leaf refused", () -> body(HttpClient.newHttpClient(), URI.create(metrics.toString()))
                 .contains("spiffe_oidc_bundle_updates_refused_total{reason=\"x509-authority-not-ca\"} 1.0"));
         HttpResponse<byte[]> after = client.send(HttpRequest.newBuilder(bundle).build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -11,8 +11,9 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import io.spiffeoidc.testsupport.Await;
-import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPki;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -34,9 +35,8 @@ class BundlePathRoutingTest {
             Path bundle = Path.of("target/test-bundles/bundle-path-routing.json");
             Map<String, Object> jwt = new HashMap<>(TestBundles.ec("routing-1").toPublicJWK().toJSONObject());
             jwt.put("use", "jwt-svid");
-            TestBundles.writeAtomically(bundle, TestBundles.document(
-                    List.of(TestAuthorities.member(TestAuthorities.ca("routing CA")), jwt), 1L));
-            return Map.of("spiffe-oidc.file.path", bundle.toString(),
+            return TestProfiles.fileSource(bundle, TestBundles.document(
+                    List.of(TestPki.member(TestPki.authority("routing CA")), jwt), 1L),
                     "spiffe-oidc.path-prefix", "/oidc",
                     "spiffe-oidc.bundle-endpoint.path", "/spiffe/keys");
         }

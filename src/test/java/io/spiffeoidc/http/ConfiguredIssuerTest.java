@@ -7,6 +7,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,8 +26,7 @@ class ConfiguredIssuerTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             Path bundle = Path.of("target/test-bundles/configured-issuer.json");
-            TestBundles.writeAtomically(bundle, TestBundles.jwks(TestBundles.rsa("iss-1")));
-            return Map.of("spiffe-oidc.file.path", bundle.toString(),
+            return TestProfiles.fileSource(bundle, TestBundles.jwks(TestBundles.rsa("iss-1")),
                     "spiffe-oidc.issuer", ISSUER,
                     "spiffe-oidc.domains", "",
                     "spiffe-oidc.allow-insecure-scheme", "false");

@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.RawHttp.Response;
-import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
@@ -20,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Listener mode 3: a Unix domain socket for a reverse proxy in the same pod. */
@@ -39,31 +39,29 @@ class DomainSocketListenerTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return Map.of(
-                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/domain-socket.json")),
+            return TestProfiles.fileSourceWithOneKey(Path.of("target/test-bundles/domain-socket.json"),
                     "spiffe-oidc.allow-insecure-scheme", "false",
                     "quarkus.http.domain-socket", SOCKET.toString(),
                     "quarkus.http.domain-socket-enabled", "true");
         }
     }
 
-    private static Response overSocket(String request) throws IOException {
+    private static Response overSocket(String request) {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             channel.connect(UnixDomainSocketAddress.of(SOCKET));
             channel.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII)));
             return RawHttp.read(Channels.newInputStream(channel), true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     @Test
     void servesKeysOverTheSocket() throws Exception {
         String request = "GET /keys HTTP/1.1\r\nHost: oidc.example.test\r\nConnection: close\r\n\r\n";
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Response response = overSocket(request);
-        while (response.status() == 503 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            response = overSocket(request);
-        }
+        // The file source publishes shortly after start; until then the listener answers 503.
+        Response response = Await.result("/keys published over the socket", () -> overSocket(request),
+                answer -> answer.status() != 503);
         assertEquals(200, response.status());
         assertTrue(response.body().startsWith("{\"keys\":["), response.body());
     }

@@ -7,13 +7,13 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.RawHttp.Response;
-import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,8 +27,7 @@ class ForwardedHeadersTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/forwarded.json")),
+            return TestProfiles.fileSourceWithOneKey(Path.of("target/test-bundles/forwarded.json"),
                     "spiffe-oidc.trust-forwarded-headers", "true",
                     "spiffe-oidc.allow-insecure-scheme", "true");
         }
@@ -42,22 +41,10 @@ class ForwardedHeadersTest {
         for (String header : headers) {
             request.append(header).append("\r\n");
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Response response;
-        do {
-            response = RawHttp.exchange(base.getHost(), base.getPort(), request + "Connection: close\r\n\r\n");
-        } while (response.status() == 503 && System.nanoTime() < deadline && pause());
-        return response;
-    }
-
-    private static boolean pause() {
-        try {
-            Thread.sleep(100);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        // The file source publishes shortly after start; until then the listener answers 503.
+        return Await.result("the discovery document published",
+                () -> RawHttp.exchange(base.getHost(), base.getPort(), request + "Connection: close\r\n\r\n"),
+                response -> response.status() != 503);
     }
 
     @Test

@@ -8,9 +8,10 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.RawHttp.Response;
-import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URL;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Limits of the public listener, probed with requests real clients never send. */
@@ -32,8 +34,7 @@ class HardeningTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of(
-                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/hardening.json")),
+            return TestProfiles.fileSourceWithOneKey(Path.of("target/test-bundles/hardening.json"),
                     // Issuers stay https although these requests arrive over plain http.
                     "spiffe-oidc.allow-insecure-scheme", "false");
         }
@@ -160,19 +161,21 @@ class HardeningTest {
                 slow.add(new Socket(base.getHost(), base.getPort()));
             }
             held.addAll(slow);
-            int[] position = {0};
+            AtomicInteger position = new AtomicInteger();
             trickle.scheduleAtFixedRate(() -> {
+                int at = position.get();
                 for (Socket socket : slow) {
                     try {
-                        byte b = position[0] < slowRequest.length ? slowRequest[position[0]] : (byte) 'z';
+                        byte b = at < slowRequest.length ? slowRequest[at] : (byte) 'z';
                         socket.getOutputStream().write(b);
                     } catch (IOException ignored) {
                         // the server may close a trickling connection; that is allowed
                     }
                 }
-                position[0]++;
+                position.incrementAndGet();
             }, 0, 100, TimeUnit.MILLISECONDS);
-            Thread.sleep(500);
+            // The real client comes once every slow connection is part-way through its request head.
+            Await.until("the slow clients trickling", () -> position.get() >= 5);
 
             long start = System.nanoTime();
             Response response = get("/keys");
@@ -189,17 +192,6 @@ class HardeningTest {
 
     /** The file source publishes shortly after start; until then the listener answers 503. */
     private Response awaitKeys() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Response response = get("/keys");
-        while (response.status() == 503 && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            response = get("/keys");
-        }
-        return response;
+        return Await.result("/keys published", () -> get("/keys"), response -> response.status() != 503);
     }
 }

@@ -16,6 +16,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +45,7 @@ class KeySetRulesTest {
     public static class Bounded implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            TestBundles.writeAtomically(BUNDLE, TestBundles.spiffeBundle(1, 120, PS256, RS384, EC));
-            return Map.of("spiffe-oidc.file.path", BUNDLE.toString(),
+            return TestProfiles.fileSource(BUNDLE, TestBundles.spiffeBundle(1, 120, PS256, RS384, EC),
                     "spiffe-oidc.cache-max-age", "300",
                     "spiffe-oidc.cache-max-age-min", "60",
                     "spiffe-oidc.cache-max-age-max", "600",

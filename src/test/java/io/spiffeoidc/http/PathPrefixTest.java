@@ -12,6 +12,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
 import io.restassured.config.RedirectConfig;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,8 +30,7 @@ class PathPrefixTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             Path bundle = Path.of("target/test-bundles/prefixed.json");
-            TestBundles.writeAtomically(bundle, TestBundles.jwks(TestBundles.rsa("pre-1")));
-            return Map.of("spiffe-oidc.file.path", bundle.toString(),
+            return TestProfiles.fileSource(bundle, TestBundles.jwks(TestBundles.rsa("pre-1")),
                     "spiffe-oidc.path-prefix", "/oidc/",
                     "spiffe-oidc.jwks-uri", JWKS_URI,
                     "spiffe-oidc.key-use", "none",

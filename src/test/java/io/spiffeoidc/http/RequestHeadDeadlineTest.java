@@ -9,8 +9,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.RawHttp;
-import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
+import io.spiffeoidc.testsupport.TestProfiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -45,8 +45,7 @@ class RequestHeadDeadlineTest {
             TestPki pki = TestPki.newCa();
             pki.saveTo(DIR);
             pki.issue("deadline").writeTo(DIR.resolve("tls.crt"), DIR.resolve("tls.key"));
-            return Map.of(
-                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/request-head.json")),
+            return TestProfiles.fileSourceWithOneKey(Path.of("target/test-bundles/request-head.json"),
                     "spiffe-oidc.request-head-timeout", DEADLINE_MS + "ms",
                     "quarkus.tls.public.key-store.pem.0.cert", DIR.resolve("tls.crt").toString(),
                     "quarkus.tls.public.key-store.pem.0.key", DIR.resolve("tls.key").toString(),

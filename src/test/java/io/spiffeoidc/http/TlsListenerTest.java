@@ -11,11 +11,16 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.quarkus.tls.TlsConfigurationRegistry;
 import io.spiffeoidc.testsupport.Await;
+import io.spiffeoidc.testsupport.LogCapture;
 import io.spiffeoidc.testsupport.RawHttp;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
+import io.spiffeoidc.testsupport.TestProfiles;
+import io.spiffeoidc.tls.CertificateReloader;
+import io.spiffeoidc.tls.ReloadPasses;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -26,33 +31,26 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.MethodOrderer.OrderAnnotation;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Listener mode 1: HTTPS from PEM files, with real handshakes against a CA made for the test. The tests
- * run in order because later ones rotate the files the listener serves.
+ * Listener mode 1: HTTPS from PEM files, with real handshakes against a CA made for the test. A test that
+ * depends on which certificate is served first writes one of its own and waits until new connections get it,
+ * so every test stands alone, in any order; whatever a test leaves behind, the listener serves a certificate of
+ * the test CA (the reloader never swaps in anything else).
  */
 @QuarkusTest
 @TestProfile(TlsListenerTest.Profile.class)
-@TestMethodOrder(OrderAnnotation.class)
 class TlsListenerTest {
 
     static final Path DIR = Path.of("target/tls-test").toAbsolutePath();
@@ -65,8 +63,7 @@ class TlsListenerTest {
             TestPki pki = TestPki.newCa();
             pki.saveTo(DIR);
             pki.issue("first").writeTo(CERT, KEY);
-            return Map.of(
-                    "spiffe-oidc.file.path", TestBundles.writeJwksFile(Path.of("target/test-bundles/tls.json")),
+            return TestProfiles.fileSourceWithOneKey(Path.of("target/test-bundles/tls.json"),
                     "spiffe-oidc.allow-insecure-scheme", "false",
                     "spiffe-oidc.tls.reload-period", "1s",
                     "quarkus.tls.public.key-store.pem.0.cert", CERT.toString(),
@@ -80,6 +77,9 @@ class TlsListenerTest {
 
     @Inject
     TlsConfigurationRegistry registry;
+
+    @Inject
+    CertificateReloader reloader;
 
     private final TestPki pki = TestPki.loadFrom(DIR);
 
@@ -99,29 +99,42 @@ class TlsListenerTest {
 
     /**
      * The certificate a new connection gets. Vert.x 4.5 drops a connection accepted while it swaps in a new
-     * certificate (a few milliseconds per rotation), so a failed handshake is retried a few times.
+     * certificate (a few milliseconds per rotation), so a failed handshake is tried again.
      */
-    private String servedSubject() throws Exception {
-        IOException last = null;
-        for (int attempt = 0; attempt < 5; attempt++) {
+    private X509Certificate servedCertificate() {
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Await.until("a handshake", Duration.ofSeconds(5), () -> {
             try (SSLSocket socket = connect()) {
-                return ((X509Certificate) socket.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+                outcome.set(socket.getSession().getPeerCertificates()[0]);
+                return true;
             } catch (IOException e) {
-                last = e;
-                Thread.sleep(100);
+                outcome.set(e);
+                return false;
             }
-        }
-        throw last;
+        }, () -> String.valueOf(outcome.get()));
+        return (X509Certificate) outcome.get();
     }
 
-    private String awaitServedSubject(String expected) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        String subject = servedSubject();
-        while (!subject.equals(expected) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-            subject = servedSubject();
-        }
-        return subject;
+    private String servedSubject() {
+        return servedCertificate().getSubjectX500Principal().getName();
+    }
+
+    private String awaitServedSubject(String expected) {
+        return Await.result("new connections to get " + expected, this::servedSubject, expected::equals);
+    }
+
+    /** Writes a new leaf for {@code commonName} to the files and waits until new connections get that very certificate. */
+    private TestPki.Leaf serving(String commonName) {
+        TestPki.Leaf leaf = pki.issue(commonName);
+        leaf.writeTo(CERT, KEY);
+        Await.until("new connections to get " + leaf.subject() + " serial " + leaf.certificate().getSerialNumber(),
+                () -> servedCertificate().equals(leaf.certificate()), this::servedSubject);
+        return leaf;
+    }
+
+    /** Waits until the reloader has logged {@code count} refusals, a positive sign it has seen the files. */
+    private static void awaitRefusals(LogCapture log, int count) {
+        Await.until(count + " refusals logged", () -> log.errors().size() >= count, () -> log.lines().toString());
     }
 
     private static RawHttp.Response getKeys(SSLSocket socket) throws IOException {
@@ -129,8 +142,8 @@ class TlsListenerTest {
     }
 
     @Test
-    @Order(1)
     void servesTheConfiguredChainToClientsTrustingOnlyTheTestCa() throws Exception {
+        serving("first");
         try (SSLSocket socket = connect()) {
             X509Certificate leaf = (X509Certificate) socket.getSession().getPeerCertificates()[0];
             assertEquals("CN=first", leaf.getSubjectX500Principal().getName());
@@ -138,20 +151,28 @@ class TlsListenerTest {
         }
         HttpClient client = HttpClient.newBuilder().sslContext(pki.clientContext()).connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create("https://localhost:" + base.getPort() + "/keys")).build();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-        while (response.statusCode() == 503 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            response = client.send(request, HttpResponse.BodyHandlers.ofString());
-        }
+        // The file source publishes shortly after start; until then the listener answers 503.
+        HttpResponse<String> response = Await.result("/keys published", () -> send(client, request),
+                answer -> answer.statusCode() != 503);
         assertEquals(200, response.statusCode());
         assertEquals(HttpClient.Version.HTTP_2, response.version(), "h2 negotiated by ALPN");
         assertTrue(response.body().startsWith("{\"keys\":["));
     }
 
+    private static HttpResponse<String> send(HttpClient client, HttpRequest request) {
+        try {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
-    @Order(2)
     void acceptsOnlyTls12AndTls13() throws Exception {
+        // Any certificate of the test CA does: this one needs no rotation of its own.
         assertEquals(Set.of("TLSv1.2", "TLSv1.3"),
                 registry.get("public").orElseThrow().getSSLOptions().getEnabledSecureTransportProtocols());
         try (SSLSocket socket = connect("TLSv1.3")) {
@@ -185,8 +206,8 @@ class TlsListenerTest {
     }
 
     @Test
-    @Order(3)
     void rotatedFilesReachNewConnectionsWhileOpenOnesKeepWorking() throws Exception {
+        serving("first");
         try (SSLSocket open = connect()) {
             assertEquals(200, getKeys(open).status());
             pki.issue("second").writeTo(CERT, KEY);
@@ -200,100 +221,53 @@ class TlsListenerTest {
     }
 
     @Test
-    @Order(4)
     void brokenFilesKeepTheServedCertificateAndAreLoggedOnce() throws Exception {
-        assertEquals("CN=second", awaitServedSubject("CN=second"));
-        List<LogRecord> errors = new ArrayList<>();
-        Handler capture = errorsInto(errors);
-        Logger logger = Logger.getLogger("io.spiffeoidc.tls.CertificateReloader");
-        logger.addHandler(capture);
-        try {
+        serving("second");
+        try (LogCapture log = LogCapture.of(CertificateReloader.class)) {
             // Garbage in the certificate file.
             TestBundles.writeAtomically(CERT, "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
-            Thread.sleep(3500); // more than three reload periods
+            awaitRefusals(log, 1);
             assertEquals("CN=second", servedSubject());
-            synchronized (errors) {
-                assertEquals(1, errors.size(), "one error for one broken state, not one per period");
-            }
+            ReloadPasses.run(reloader, 3); // as many passes as three reload periods would bring
+            assertEquals(1, log.errors().size(), "one error for one broken state, not one per period: " + log.errors());
 
             // A valid certificate with somebody else's key.
             TestPki.Leaf third = pki.issue("third");
             TestPki.Leaf other = pki.issue("other");
             new TestPki.Leaf(third.certificate(), other.keys()).writeTo(CERT, KEY);
-            Thread.sleep(3500);
+            awaitRefusals(log, 2);
             assertEquals("CN=second", servedSubject());
-            synchronized (errors) {
-                assertEquals(2, errors.size());
-            }
+            ReloadPasses.run(reloader, 3);
+            assertEquals(2, log.errors().size(), log.errors().toString());
 
             // A missing key file.
             Files.delete(KEY);
-            Thread.sleep(3500);
+            awaitRefusals(log, 3);
             assertEquals("CN=second", servedSubject());
-            synchronized (errors) {
-                assertEquals(3, errors.size());
-            }
+            ReloadPasses.run(reloader, 3);
+            assertEquals(3, log.errors().size(), log.errors().toString());
 
             // A good pair again is picked up.
             pki.issue("fourth").writeTo(CERT, KEY);
             assertEquals("CN=fourth", awaitServedSubject("CN=fourth"));
-            synchronized (errors) {
-                assertEquals(3, errors.size());
-            }
-        } finally {
-            logger.removeHandler(capture);
+            assertEquals(3, log.errors().size(), log.errors().toString());
         }
         assertNotEquals(0, Files.size(CERT));
     }
 
     @Test
-    @Order(5)
     void aCertificateNotYetValidIsRefusedWithOneLine() throws Exception {
-        assertEquals("CN=fourth", awaitServedSubject("CN=fourth"));
-        List<LogRecord> refusals = new ArrayList<>();
-        Handler capture = errorsInto(refusals);
-        Logger logger = Logger.getLogger("io.spiffeoidc.tls.CertificateReloader");
-        logger.addHandler(capture);
-        try {
+        serving("fourth");
+        try (LogCapture log = LogCapture.of(CertificateReloader.class)) {
             Instant notBefore = Instant.now().plus(Duration.ofHours(1));
             pki.issue("future", notBefore, notBefore.plus(Duration.ofDays(1))).writeTo(CERT, KEY);
-            Await.until("the reload refuses the certificate that is not valid yet", () -> {
-                synchronized (refusals) {
-                    return refusals.stream().anyMatch(record -> (record.getMessage() + Arrays.toString(record.getParameters()))
-                            .contains("is not valid before"));
-                }
-            });
+            Await.until("the reload refuses the certificate that is not valid yet",
+                    () -> log.errors().stream().anyMatch(line -> line.contains("is not valid before")), () -> log.lines().toString());
             assertEquals("CN=fourth", servedSubject());
 
             pki.issue("fifth").writeTo(CERT, KEY);
             assertEquals("CN=fifth", awaitServedSubject("CN=fifth"));
-            synchronized (refusals) {
-                assertEquals(1, refusals.size(), refusals.toString());
-            }
-        } finally {
-            logger.removeHandler(capture);
+            assertEquals(1, log.errors().size(), log.errors().toString());
         }
-    }
-
-    /** Collects the error records of the logger it is added to. */
-    private static Handler errorsInto(List<LogRecord> errors) {
-        return new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
-                    synchronized (errors) {
-                        errors.add(record);
-                    }
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 }

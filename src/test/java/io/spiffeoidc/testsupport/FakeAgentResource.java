@@ -74,7 +74,7 @@ public class FakeAgentResource implements QuarkusTestResourceLifecycleManager {
             }
             for (String id : java.util.stream.Stream.concat(java.util.stream.Stream.of(TRUST_DOMAIN), federated.stream()).toList()) {
                 if (!id.equals(withoutX509)) {
-                    agent.setX509BundleOf(id, TestAuthorities.concatenated(TestAuthorities.ca(caName(id))));
+                    agent.setX509BundleOf(id, TestPki.concatenated(TestPki.authority(caName(id))));
                 }
             }
             agent.start();

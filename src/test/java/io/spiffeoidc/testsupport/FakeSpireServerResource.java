@@ -44,7 +44,7 @@ public class FakeSpireServerResource implements QuarkusTestResourceLifecycleMana
             server = new FakeSpireServer(socket);
             server.setBundle("example.org", List.of(FakeSpireServer.jwtKey(expiring, 0, false),
                     FakeSpireServer.jwtKey(steady, 0, false)));
-            server.setX509Authorities(List.of(TestAuthorities.der(TestAuthorities.ca("example.org CA"))));
+            server.setX509Authorities(List.of(TestPki.der(TestPki.authority("example.org CA"))));
             server.start();
             control = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
             control.createContext("/", exchange -> {

@@ -13,7 +13,7 @@ public final class LogCapture implements AutoCloseable {
 
     private final Logger logger;
     private final Level previousLevel;
-    private final List<String> lines = new ArrayList<>();
+    private final List<Line> lines = new ArrayList<>();
     private final SimpleFormatter formatter = new SimpleFormatter();
     private final Handler handler = new Handler() {
         @Override
@@ -21,7 +21,7 @@ public final class LogCapture implements AutoCloseable {
             String line = record instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage()
                     : formatter.formatMessage(record);
             synchronized (lines) {
-                lines.add(record.getLevel() + " " + line);
+                lines.add(new Line(record.getLevel(), record.getLevel() + " " + line));
             }
         }
 
@@ -45,10 +45,20 @@ public final class LogCapture implements AutoCloseable {
         return new LogCapture(source);
     }
 
+    private record Line(Level level, String text) {
+    }
+
     /** Lines so far, each "LEVEL message". */
     public List<String> lines() {
         synchronized (lines) {
-            return List.copyOf(lines);
+            return lines.stream().map(Line::text).toList();
+        }
+    }
+
+    /** Lines logged at ERROR (SEVERE) or above. */
+    public List<String> errors() {
+        synchronized (lines) {
+            return lines.stream().filter(line -> line.level().intValue() >= Level.SEVERE.intValue()).map(Line::text).toList();
         }
     }
 

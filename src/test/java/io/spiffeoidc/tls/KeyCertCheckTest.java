@@ -10,10 +10,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
@@ -37,7 +35,7 @@ class KeyCertCheckTest {
 
     @Test
     void anEcKeyCarryingItsPointIsMatchedWithoutSigning() throws Exception {
-        KeyPair keys = ec("secp256r1");
+        KeyPair keys = TestPki.ecKeys("secp256r1");
         String cert = TestPki.pem(CA.issue("ec", keys).certificate());
         assertEquals(Pairing.SAME_PUBLIC_KEY, pairing(cert, pkcs8WithPoint(keys)));
         assertTrue(check(cert, pkcs8WithPoint(keys)).isUsable());
@@ -45,8 +43,8 @@ class KeyCertCheckTest {
 
     @Test
     void anEcKeyOfAnotherPairIsRefusedWhetherOrNotItCarriesItsPoint() throws Exception {
-        String cert = TestPki.pem(CA.issue("ec", ec("secp256r1")).certificate());
-        KeyPair other = ec("secp256r1");
+        String cert = TestPki.pem(CA.issue("ec", TestPki.ecKeys("secp256r1")).certificate());
+        KeyPair other = TestPki.ecKeys("secp256r1");
         assertEquals(Pairing.DIFFERENT, pairing(cert, pkcs8WithPoint(other)));
         assertEquals(Pairing.DIFFERENT, pairing(cert, pem("PRIVATE KEY", other.getPrivate().getEncoded())));
         assertEquals("the private key does not belong to certificate CN=ec", check(cert, pkcs8WithPoint(other)).problem());
@@ -54,7 +52,7 @@ class KeyCertCheckTest {
 
     @Test
     void anEcKeyWithoutItsPointIsProvenBySigning() throws Exception {
-        KeyPair keys = ec("secp256r1");
+        KeyPair keys = TestPki.ecKeys("secp256r1");
         byte[] withoutPoint = keys.getPrivate().getEncoded();
         assertTrue(EmbeddedEcPoint.of(withoutPoint, scalar(keys)).isEmpty(), "the JDK's own encoding carries no point");
         String cert = TestPki.pem(CA.issue("ec", keys).certificate());
@@ -63,7 +61,7 @@ class KeyCertCheckTest {
 
     @Test
     void aSec1KeyAsOpenSslWritesItIsMatchedWithoutSigning() throws Exception {
-        KeyPair keys = ec("secp256r1");
+        KeyPair keys = TestPki.ecKeys("secp256r1");
         String cert = TestPki.pem(CA.issue("ec", keys).certificate());
         ECPrivateKey sec1 = new ECPrivateKey(256, scalar(keys), point(keys), new X962Parameters(SECObjectIdentifiers.secp256r1));
         assertEquals(Pairing.SAME_PUBLIC_KEY, pairing(cert, pem("EC PRIVATE KEY", sec1.getEncoded())));
@@ -71,8 +69,8 @@ class KeyCertCheckTest {
 
     @Test
     void aKeyOnAnotherCurveIsRefused() throws Exception {
-        String cert = TestPki.pem(CA.issue("ec", ec("secp256r1")).certificate());
-        assertEquals(Pairing.DIFFERENT, pairing(cert, pkcs8WithPoint(ec("secp384r1"))));
+        String cert = TestPki.pem(CA.issue("ec", TestPki.ecKeys("secp256r1")).certificate());
+        assertEquals(Pairing.DIFFERENT, pairing(cert, pkcs8WithPoint(TestPki.ecKeys("secp384r1"))));
     }
 
     @Test
@@ -87,7 +85,7 @@ class KeyCertCheckTest {
     @Test
     void keysOfTheOtherAlgorithmAreRefused() throws Exception {
         TestPki.Leaf rsa = CA.issue("rsa");
-        KeyPair ec = ec("secp256r1");
+        KeyPair ec = TestPki.ecKeys("secp256r1");
         String ecCert = TestPki.pem(CA.issue("ec", ec).certificate());
         // Vert.x itself refuses to pair keys of different algorithms; the check says so in its words.
         assertTrue(check(TestPki.pem(rsa.certificate()), pkcs8WithPoint(ec)).problem().startsWith("not a PEM certificate"));
@@ -99,7 +97,7 @@ class KeyCertCheckTest {
 
     @Test
     void malformedEncodingsCarryNoPoint() throws Exception {
-        KeyPair keys = ec("secp256r1");
+        KeyPair keys = TestPki.ecKeys("secp256r1");
         byte[] good = Base64.getMimeDecoder().decode(pkcs8WithPoint(keys).replaceAll("-----[A-Z ]+-----", ""));
         assertTrue(EmbeddedEcPoint.of(good, scalar(keys)).isPresent());
         assertTrue(EmbeddedEcPoint.of(good, scalar(keys).add(java.math.BigInteger.ONE)).isEmpty(), "another key's scalar");
@@ -128,12 +126,6 @@ class KeyCertCheckTest {
         }
         return KeyCertCheck.pairing(privateKey, store.getCertificateChain(alias)[0].getPublicKey(),
                 key.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static KeyPair ec(String curve) throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec(curve));
-        return generator.generateKeyPair();
     }
 
     /** PKCS#8 with RFC 5915's publicKey field, as openssl genpkey and Go's x509.MarshalPKCS8PrivateKey write it. */

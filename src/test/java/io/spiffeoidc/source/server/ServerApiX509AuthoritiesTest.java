@@ -10,8 +10,8 @@ import io.spiffeoidc.source.TrustDomainSink;
 import io.spiffeoidc.testsupport.Await;
 import io.spiffeoidc.testsupport.FakeSpireServer;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
-import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPki;
 import io.spiffeoidc.testsupport.TestPublishers;
 import io.spiffeoidc.testsupport.TestSinks;
 import java.nio.file.Path;
@@ -33,8 +33,8 @@ class ServerApiX509AuthoritiesTest {
     @TempDir
     Path dir;
 
-    private final X509Certificate primaryCa = TestAuthorities.ca("example.org CA");
-    private final X509Certificate partnerCa = TestAuthorities.ca("partner.example CA");
+    private final X509Certificate primaryCa = TestPki.authority("example.org CA");
+    private final X509Certificate partnerCa = TestPki.authority("partner.example CA");
     private final ECKey primaryKey = TestBundles.ec("primary");
     private final ECKey partnerKey = TestBundles.ec("partner");
 
@@ -48,11 +48,11 @@ class ServerApiX509AuthoritiesTest {
     void setUp() {
         server = new FakeSpireServer(dir.resolve("api.sock"));
         server.setBundle("example.org", List.of(FakeSpireServer.jwtKey(primaryKey, 0, false)), 12, 240);
-        server.setX509Authorities(List.of(TestAuthorities.der(primaryCa)));
+        server.setX509Authorities(List.of(TestPki.der(primaryCa)));
         server.setFederatedBundle("partner.example", List.of(FakeSpireServer.jwtKey(partnerKey, 0, false)),
-                List.of(TestAuthorities.der(partnerCa)));
+                List.of(TestPki.der(partnerCa)));
         server.setFederatedBundle("unlisted.example", List.of(FakeSpireServer.jwtKey(partnerKey, 0, false)),
-                List.of(TestAuthorities.der(partnerCa)));
+                List.of(TestPki.der(partnerCa)));
         server.start();
         primary = publisher("example.org", true);
         partner = publisher("partner.example", true);
@@ -92,7 +92,7 @@ class ServerApiX509AuthoritiesTest {
     void aNonCaAuthorityFromTheServerIsRefusedOnceWhileTheJwtKeysRotate() throws Exception {
         Await.until("the bundle", () -> primary.view().served() != null && primary.view().served().spiffeBundle() != null);
         String etag = primary.view().served().spiffeBundle().etag();
-        server.setX509Authorities(List.of(TestAuthorities.der(TestAuthorities.leaf("not a CA"))));
+        server.setX509Authorities(List.of(TestPki.der(TestPki.selfSignedLeaf("not a CA"))));
         server.setBundle("example.org", List.of(FakeSpireServer.jwtKey(TestBundles.ec("rotated"), 0, false)), 13, 240);
         Await.until("the rotation", () -> primary.view().served().keyIds().equals(List.of("rotated")));
         int calls = server.calls();

@@ -17,8 +17,8 @@ import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
 import io.spiffeoidc.source.workload.proto.WorkloadApiProto;
 import io.spiffeoidc.source.workload.proto.X509BundlesRequest;
 import io.spiffeoidc.source.workload.proto.X509BundlesResponse;
-import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPki;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -94,9 +94,9 @@ class WireConformanceTest {
 
     @Test
     void anAgentsX509MessageWithACrlReadsAsTheSameBundleMap() throws Exception {
-        byte[] primary = TestAuthorities.concatenated(TestAuthorities.ca("example.org CA"), TestAuthorities.ca("example.org CA next"));
-        byte[] partner = TestAuthorities.concatenated(TestAuthorities.ca("partner.example CA"));
-        byte[] crl = TestAuthorities.crl("example.org CA").getEncoded();
+        byte[] primary = TestPki.concatenated(TestPki.authority("example.org CA"), TestPki.authority("example.org CA next"));
+        byte[] partner = TestPki.concatenated(TestPki.authority("partner.example CA"));
+        byte[] crl = TestPki.crl("example.org CA").getEncoded();
         Workload.X509BundlesResponse sent = Workload.X509BundlesResponse.newBuilder()
                 .addCrl(ByteString.copyFrom(crl))
                 .putBundles("spiffe://example.org", ByteString.copyFrom(primary))

@@ -22,8 +22,8 @@ import io.spiffeoidc.testsupport.ForwardingSink;
 import io.spiffeoidc.testsupport.PublisherWaits;
 import io.spiffeoidc.testsupport.RecordingSink;
 import io.spiffeoidc.testsupport.SpiffeBundleReader;
-import io.spiffeoidc.testsupport.TestAuthorities;
 import io.spiffeoidc.testsupport.TestBundles;
+import io.spiffeoidc.testsupport.TestPki;
 import io.spiffeoidc.testsupport.TestPublishers;
 import io.spiffeoidc.testsupport.TestSinks;
 import java.nio.charset.StandardCharsets;
@@ -90,8 +90,8 @@ class WorkloadApiSourceTest {
     @Test
     void theX509StreamOpensOnlyWhenAskedForAndItsOutageNeverReachesTheJwtSide() {
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
-        agent.setX509BundleOf(TRUST_DOMAIN, io.spiffeoidc.testsupport.TestAuthorities.concatenated(
-                io.spiffeoidc.testsupport.TestAuthorities.ca("example.org CA")));
+        agent.setX509BundleOf(TRUST_DOMAIN, io.spiffeoidc.testsupport.TestPki.concatenated(
+                io.spiffeoidc.testsupport.TestPki.authority("example.org CA")));
         agent.start();
         source.start(TestSinks.of("example.org", publisher));
         await.served("k1");
@@ -115,10 +115,10 @@ class WorkloadApiSourceTest {
 
     @Test
     void anX509MessageCarryingACrlStillDeliversItsBundles() throws Exception {
-        X509Certificate ca = TestAuthorities.ca("example.org CA");
+        X509Certificate ca = TestPki.authority("example.org CA");
         agent.setBundle(TRUST_DOMAIN, TestBundles.jwks(TestBundles.ec("k1")));
-        agent.setX509Crls(List.of(TestAuthorities.crl("example.org CA").getEncoded()));
-        agent.setX509BundleOf(TRUST_DOMAIN, TestAuthorities.concatenated(ca));
+        agent.setX509Crls(List.of(TestPki.crl("example.org CA").getEncoded()));
+        agent.setX509BundleOf(TRUST_DOMAIN, TestPki.concatenated(ca));
         agent.start();
         BundlePublisher withEndpoint = TestPublishers.publisher("workload-api", "", true);
         source.start(TestSinks.withX509("example.org", withEndpoint));
@@ -126,8 +126,8 @@ class WorkloadApiSourceTest {
         assertEquals(Set.of(ca), x509Authorities(withEndpoint));
 
         // Every later message carries the CRL too; a rotation still arrives whole.
-        X509Certificate next = TestAuthorities.ca("example.org CA next");
-        agent.setX509BundleOf(TRUST_DOMAIN, TestAuthorities.concatenated(ca, next));
+        X509Certificate next = TestPki.authority("example.org CA next");
+        agent.setX509BundleOf(TRUST_DOMAIN, TestPki.concatenated(ca, next));
         Await.until("the rotated authorities", () -> x509Authorities(withEndpoint).equals(Set.of(ca, next)));
         assertEquals(1, agent.x509Calls(), "one X.509 stream carried both messages");
     }
