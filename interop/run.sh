@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interoperability suite: independent relying parties verify JWT-SVIDs through the running service.
 #
-#   bash interop/run.sh          (after ./mvnw verify; builds only what is missing)
+#   bash interop/run.sh                         (after ./mvnw verify; builds only what is missing)
+#   INTEROP_ISSUER_VIA=s3 bash interop/run.sh   (the same, every issuer read from an S3 store's public URL)
 #
 # Starts the packaged service (target/quarkus-app/quarkus-run.jar) over HTTPS with a CA and a localhost
 # certificate made for this run, reading keys from a fake SPIRE agent's Workload API on a Unix socket
@@ -14,6 +15,11 @@
 # per issuer. Each issuer's cases include the other trust domain's tokens (refused) and a kid both trust
 # domains publish with different keys. The primary trust domain rotates while the partner stays steady;
 # then the partner's agent data is broken while both issuers keep serving and verifying.
+# With INTEROP_ISSUER_VIA=s3 both issuers are static ones (docs/static-issuer.md): S3Proxy (a real S3 API,
+# target/stores/s3proxy.jar) runs on loopback with an HTTPS endpoint whose certificate the run's CA issued; the
+# service writes each issuer's documents into one bucket through that endpoint (targets "primary" and
+# "partner", canned ACL public-read); the tokens' iss and every relying party's issuer are the bucket's public
+# URLs, read anonymously. The service's listener still runs; it is only compared with the store.
 # Prints the verifier x case matrix and ends with the line "N passed, M failed"; exits 1 on any failure.
 #
 # Environment:
@@ -24,14 +30,18 @@
 #                             refetches an unknown kid only from max-age - 30 s after its last fetch, so
 #                             its rotation bound here is that plus the others' bound (300, the service's
 #                             default, makes the suite about five minutes longer)
-#   INTEROP_OUT               where logs and results go (default interop/out, git-ignored)
+#   INTEROP_ISSUER_VIA        service (default): relying parties discover the service's listener;
+#                             s3: they discover the issuers in an S3 bucket the service publishes to
+#   INTEROP_OUT               where logs and results go (default interop/out, with s3 interop/out-s3; git-ignored)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 SUITE_START=$(date +%s%N)
 
-OUT=${INTEROP_OUT:-$ROOT/interop/out}
+ISSUER_VIA=${INTEROP_ISSUER_VIA:-service}
+[[ $ISSUER_VIA == service || $ISSUER_VIA == s3 ]] || { echo "INTEROP_ISSUER_VIA must be service or s3"; exit 1; }
+if [[ $ISSUER_VIA == s3 ]]; then OUT=${INTEROP_OUT:-$ROOT/interop/out-s3}; else OUT=${INTEROP_OUT:-$ROOT/interop/out}; fi
 REFRESH_LIMIT_MS=${INTEROP_REFRESH_LIMIT_MS:-2000}
 if [[ $REFRESH_LIMIT_MS == default ]]; then ROTATION_BOUND_MS=45000; else ROTATION_BOUND_MS=15000; fi
 CACHE_MAX_AGE=${INTEROP_CACHE_MAX_AGE:-45}
@@ -83,6 +93,13 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   wait 2>/dev/null || true
+  if [[ -n ${STORE_DIR:-} ]]; then   # INTEROP_ISSUER_VIA=s3: the bucket's files; S3Proxy's log kept in $OUT
+    rm -rf "$STORE_DIR"
+    if [[ -n ${S3_LOG:-} ]]; then   # S3ProxyServer's files: s3proxy-<port>.log and .properties (its keys)
+      cp "$S3_LOG" "$OUT/s3proxy.log" 2>/dev/null || true
+      rm -f "$S3_LOG" "${S3_LOG%.log}.properties"
+    fi
+  fi
   rm -rf "$WORK"
   exit "$status"
 }
@@ -174,8 +191,17 @@ make_pki() {
   keytool -importcert -noprompt -alias interop-ca -file "$PKI/ca.pem" -keystore "$PKI/truststore.p12" \
     -storetype PKCS12 -storepass interop >/dev/null 2>&1
   cp "$PKI/ca.pem" "$OUT/ca.pem"   # public: lets a person rerun curl against a kept service
+  if [[ $ISSUER_VIA == s3 ]]; then   # S3Proxy's own localhost certificate, in the PKCS#12 keystore it reads
+    test_pki_leaf "$PKI" localhost "$PKI/s3.pem" "$PKI/s3.key"
+    openssl pkcs12 -export -in "$PKI/s3.pem" -inkey "$PKI/s3.key" -certfile "$PKI/ca.pem" -name s3proxy \
+      -passout pass:interop -out "$PKI/s3.p12" 2>/dev/null || die "cannot make S3Proxy's keystore"
+  fi
 }
 make_pki
+# A JVM that trusts the run's CA and nothing else: the Java relying parties, and with INTEROP_ISSUER_VIA=s3 the
+# service too (its S3 client writes through S3Proxy's HTTPS endpoint).
+JAVA_TLS=(-Djavax.net.ssl.trustStore="$PKI/truststore.p12" -Djavax.net.ssl.trustStorePassword=interop
+          -Djavax.net.ssl.trustStoreType=PKCS12)
 
 # ---- ports: free loopback ports picked by the kernel --------------------------------------------------------
 read -r HTTPS_PORT HTTP_PORT MGMT_PORT < <("$PY" -c '
@@ -186,13 +212,44 @@ for s in socks:
 print(*[s.getsockname()[1] for s in socks])
 for s in socks:
     s.close()')
-ISSUER=https://localhost:$HTTPS_PORT
-PARTNER_ISSUER=$ISSUER/partner        # path prefix /partner, derived from the issuer's path
+SERVICE_URL=https://localhost:$HTTPS_PORT   # the service's listener
+
+# ---- the store (INTEROP_ISSUER_VIA=s3): S3Proxy with one bucket, plain HTTP and HTTPS with the run's CA --------
+BUCKET=interop-issuers
+start_store() {
+  # Objects keep their Content-Type, Cache-Control and metadata in user extended attributes: a directory
+  # under target/ has them where /tmp may be a tmpfs without them.
+  STORE_DIR=$(mktemp -d "$ROOT/target/interop-s3.XXXXXX")
+  start_bg "$RUN_LIMIT_S" "$OUT/store" java "${JAVA_OPTS_SMALL[@]}" -cp "$TEST_CP" io.spiffeoidc.testsupport.S3ProxyMain \
+    --dir "$STORE_DIR" --bucket "$BUCKET" --key-dir "$WORK/s3-keys" \
+    --keystore "$PKI/s3.p12" --keystore-password interop
+  STORE_PID=$LAST_PID
+  timeout 120 bash -c "until grep -q '^ready\$' '$OUT/store.out'; do kill -0 $STORE_PID 2>/dev/null || exit 1; sleep 0.2; done" \
+    || { tail -n 30 "$OUT/store.err"; die "S3Proxy did not start"; }
+  S3_HTTPS_PORT=$(sed -n 's#^secure-endpoint=https://127\.0\.0\.1:\([0-9][0-9]*\)$#\1#p' "$OUT/store.out")
+  S3_LOG=$(sed -n 's/^log=//p' "$OUT/store.out")
+  [[ -n $S3_HTTPS_PORT ]] || die "S3Proxy printed no secure-endpoint"
+  log "S3Proxy: $(grep 'endpoint=' "$OUT/store.out" | tr '\n' ' ')bucket $BUCKET"
+}
+if [[ $ISSUER_VIA == s3 ]]; then
+  start_store
+  STORE_BASE=https://localhost:$S3_HTTPS_PORT/$BUCKET   # path style: the bucket is the first path segment
+  ISSUER=$STORE_BASE/primary            # target "primary", prefix primary/
+  PARTNER_ISSUER=$STORE_BASE/partner    # target "partner", prefix partner/
+  URL_BASE=$STORE_BASE                  # what check lines leave out of a URL
+  SERVED_BY=" by the store"
+else
+  ISSUER=$SERVICE_URL
+  PARTNER_ISSUER=$ISSUER/partner        # path prefix /partner, derived from the issuer's path
+  URL_BASE=$ISSUER
+  SERVED_BY=
+fi
 SOCKET=$WORK/agent.sock
 BUNDLE_FILE=$WORK/bundle/bundle.json
 PARTNER_BUNDLE_FILE=$WORK/bundle/partner.json
 log "libraries: $LIBRARIES"
 log "source=$SOURCE issuers=$ISSUER $PARTNER_ISSUER management=127.0.0.1:$MGMT_PORT refresh-limit=$REFRESH_LIMIT_MS cache-max-age=${CACHE_MAX_AGE}s"
+[[ $ISSUER_VIA == s3 ]] && log "issuers via S3Proxy; the service's listener at $SERVICE_URL"
 
 # ---- keys and tokens --------------------------------------------------------------------------------------------
 java "${JAVA_OPTS_SMALL[@]}" -cp "$TEST_CP" io.spiffeoidc.interop.InteropMint --out "$WORK/mint" \
@@ -249,6 +306,24 @@ publish_bundle "$PARTNER_TRUST_DOMAIN" "$WORK/mint/jwks-partner.json"
 # environment variable (docs/federation.md).
 PARTNER_PROPERTIES=("-Dspiffe-oidc.federated.\"$PARTNER_TRUST_DOMAIN\".issuer=$PARTNER_ISSUER")
 [[ $SOURCE == file ]] && PARTNER_PROPERTIES+=("-Dspiffe-oidc.federated.\"$PARTNER_TRUST_DOMAIN\".file.path=$PARTNER_BUNDLE_FILE")
+# INTEROP_ISSUER_VIA=s3: each issuer a static one in the bucket (docs/static-issuer.md). A store gets no
+# requests to derive URLs from, so both jwks_uri are set. The listener's host names default to the issuer's
+# host, localhost; it serves the primary at / and the partner under its issuer's path (/<bucket>/partner).
+# The S3 client writes through S3Proxy's HTTPS endpoint, trusting the run's CA only (JAVA_TLS).
+STORE_PROPERTIES=()
+store_target() { # store_target NAME TRUST_DOMAIN: target NAME writes that trust domain under the prefix NAME/
+  local p="-Dspiffe-oidc.target.\"$1\"."
+  STORE_PROPERTIES+=("${p}type=s3" "${p}trust-domain=$2" "${p}prefix=$1/" "${p}s3.bucket=$BUCKET"
+    "${p}s3.region=us-east-1" "${p}s3.endpoint=https://localhost:$S3_HTTPS_PORT" "${p}s3.path-style=true"
+    "${p}s3.acl=public-read" "${p}s3.access-key-id-file=$WORK/s3-keys/access-key-id"
+    "${p}s3.secret-access-key-file=$WORK/s3-keys/secret-access-key")
+}
+if [[ $ISSUER_VIA == s3 ]]; then
+  STORE_PROPERTIES=("${JAVA_TLS[@]}" "-Dspiffe-oidc.jwks-uri=$ISSUER/keys"
+    "-Dspiffe-oidc.federated.\"$PARTNER_TRUST_DOMAIN\".jwks-uri=$PARTNER_ISSUER/keys")
+  store_target primary "$TRUST_DOMAIN"
+  store_target partner "$PARTNER_TRUST_DOMAIN"
+fi
 start_service() {
   start_bg "$RUN_LIMIT_S" "$OUT/service" env \
     SPIFFE_OIDC_SOURCE="$SOURCE" \
@@ -266,7 +341,7 @@ start_service() {
     QUARKUS_TLS_PUBLIC_KEY_STORE_PEM_0_KEY="$PKI/tls.key" \
     QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
     QUARKUS_MANAGEMENT_PORT="$MGMT_PORT" \
-    java -Xmx256m "${PARTNER_PROPERTIES[@]}" -jar target/quarkus-app/quarkus-run.jar
+    java -Xmx256m "${PARTNER_PROPERTIES[@]}" "${STORE_PROPERTIES[@]}" -jar target/quarkus-app/quarkus-run.jar
   SERVICE_PID=$LAST_PID
 }
 management_get() { # the management interface is plain HTTP inside the pod
@@ -275,6 +350,9 @@ management_get() { # the management interface is plain HTTP inside the pod
 CHECKS=()   # service-level checks, counted with the matrix: "name ok|FAIL detail"
 check() { CHECKS+=("$1 $2 ${3:-}"); }
 https_get() { curl -s -f -m 5 --cacert "$PKI/ca.pem" "$1" 2>/dev/null; }
+# With INTEROP_ISSUER_VIA=s3 the URLs are the store's, and so are the ETags: S3's (S3Proxy's) is the MD5 of
+# the object's bytes, not the listener's SHA-256, but it too stays the same exactly while the bytes do, which
+# is what the ETag checks below compare.
 etag_of() { # the ETag of a 200 answer, or "status NNN"
   curl -s -m 5 --cacert "$PKI/ca.pem" -o /dev/null -D - "$1" 2>/dev/null \
     | awk 'tolower($1) == "etag:" { tag = $2 } NR == 1 { status = $2 } END { sub(/\r$/, "", tag); print (status == 200 ? tag : "status " status) }'
@@ -283,14 +361,61 @@ check_etag() { # check_etag NAME URL ETAG WHEN: URL answers 200 with that ETag
   local got
   got=$(etag_of "$2")
   if [[ $got == "$3" && $got != status* ]]; then
-    check "$1" ok "${2#"$ISSUER"}: 200, ETag $3 $4"
+    check "$1" ok "${2#"$URL_BASE"}: 200, ETag $3 $4"
   else
-    check "$1" FAIL "${2#"$ISSUER"}: $got, expected 200 with ETag $3 $4"
+    check "$1" FAIL "${2#"$URL_BASE"}: $got, expected 200 with ETag $3 $4"
   fi
 }
 refusals_of() { # spiffe_oidc_bundle_updates_refused_total summed over the reasons of one trust domain
   management_get /q/metrics | awk -v td="trust_domain=\"$1\"" \
     '/^spiffe_oidc_bundle_updates_refused_total\{/ && index($0, td) { n += $NF } END { printf "%d\n", n }'
+}
+
+# ---- INTEROP_ISSUER_VIA=s3: what the store holds, compared with what the listener serves ----------------------------
+STORE_DOCUMENTS=("$ISSUER/.well-known/openid-configuration" "$ISSUER/keys"
+                 "$PARTNER_ISSUER/.well-known/openid-configuration" "$PARTNER_ISSUER/keys")
+header_of() { # header_of FILE NAME: the value of header NAME (any case) in curl's -D output, without CR
+  awk -v name="$(tr '[:upper:]' '[:lower:]' <<<"$2"):" \
+    'tolower($1) == name { sub(/\r$/, ""); sub(/^[^:]*:[ \t]*/, ""); print; exit }' "$1"
+}
+listener_url_of() { # listener_url_of STORE_URL: where the listener serves that document (the primary at /,
+  # spiffe-oidc.path-prefix's default; the partner under its issuer's path, its path prefix's default)
+  if [[ $1 == "$PARTNER_ISSUER"/* ]]; then echo "$SERVICE_URL${1#"https://localhost:$S3_HTTPS_PORT"}"; else echo "$SERVICE_URL/${1#"$ISSUER/"}"; fi
+}
+status_of() { awk 'NR == 1 { print $2 }' "$1" 2>/dev/null || echo none; }   # of curl's -D output
+store_copy() { # store_copy NAME WHEN: each store object, read anonymously, holds the listener's bytes for it,
+  # its Cache-Control, JSON as Content-Type, and metadata naming the listener's ETag and the trust domain
+  local url dir=$WORK/copy problems=() td status listener_etag count=0
+  mkdir -p "$dir"
+  for url in "${STORE_DOCUMENTS[@]}"; do
+    td=$TRUST_DOMAIN
+    [[ $url == "$PARTNER_ISSUER"/* ]] && td=$PARTNER_TRUST_DOMAIN
+    rm -f "$dir"/*
+    curl -s -m 5 --cacert "$PKI/ca.pem" -D "$dir/store.h" -o "$dir/store.b" "$url" || true
+    curl -s -m 5 --cacert "$PKI/ca.pem" -D "$dir/listener.h" -o "$dir/listener.b" "$(listener_url_of "$url")" || true
+    status="$(status_of "$dir/store.h") $(status_of "$dir/listener.h")"
+    if [[ $status != "200 200" ]]; then problems+=("${url#"$URL_BASE"}: status (store, listener) $status"); continue; fi
+    listener_etag=$(header_of "$dir/listener.h" ETag)
+    cmp -s "$dir/store.b" "$dir/listener.b" || problems+=("${url#"$URL_BASE"}: bytes differ from the listener's")
+    [[ $(header_of "$dir/store.h" Content-Type) == application/json* ]] \
+      || problems+=("${url#"$URL_BASE"}: Content-Type $(header_of "$dir/store.h" Content-Type)")
+    [[ $(header_of "$dir/store.h" Cache-Control) == "$(header_of "$dir/listener.h" Cache-Control)" ]] \
+      || problems+=("${url#"$URL_BASE"}: Cache-Control '$(header_of "$dir/store.h" Cache-Control)', the listener's '$(header_of "$dir/listener.h" Cache-Control)'")
+    [[ \"$(header_of "$dir/store.h" x-amz-meta-digest)\" == "$listener_etag" ]] \
+      || problems+=("${url#"$URL_BASE"}: x-amz-meta-digest '$(header_of "$dir/store.h" x-amz-meta-digest)', the listener's ETag $listener_etag")
+    [[ $(header_of "$dir/store.h" x-amz-meta-trustdomain) == "$td" ]] \
+      || problems+=("${url#"$URL_BASE"}: x-amz-meta-trustdomain '$(header_of "$dir/store.h" x-amz-meta-trustdomain)'")
+    count=$((count + 1))
+  done
+  if ((${#problems[@]})); then
+    check "$1" FAIL "$(IFS=';'; echo "${problems[*]}")"
+  else
+    check "$1" ok "$count objects: the listener's bytes and Cache-Control, x-amz-meta-digest its ETag $2"
+  fi
+}
+target_metric() { # target_metric NAME TARGET: the sum of metric NAME's series for one static issuer target
+  management_get /q/metrics | awk -v m="$1{" -v t="target=\"$2\"" \
+    'index($0, m) == 1 && index($0, t) { n += $NF } END { printf "%d\n", n }'
 }
 
 start_service
@@ -308,6 +433,27 @@ if [[ -z $ready ]]; then
   die "the service did not become ready"
 fi
 check service-ready ok "$(( ($(date +%s%N) - READY_START) / 1000000 )) ms after start"
+if [[ $ISSUER_VIA == s3 ]]; then   # readiness is about the listener; the targets publish on their own threads
+  published=
+  deadline=$((SECONDS + 60))
+  while ((SECONDS < deadline)); do
+    kill -0 "$SERVICE_PID" 2>/dev/null || break
+    published=1
+    for url in "${STORE_DOCUMENTS[@]}"; do https_get "$url" >/dev/null || { published=; break; }; done
+    [[ -n $published ]] && break
+    sleep 0.2
+  done
+  if [[ -z $published ]]; then
+    tail -n 30 "$OUT/service.out" "$OUT/service.err"
+    check store-published FAIL "the store did not hold both issuers' documents within 60 s of readiness"
+    die "the service did not publish to the store"
+  fi
+  check store-published ok "both issuers' discovery and JWKS readable anonymously $(( ($(date +%s%N) - READY_START) / 1000000 )) ms after start"
+  # what a relying party reads first, kept for people: status, headers, body
+  curl -s -i -m 5 --cacert "$PKI/ca.pem" "$ISSUER/.well-known/openid-configuration" >"$OUT/store-discovery.http" || true
+  curl -s -i -m 5 --cacert "$PKI/ca.pem" "$ISSUER/keys" >"$OUT/store-keys.http" || true
+  store_copy store-copy "(after start)"
+fi
 curl -sS -f -m 10 --cacert "$PKI/ca.pem" "$ISSUER/.well-known/openid-configuration" -o "$OUT/discovery.json" \
   || die "discovery over HTTPS failed"
 log "discovery: $(cat "$OUT/discovery.json")"
@@ -353,11 +499,9 @@ VERIFIERS=(java-jose4j java-nimbus node-jose node-openid-client python-pyjwt pyt
 # One relying party per verifier and issuer: "<verifier>" for the primary, "<verifier>@partner" for the partner.
 INSTANCES=()
 for v in "${VERIFIERS[@]}"; do INSTANCES+=("$v" "$v@partner"); done
-# Every relying party trusts the run's CA and nothing else: Java a PKCS12 trust store holding only it;
-# Node (with --use-openssl-ca) and Python's urllib OpenSSL's default paths, pointed at the CA file and an
-# empty directory; requests its own CA bundle setting; Go an x509.CertPool holding only the CA file.
-JAVA_TLS=(-Djavax.net.ssl.trustStore="$PKI/truststore.p12" -Djavax.net.ssl.trustStorePassword=interop
-          -Djavax.net.ssl.trustStoreType=PKCS12)
+# Every relying party trusts the run's CA and nothing else: Java a PKCS12 trust store holding only it
+# (JAVA_TLS); Node (with --use-openssl-ca) and Python's urllib OpenSSL's default paths, pointed at the CA file
+# and an empty directory; requests its own CA bundle setting; Go an x509.CertPool holding only the CA file.
 mkdir -p "$PKI/no-other-roots"
 ONLY_RUN_CA=(SSL_CERT_FILE="$PKI/ca.pem" SSL_CERT_DIR="$PKI/no-other-roots")
 start_verifier() { # start_verifier INSTANCE
@@ -410,9 +554,9 @@ while ((SECONDS < deadline)); do
 done
 PROPAGATION_MS=$(( ($(date +%s%N) - ROTATE_START) / 1000000 ))
 if [[ -n $served ]]; then
-  check rotation-served ok "new kid $rotated_kid served ${PROPAGATION_MS} ms after the push"
+  check rotation-served ok "new kid $rotated_kid served$SERVED_BY ${PROPAGATION_MS} ms after the push"
 else
-  check rotation-served FAIL "new kid $rotated_kid not served within 30 s"
+  check rotation-served FAIL "new kid $rotated_kid not served$SERVED_BY within 30 s"
 fi
 check_etag steady-etag "$PARTNER_ISSUER/keys" "$PARTNER_ETAG" "(unchanged by the primary's rotation)"
 touch "$FLAG"
@@ -457,6 +601,25 @@ if management_get /q/health/ready >/dev/null; then
 else
   check fault-ready FAIL "readiness not UP while only the partner's data is refused"
 fi
+if [[ $ISSUER_VIA == s3 ]]; then
+  store_copy store-copy-after "(the rotated set and the partner's last good one)"
+  targets_ok=1
+  target_state=
+  for t in primary partner; do   # the primary published at start and at the rotation, the partner at start
+    min=1
+    [[ $t == primary ]] && min=2
+    publications=$(target_metric spiffe_oidc_target_publications_total "$t") || publications=0
+    held=$(target_metric spiffe_oidc_target_lease_held "$t") || held=0
+    failures=$(target_metric spiffe_oidc_target_failures_total "$t") || failures=0
+    target_state+="$t: $publications publication(s), lease held $held, $failures failure(s); "
+    ((publications >= min && held == 1 && failures == 0)) || targets_ok=
+  done
+  if [[ -n $targets_ok ]]; then
+    check store-targets ok "${target_state%; }"
+  else
+    check store-targets FAIL "${target_state%; } (expected the lease held, no failures, the primary written twice)"
+  fi
+fi
 
 # ---- results ------------------------------------------------------------------------------------------------------------
 for i in "${INSTANCES[@]}"; do grep '^{' "$OUT/verifier-${i/@/-}.out" || true; done >"$OUT/results.jsonl"
@@ -464,4 +627,5 @@ printf '%s\n' "${CHECKS[@]}" >"$OUT/checks.txt"
 SUITE_MS=$(( ($(date +%s%N) - SUITE_START) / 1000000 ))
 "$PY" interop/summarize.py --cases "$CASES $PARTNER_CASES" --results "$OUT/results.jsonl" --checks "$OUT/checks.txt" \
   --verifiers "${VERIFIERS[*]}" --source "$SOURCE" --refresh-limit-ms "$REFRESH_LIMIT_MS" --cache-max-age "$CACHE_MAX_AGE" \
-  --propagation-ms "$PROPAGATION_MS" --suite-ms "$SUITE_MS" --logs "$OUT" --libraries "$LIBRARIES" | tee "$OUT/summary.txt"
+  --propagation-ms "$PROPAGATION_MS" --suite-ms "$SUITE_MS" --logs "$OUT" --libraries "$LIBRARIES" \
+  --issuer-via "$ISSUER_VIA" | tee "$OUT/summary.txt"

@@ -33,7 +33,9 @@ def main():
     for name in ("--cases", "--results", "--checks", "--verifiers", "--source", "--refresh-limit-ms",
                  "--cache-max-age", "--propagation-ms", "--suite-ms", "--logs", "--libraries"):
         parser.add_argument(name, required=True)
+    parser.add_argument("--issuer-via", choices=("service", "s3"), default="service")
     args = parser.parse_args()
+    via_store = args.issuer_via == "s3"
 
     sections = []  # (issuer, cases of that issuer)
     for path in args.cases.split():
@@ -58,7 +60,11 @@ def main():
     width = max(len(c["name"]) for c in cases) + 2
     col = max(max(len(v) for v in verifiers), 10) + 2
     print()
-    print("Interoperability matrix (source=%s, expected outcome in brackets)" % args.source)
+    if via_store:
+        print("Interoperability matrix (source=%s, issuers read from an S3 store (S3Proxy) the service publishes to,"
+              " expected outcome in brackets)" % args.source)
+    else:
+        print("Interoperability matrix (source=%s, expected outcome in brackets)" % args.source)
     print("Libraries: " + args.libraries)
     print("case".ljust(width) + "expect  " + "".join(v.ljust(col) for v in verifiers))
     for issuer, section in sections:
@@ -77,8 +83,9 @@ def main():
 
     print()
     limit = ("%s ms" % args.refresh_limit_ms) if args.refresh_limit_ms.isdigit() else "the libraries' defaults"
-    print("Rotation (the service served the new kid %s ms after the push; jose cooldown and Nimbus rate limit: %s;"
-          " Cache-Control max-age %s s):" % (args.propagation_ms, limit, args.cache_max_age))
+    print("Rotation (the %s served the new kid %s ms after the push; jose cooldown and Nimbus rate limit: %s;"
+          " Cache-Control max-age %s s):" % ("store" if via_store else "service", args.propagation_ms, limit,
+                                             args.cache_max_age))
     for v in verifiers:
         r = results.get((v, "rotated-new-key"))
         if r is None:
