@@ -26,13 +26,27 @@ class StoreTargetsIT {
                 + " ms, max " + sorted.get(sorted.size() - 1) + " ms over " + sorted.size() + " rotations";
     }
 
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     abstract static class Scenarios {
-        abstract StoreFixture store();
+        private StoreFixture store;
+
+        /** Starts the store, with its data under {@code work}. */
+        abstract StoreFixture open(Path work) throws Exception;
 
         abstract String name();
 
+        @BeforeAll
+        void start() throws Exception {
+            store = open(Files.createDirectories(WORK.resolve(name() + "-" + System.nanoTime())));
+        }
+
+        @AfterAll
+        void stop() throws Exception {
+            ((AutoCloseable) store).close();
+        }
+
         private StaticIssuerScenarios scenarios() {
-            return new StaticIssuerScenarios(store());
+            return new StaticIssuerScenarios(store);
         }
 
         @Test
@@ -58,23 +72,10 @@ class StoreTargetsIT {
     }
 
     @Nested
-    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class S3 extends Scenarios {
-        private S3ProxyFixture store;
-
-        @BeforeAll
-        void start() throws Exception {
-            store = new S3ProxyFixture(Files.createDirectories(WORK.resolve("s3-" + System.nanoTime())));
-        }
-
-        @AfterAll
-        void stop() {
-            store.close();
-        }
-
         @Override
-        StoreFixture store() {
-            return store;
+        StoreFixture open(Path work) throws Exception {
+            return new S3ProxyFixture(work);
         }
 
         @Override
@@ -84,23 +85,10 @@ class StoreTargetsIT {
     }
 
     @Nested
-    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class Azure extends Scenarios {
-        private AzuriteFixture store;
-
-        @BeforeAll
-        void start() throws Exception {
-            store = new AzuriteFixture(Files.createDirectories(WORK.resolve("azure-" + System.nanoTime())));
-        }
-
-        @AfterAll
-        void stop() {
-            store.close();
-        }
-
         @Override
-        StoreFixture store() {
-            return store;
+        StoreFixture open(Path work) throws Exception {
+            return new AzuriteFixture(work);
         }
 
         @Override
