@@ -7,13 +7,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * An S3Proxy server with a bucket of its own; the target writes with access key files, as from a Secret,
@@ -33,15 +26,7 @@ final class S3ProxyFixture implements StoreFixture, AutoCloseable {
         server = new S3ProxyServer(Files.createDirectories(work.resolve("s3"))).start();
         keyId = Files.writeString(work.resolve("access-key-id"), server.accessKey() + "\n");
         secret = Files.writeString(work.resolve("secret-access-key"), server.secretKey() + "\n");
-        try (S3Client admin = S3Client.builder().endpointOverride(server.endpoint()).region(Region.US_EAST_1)
-                .forcePathStyle(true).httpClient(UrlConnectionHttpClient.create())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(server.accessKey(),
-                        server.secretKey())))
-                .build()) {
-            admin.createBucket(b -> b.bucket(BUCKET));
-        }
+        server.createBucket(BUCKET);
         reader = new AnonymousReader(publicBase());
     }
 

@@ -6,13 +6,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * {@link S3ProxyServer} as a process, for suites that run the packaged service against an S3 store (interop/run.sh
@@ -55,14 +48,8 @@ public final class S3ProxyMain {
         S3ProxyServer server = new S3ProxyServer(Path.of(required(options, "--dir")), keystore,
                 options.get("--keystore-password"));
         server.start();
-        try (S3Client admin = S3Client.builder().endpointOverride(server.endpoint()).region(Region.US_EAST_1)
-                .forcePathStyle(true).httpClient(UrlConnectionHttpClient.create())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(server.accessKey(),
-                        server.secretKey())))
-                .build()) {
-            admin.createBucket(b -> b.bucket(bucket));
+        try {
+            server.createBucket(bucket);
         } catch (RuntimeException e) {
             server.stop();
             throw e;

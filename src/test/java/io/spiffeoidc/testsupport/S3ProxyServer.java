@@ -14,6 +14,13 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * S3Proxy (org.gaul:s3proxy, the jar the build copies to target/stores/s3proxy.jar, system property
@@ -129,6 +136,20 @@ public final class S3ProxyServer implements AutoCloseable {
     /** The secret of {@link #accessKey()}. */
     public String secretKey() {
         return secretKey;
+    }
+
+    /** Creates a bucket with this server's own credentials, over its plain endpoint. */
+    public void createBucket(String bucket) {
+        try (S3Client admin = S3Client.builder()
+                .endpointOverride(endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+                .httpClient(UrlConnectionHttpClient.create())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(accessKey(), secretKey())))
+                .build()) {
+            admin.createBucket(b -> b.bucket(bucket));
+        }
     }
 
     public Path baseDir() {
