@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Reliability and hostile-input suite: the packaged service as real processes (Workload API source against
-# the fake SPIRE agent process, file source as an unprivileged user, HTTPS with certificate reload), with
-# rotation under load, agent / file / TLS faults and hostile HTTP. Prints one row per scenario and a last
-# line "N passed, M failed"; exits non-zero on any failure. Writes reliability/out/RESULTS.md.
+# the fake SPIRE agent process, file source as an unprivileged user, HTTPS with certificate reload, static
+# issuers on S3Proxy processes), with rotation under load, agent / file / TLS / object-store faults, two
+# instances sharing one store, and hostile HTTP. Prints one row per scenario and a last line
+# "N passed, M failed"; exits non-zero on any failure. Writes reliability/out/RESULTS.md.
 #
 #   reliability/run.sh [--short]   at most about 4 minutes once built (what CI runs)
 #   reliability/run.sh --long      about 10 minutes; also copies the results to reliability/RESULTS.md
 #   RELIABILITY_ONLY=slow-request-heads reliability/run.sh   that scenario alone, when working on it
 #   RELIABILITY_ONLY=two-trust-domains reliability/run.sh    the two-trust-domain rows alone
+#   RELIABILITY_ONLY=store-outage reliability/run.sh         a static issuer's store stopped and started again
+#   RELIABILITY_ONLY=two-instances reliability/run.sh        two instances publishing to one bucket
 #
 # Talks only to 127.0.0.1; every process it starts is stopped by pid on exit.
 set -euo pipefail
@@ -40,6 +43,12 @@ source src/test/sh/suite.sh
 suite_packages openssl:openssl setpriv:util-linux
 suite_test_classpath
 CP=$TEST_CP
+# S3Proxy, the static issuers' store: ./mvnw verify puts its jar there; after a plain package, fetch it alone.
+S3PROXY_JAR="$ROOT/target/stores/s3proxy.jar"
+if [[ ! -f $S3PROXY_JAR ]]; then
+  log "fetching S3Proxy (./mvnw dependency:copy@s3proxy)"
+  timeout 600 ./mvnw -B -ntp -q dependency:copy@s3proxy -DskipITs=false >&2
+fi
 
 rm -rf "$OUT" && mkdir -p "$OUT/tls"
 chmod 755 "$OUT"
@@ -91,7 +100,7 @@ fi
 ulimit -n 16384 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 LIMIT=$([[ $MODE == long ]] && echo 1500 || echo 600)
-timeout --kill-after=10 "$LIMIT" java -Xmx512m -cp "$CP" io.spiffeoidc.reliability.ReliabilitySuite --mode "$MODE" \
+timeout --kill-after=10 "$LIMIT" java -Xmx512m -Ds3proxy.jar="$S3PROXY_JAR" -cp "$CP" io.spiffeoidc.reliability.ReliabilitySuite --mode "$MODE" \
   --out "$OUT" --run-dir "$RUN_DIR" --jar "$JAR" --tls "$TLS" --unprivileged "$UNPRIVILEGED" \
   --permission-skip "$PERMISSION_SKIP" --only "${RELIABILITY_ONLY:-}" &
 DRIVER_PID=$!

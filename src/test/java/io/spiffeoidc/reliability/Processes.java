@@ -22,8 +22,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every process the suite starts, started here: the packaged service and the fake SPIRE agent. Each pid
- * is appended to {@code pids} in the output directory so that run.sh can stop them even if this JVM dies.
+ * Every process the suite starts, started here: the packaged service and the fake SPIRE agent; an object
+ * store the suite starts through its own class (S3ProxyServer) is recorded here with {@link #track}. Each
+ * pid is appended to {@code pids} in the output directory so that run.sh can stop them even if this JVM dies.
  */
 final class Processes {
 
@@ -33,6 +34,7 @@ final class Processes {
     private final Path runDir;
     private final Path jar;
     private final List<Process> started = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> others = new CopyOnWriteArrayList<>();
 
     Processes(Path out, Path runDir, Path jar) {
         this.out = out;
@@ -63,6 +65,18 @@ final class Processes {
         return process;
     }
 
+    /**
+     * A process started elsewhere (an object store, by its own class): its pid goes to {@code pids} like the
+     * others', and {@code stop} is called by {@link #stopAll()}. Call again with the new pid after a restart.
+     */
+    void track(long pid, AutoCloseable stop) throws IOException {
+        if (!others.contains(stop)) {
+            others.add(stop);
+        }
+        Files.writeString(out.resolve("pids"), pid + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+    }
+
     void stopAll() {
         for (Process process : started) {
             process.destroy();
@@ -74,6 +88,13 @@ final class Processes {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        for (AutoCloseable other : others) {
+            try {
+                other.close();
+            } catch (Exception e) {
+                // run.sh kills it by pid
             }
         }
     }
@@ -94,7 +115,8 @@ final class Processes {
         env.put("QUARKUS_MANAGEMENT_HOST", Tls.LOOPBACK);
         env.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(management));
         env.put("SPIFFE_OIDC_DOMAINS", "127.0.0.1,localhost");
-        env.put("SPIFFE_OIDC_ISSUER", scheme + "://127.0.0.1:" + port);
+        // A static issuer's scenario names its store's URL instead.
+        env.putIfAbsent("SPIFFE_OIDC_ISSUER", scheme + "://127.0.0.1:" + port);
         env.putIfAbsent("SPIFFE_OIDC_STALENESS_THRESHOLD", "5s");
         if (spec.tls()) {
             env.put("QUARKUS_HTTP_SSL_PORT", String.valueOf(port));

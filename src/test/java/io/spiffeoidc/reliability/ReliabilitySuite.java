@@ -29,9 +29,10 @@ import java.util.concurrent.TimeUnit;
  * temporary directories, the agent socket); run.sh makes it readable by the unprivileged user, which the
  * checkout's own directory may not be.
  *
- * Order: every service starts at once; rotation under load runs alone; then agent faults, file faults, TLS
- * faults and the two-trust-domain rows run side by side (each against its own service); hostile HTTP runs alone; the 4,000 slow
- * request heads run alone last, against a service of their own.
+ * Order: every service starts at once (the static issuers' S3Proxy processes too); rotation under load runs alone;
+ * then agent faults, file faults, TLS faults and the two-trust-domain rows run side by side (each against its own
+ * service); then the static issuers' store outage and two-instance rows side by side (each on its own S3Proxy);
+ * hostile HTTP runs alone; the 4,000 slow request heads run alone last, against a service of their own.
  */
 public final class ReliabilitySuite {
 
@@ -39,7 +40,10 @@ public final class ReliabilitySuite {
     final Path runDir;
     final boolean longMode;
     final boolean unprivileged;
-    /** "slow-request-heads" or "two-trust-domains" runs those rows alone (for working on them); anything else runs them all. */
+    /**
+     * "slow-request-heads", "two-trust-domains", "store-outage" or "two-instances" runs those rows alone (for working on
+     * them); anything else runs them all.
+     */
     final String only;
     /** Why the permission scenario cannot be meaningful here; empty when it can. */
     final String permissionSkip;
@@ -129,12 +133,27 @@ public final class ReliabilitySuite {
             rows.addAll(federated.run());
             return report(started, rows, null);
         }
+        StoreOutage storeOutage = new StoreOutage(this);
+        TwoInstances twoInstances = new TwoInstances(this);
+        if (only.equals(StoreOutage.ONLY)) {
+            storeOutage.start();
+            rows.addAll(storeOutage.run());
+            return report(started, rows, null);
+        }
+        if (only.equals(TwoInstances.ONLY)) {
+            twoInstances.start();
+            rows.addAll(twoInstances.run());
+            return report(started, rows, null);
+        }
         SlowRequestHeads slowHeads = new SlowRequestHeads(this);
         slowHeads.start();
         if (only.equals("slow-request-heads")) {
             rows.add(slowHeads.run());
             return report(started, rows, null);
         }
+        // S3Proxy starts in a few seconds: the other services start meanwhile.
+        CompletableFuture<Void> storeOutageStarted = CompletableFuture.runAsync(storeOutage::start);
+        CompletableFuture<Void> twoInstancesStarted = CompletableFuture.runAsync(twoInstances::start);
         AgentScenarios agent = new AgentScenarios(this);
         List<Row> agentNotStarted = agent.start();
         FileFaults fileFaults = new FileFaults(this);
@@ -178,6 +197,14 @@ public final class ReliabilitySuite {
         rows.addAll(await(tlsFaults, "TLS faults", limit));
         rows.addAll(federatedNotStarted);
         rows.addAll(await(twoTrustDomains, "Two trust domains", limit));
+
+        // ---- static issuers on S3Proxy, side by side; their processes stopped at the end of each ----------------
+        log("static issuers: store outage, two instances");
+        CompletableFuture<List<Row>> outage = storeOutageStarted.thenApplyAsync(done -> storeOutage.run());
+        CompletableFuture<List<Row>> pair = twoInstancesStarted.thenApplyAsync(done -> twoInstances.run());
+        Duration storeLimit = longMode ? Duration.ofMinutes(5) : Duration.ofMinutes(3);
+        rows.addAll(await(outage, "Store outage", storeLimit));
+        rows.addAll(await(pair, "Two instances", storeLimit));
 
         // ---- hostile HTTP, alone ----------------------------------------------------------------------------
         log("hostile HTTP");

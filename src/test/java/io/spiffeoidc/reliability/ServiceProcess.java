@@ -5,9 +5,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** One running instance of the packaged service, and the ways the suite looks at it. */
 final class ServiceProcess {
@@ -141,5 +143,26 @@ final class ServiceProcess {
 
     String managementScheme() {
         return managementScheme;
+    }
+
+    /**
+     * The sum of every series of one metric in Prometheus text (e.g. all reasons of a counter), NaN when the
+     * text has none (the management port did not answer, or the metric is not registered).
+     */
+    static double metricSum(String metrics, String name) {
+        double sum = Double.NaN;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                sum = Double.isNaN(sum) ? value : sum + value;
+            }
+        }
+        return sum;
+    }
+
+    /** The service log's lines from line {@code from} (0-based) on; the log is appended to, never rewritten. */
+    List<String> logLines(int from) throws IOException {
+        List<String> lines = new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
+        return lines.subList(Math.min(from, lines.size()), lines.size());
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -116,6 +117,11 @@ public final class S3ProxyServer implements AutoCloseable {
 
     public boolean running() {
         return process.running();
+    }
+
+    /** The id of the running S3Proxy process (a new one after each {@link #start()}); empty when stopped. */
+    public OptionalLong pid() {
+        return process.pid();
     }
 
     /** {@code http://127.0.0.1:<port>}: buckets are paths (path-style addressing). */

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +51,11 @@ final class StoreProcess {
 
     synchronized boolean running() {
         return process != null && process.isAlive();
+    }
+
+    /** The running process's id, for a caller that records what it started; empty when stopped. */
+    synchronized OptionalLong pid() {
+        return process == null ? OptionalLong.empty() : OptionalLong.of(process.pid());
     }
 
     /** Starts the process and returns once all its ports accept connections; fails with the log's tail otherwise. */
