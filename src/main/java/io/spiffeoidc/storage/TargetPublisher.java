@@ -215,6 +215,12 @@ public final class TargetPublisher {
                     return waiting;
                 }
             }
+            if (!StaticDocuments.currentDigest(view).equals(Optional.of(documents.jwksDigest()))) {
+                // A newer set was served since this round began, and may be the stored one that mayReplace
+                // just found in the history: the view shows a set before the history records it, so this
+                // check after that one sees it. Start the round again with the newer set.
+                return Optional.of(0L);
+            }
             write(target.jwksObject(), documents.jwks(), documents, Precondition.replacing(jwks));
             wrote = true;
         }

@@ -239,7 +239,12 @@ final class StaticIssuerScenarios {
             for (int k = 1; k <= rotations; k++) {
                 byte[] next = bundle(k, withSequence);
                 prompt.offerDocument(next);
-                delay.schedule(() -> late.offerDocument(next), 300, TimeUnit.MILLISECONDS);
+                // As the file source does: the source reported up, then the document offered. The first wakes the
+                // late instance's publisher with the set it is about to replace.
+                delay.schedule(() -> {
+                    late.sourceUp(false);
+                    late.offerDocument(next);
+                }, 300, TimeUnit.MILLISECONDS);
                 int wanted = k;
                 Await.until("rotation " + k + " readable", () -> poller.lastJwks >= wanted, poller::state);
                 if (k == rotations / 2) {
