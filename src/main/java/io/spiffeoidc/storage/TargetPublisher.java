@@ -4,6 +4,7 @@ import io.spiffeoidc.bundle.PublishedView;
 import io.spiffeoidc.config.Target;
 import io.spiffeoidc.crypto.Sha256;
 import io.spiffeoidc.logging.LogSanitiser;
+import io.spiffeoidc.storage.StaticDocuments.Document;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -181,8 +182,8 @@ public final class TargetPublisher {
     }
 
     private long publish(StaticDocuments documents) throws StoreException {
-        String wanted = documents.jwksDigest() + " " + documents.discovery().map(Sha256::base64Url).orElse("-") + " "
-                + documents.bundle().map(Sha256::base64Url).orElse("-");
+        String wanted = documents.jwks().digest() + " " + documents.discovery().map(Document::digest).orElse("-") + " "
+                + documents.bundle().map(Document::digest).orElse("-");
         if (wanted.equals(confirmed) && System.nanoTime() - confirmedAt < RECHECK_NANOS) {
             return IDLE_NANOS;
         }
@@ -208,14 +209,14 @@ public final class TargetPublisher {
     private Optional<Long> publishOnce(StaticDocuments documents) throws StoreException {
         Optional<StoredObject> jwks = store.read(target.jwksObject());
         boolean wrote = false;
-        if (jwks.isEmpty() || !Sha256.base64Url(jwks.get().body()).equals(documents.jwksDigest())) {
+        if (jwks.isEmpty() || !Sha256.base64Url(jwks.get().body()).equals(documents.jwks().digest())) {
             if (jwks.isPresent()) {
                 Optional<Long> waiting = mayReplace(jwks.get(), documents);
                 if (waiting.isPresent()) {
                     return waiting;
                 }
             }
-            if (!StaticDocuments.currentDigest(view).equals(Optional.of(documents.jwksDigest()))) {
+            if (!StaticDocuments.currentDigest(view).equals(Optional.of(documents.jwks().digest()))) {
                 // A newer set was served since this round began, and may be the stored one that mayReplace
                 // just found in the history: the view shows a set before the history records it, so this
                 // check after that one sees it. Start the round again with the newer set.
@@ -231,7 +232,7 @@ public final class TargetPublisher {
         if (documents.discovery().isPresent()) {
             wrote |= writeIfChanged(target.discoveryObject(), documents.discovery().get(), documents);
         }
-        boolean stillCurrent = StaticDocuments.currentDigest(view).equals(Optional.of(documents.jwksDigest()));
+        boolean stillCurrent = StaticDocuments.currentDigest(view).equals(Optional.of(documents.jwks().digest()));
         if (!stillCurrent) {
             wake.release(); // a newer snapshot arrived meanwhile: next round
         }
@@ -285,26 +286,28 @@ public final class TargetPublisher {
         return Optional.of(Math.min(patience - waited, TimeUnit.SECONDS.toNanos(1)));
     }
 
-    private boolean writeIfChanged(String key, byte[] body, StaticDocuments documents) throws StoreException {
+    private boolean writeIfChanged(String key, Document document, StaticDocuments documents) throws StoreException {
         Optional<StoredObject> current = store.read(key);
-        if (current.isPresent() && Arrays.equals(current.get().body(), body)) {
+        if (current.isPresent() && Arrays.equals(current.get().body(), document.body())) {
             return false;
         }
-        write(key, body, documents, Precondition.replacing(current));
+        write(key, document, documents, Precondition.replacing(current));
         return true;
     }
 
-    private void write(String key, byte[] body, StaticDocuments documents, Precondition precondition) throws StoreException {
+    private void write(String key, Document document, StaticDocuments documents, Precondition precondition)
+            throws StoreException {
         if (!lease.held()) {
             throw StoreException.conflict("the publisher lease ran out before " + key + " was written");
         }
         Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put(TargetMetadata.DIGEST, Sha256.base64Url(body));
+        metadata.put(TargetMetadata.DIGEST, document.digest());
         documents.sequence().ifPresent(sequence -> metadata.put(TargetMetadata.SEQUENCE, Long.toString(sequence)));
         if (!target.issuer().trustDomain().isEmpty()) {
             metadata.put(TargetMetadata.TRUST_DOMAIN, target.issuer().trustDomain());
         }
-        store.write(key, new ObjectWrite(body, "application/json", documents.cacheControl(), metadata), precondition);
+        store.write(key, new ObjectWrite(document.body(), "application/json", documents.cacheControl(), metadata),
+                precondition);
     }
 
     private long failed(StoreException e) {
