@@ -7,6 +7,7 @@ import io.smallrye.config.SmallRyeConfigBuilderCustomizer;
 import io.spiffeoidc.config.ConfigProblems;
 import io.spiffeoidc.config.ProviderConfig;
 import io.spiffeoidc.config.QuarkusSettings;
+import io.spiffeoidc.config.ServingCertificateSelection;
 import io.spiffeoidc.tls.StartupCertificates;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ public final class StartupValidation implements SmallRyeConfigBuilderCustomizer 
 
     @Override
     public void configBuilder(SmallRyeConfigBuilder builder) {
-        builder.withMapping(QuarkusSettings.class).withValidator(new Validator());
+        builder.withMapping(QuarkusSettings.class).withValidator(new Validator()).withInterceptors(new ServingCertificateSelection());
     }
 
     /** All problems, configuration and certificate files together, as the one line start-up ends with. */

@@ -66,6 +66,7 @@ public final class ConfigProblems {
         if (!reload.isZero()) {
             checkInterval("spiffe-oidc.tls.reload-period", reload);
         }
+        Optional<Path> svidSocket = svidSocket(quarkus);
         if (config.missingTrustDomainGracePeriod().isNegative()) {
             problems.add("spiffe-oidc.missing-trust-domain-grace-period: must not be negative");
         }
@@ -89,9 +90,34 @@ public final class ConfigProblems {
                 config.allowInsecureScheme(), headTimeout, publicPorts(quarkus, issuers),
                 config.stalenessThreshold().orElseGet(() -> defaultThreshold(validSource.pollInterval())),
                 config.missingTrustDomainGracePeriod(),
-                new TlsSettings(reload, config.tls().nativeEngine(), quarkus.publicCertFile(), quarkus.publicKeyFile()),
+                new TlsSettings(reload, config.tls().nativeEngine(), quarkus.publicCertFile(), quarkus.publicKeyFile(), svidSocket),
                 targets);
         return new Validation(Optional.of(settings), List.of());
+    }
+
+    /**
+     * The agent's socket when the HTTPS certificate is its X509-SVID. Exactly one certificate source: files named
+     * by the operator are refused with it, and so is plain HTTP, which the SVID would not protect.
+     */
+    private Optional<Path> svidSocket(QuarkusSettings quarkus) {
+        if (config.tls().servingCertificate() != ProviderConfig.ServingCertificate.WORKLOAD_API) {
+            return Optional.empty();
+        }
+        String selected = ServingCertificateSelection.PROPERTY + "=workload-api";
+        if (quarkus.publicCertFile().isPresent() || quarkus.publicKeyFile().isPresent()) {
+            problems.add(ServingCertificateSelection.PROPERTY + ": workload-api serves the agent's X509-SVID; unset"
+                    + " quarkus.tls.public.key-store.pem.0.cert and .key (one certificate source only)");
+        }
+        if (quarkus.insecureRequests().map(v -> !v.equalsIgnoreCase("disabled")).orElse(true)) {
+            problems.add("quarkus.http.insecure-requests: must be disabled with " + selected
+                    + " (the HTTPS listener is the only one; use the default prod profile)");
+        }
+        Optional<String> socket = config.tls().workloadApiSocket().or(() -> config.workloadApi().socket())
+                .filter(s -> !s.isBlank());
+        String property = config.tls().workloadApiSocket().isPresent() || socket.isEmpty() ? "spiffe-oidc.tls.workload-api-socket"
+                : "spiffe-oidc.workload-api.socket";
+        return socket(property, socket, "required with " + selected + " (set spiffe-oidc.tls.workload-api-socket or"
+                + " SPIFFE_ENDPOINT_SOCKET)");
     }
 
     private void checkCacheLifetime() {

@@ -251,6 +251,20 @@ public interface ProviderConfig {
          */
         @WithDefault("true")
         boolean nativeEngine();
+
+        /**
+         * Where the public listener's certificate comes from: files (quarkus.tls.public.key-store.pem.0.*) or
+         * workload-api (the agent's X509-SVID, rotated as the agent pushes it; the key stays in memory).
+         */
+        @WithDefault("files")
+        ServingCertificate servingCertificate();
+
+        /** The Workload API socket the X509-SVID comes from; defaults to spiffe-oidc.workload-api.socket. */
+        Optional<String> workloadApiSocket();
+    }
+
+    enum ServingCertificate {
+        FILES, WORKLOAD_API
     }
 
     interface WorkloadApiConfig {

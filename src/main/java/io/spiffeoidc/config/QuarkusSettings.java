@@ -35,4 +35,7 @@ public interface QuarkusSettings {
 
     @WithName("tls.public.key-store.pem.0.key")
     Optional<Path> publicKeyFile();
+
+    @WithName("http.insecure-requests")
+    Optional<String> insecureRequests();
 }

@@ -11,6 +11,9 @@ import java.util.Optional;
  * @param nativeEngine serve HTTPS through BoringSSL when it loads
  * @param certFile     the PEM certificate file (quarkus.tls.public.key-store.pem.0.cert); empty without HTTPS
  * @param keyFile      its private key file (quarkus.tls.public.key-store.pem.0.key)
+ * @param svidSocket   the Workload API socket the certificate comes from instead of files
+ *                     (spiffe-oidc.tls.serving-certificate=workload-api); empty when it comes from files
  */
-public record TlsSettings(Duration reloadPeriod, boolean nativeEngine, Optional<Path> certFile, Optional<Path> keyFile) {
+public record TlsSettings(Duration reloadPeriod, boolean nativeEngine, Optional<Path> certFile, Optional<Path> keyFile,
+        Optional<Path> svidSocket) {
 }

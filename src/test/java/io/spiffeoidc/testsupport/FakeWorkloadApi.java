@@ -14,6 +14,9 @@ import io.spiffe.workloadapi.grpc.Workload.JWTBundlesRequest;
 import io.spiffe.workloadapi.grpc.Workload.JWTBundlesResponse;
 import io.spiffe.workloadapi.grpc.Workload.X509BundlesRequest;
 import io.spiffe.workloadapi.grpc.Workload.X509BundlesResponse;
+import io.spiffe.workloadapi.grpc.Workload.X509SVID;
+import io.spiffe.workloadapi.grpc.Workload.X509SVIDRequest;
+import io.spiffe.workloadapi.grpc.Workload.X509SVIDResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -32,6 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>FetchX509Bundles behaves the same way with its own map (trust domain ID to the CA certificates' DER
  * back to back) and CRLs ({@link #setX509Crls(List)}), pushed on every change; {@link #breakX509(String)}
  * fails that stream alone.
+ *
+ * <p>FetchX509SVID sends the workload's SVIDs ({@link #setX509Svid}) when a call opens and on every change, as
+ * an agent does when it rotates them; calls before the first SVID wait, as an agent's do until the workload is
+ * attested and its entry's SVID minted.
  *
  * <p>The messages and the service come from java-spiffe's build of the Workload API definition, not from
  * this service's workload.proto: a fake generated from the service's own definition would agree with any
@@ -57,6 +64,9 @@ public final class FakeWorkloadApi implements AutoCloseable {
     private List<ByteString> x509Crls = List.of();
     // Non-null while the X.509 stream is broken: open calls ended with it, new ones answered with it.
     private Status x509Failure;
+    private final AtomicInteger svidCalls = new AtomicInteger();
+    private final Set<ServerCallStreamObserver<X509SVIDResponse>> svidStreams = new HashSet<>();
+    private X509SVIDResponse svidLatest;
 
     public FakeWorkloadApi(Path socket) {
         this.server = new UnixGrpcServer(socket, ServerInterceptors.intercept(new Service(), new RequireSecurityHeader()));
@@ -71,6 +81,7 @@ public final class FakeWorkloadApi implements AutoCloseable {
         synchronized (this) {
             streams.clear();
             x509Streams.clear();
+            svidStreams.clear();
         }
         server.stop();
     }
@@ -155,6 +166,25 @@ public final class FakeWorkloadApi implements AutoCloseable {
         x509Failure = null;
     }
 
+    /**
+     * Pushes one X509-SVID (chain as DER back to back, the SVID first; key as PKCS#8 DER; the trust domain's
+     * bundle) to every open FetchX509SVID stream and to every later call.
+     */
+    public synchronized void setX509Svid(String spiffeId, byte[] chain, byte[] pkcs8Key, byte[] bundle) {
+        svidLatest = X509SVIDResponse.newBuilder().addSvids(X509SVID.newBuilder()
+                .setSpiffeId(spiffeId)
+                .setX509Svid(ByteString.copyFrom(chain))
+                .setX509SvidKey(ByteString.copyFrom(pkcs8Key))
+                .setBundle(ByteString.copyFrom(bundle)))
+                .build();
+        pushTo(svidStreams, svidLatest);
+    }
+
+    /** FetchX509SVID calls received with a valid header. */
+    public int x509SvidCalls() {
+        return svidCalls.get();
+    }
+
     /** FetchX509Bundles calls received with a valid header. */
     public int x509Calls() {
         return x509Calls.get();
@@ -200,6 +230,26 @@ public final class FakeWorkloadApi implements AutoCloseable {
     }
 
     private final class Service extends SpiffeWorkloadAPIGrpc.SpiffeWorkloadAPIImplBase {
+        @Override
+        public void fetchX509SVID(X509SVIDRequest request, StreamObserver<X509SVIDResponse> observer) {
+            svidCalls.incrementAndGet();
+            ServerCallStreamObserver<X509SVIDResponse> stream = (ServerCallStreamObserver<X509SVIDResponse>) observer;
+            synchronized (FakeWorkloadApi.this) {
+                if (mode == Mode.DENY) {
+                    stream.onError(noIdentity());
+                    return;
+                }
+                stream.setOnCancelHandler(() -> {
+                });
+                if (mode == Mode.SERVE) {
+                    svidStreams.add(stream);
+                    if (svidLatest != null) {
+                        stream.onNext(svidLatest);
+                    }
+                }
+            }
+        }
+
         @Override
         public void fetchX509Bundles(X509BundlesRequest request, StreamObserver<X509BundlesResponse> observer) {
             x509Calls.incrementAndGet();

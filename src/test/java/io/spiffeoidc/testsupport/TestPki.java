@@ -104,6 +104,23 @@ public final class TestPki {
         return new Leaf(cert, keys);
     }
 
+    /**
+     * An X509-SVID as a SPIRE agent hands it out: the SPIFFE ID as the only URI name, an EC P-256 key, issued by
+     * this CA (the trust domain's authority), valid from five minutes ago for a day.
+     */
+    public Leaf issueSvid(String spiffeId) {
+        Instant now = Instant.now();
+        return issueSvid(spiffeId, now.minus(Duration.ofMinutes(5)), now.plus(Duration.ofDays(1)));
+    }
+
+    public Leaf issueSvid(String spiffeId, Instant notBefore, Instant notAfter) {
+        KeyPair keys = ecKeys("secp256r1");
+        GeneralNames uri = new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, spiffeId));
+        X509Certificate cert = certificate(new X500Principal("O=SPIFFE"), keys, caCert.getSubjectX500Principal(),
+                caKeys.getPrivate(), false, uri, new Validity(notBefore, notAfter));
+        return new Leaf(cert, keys);
+    }
+
     /** Keeps the CA in a directory, so a test can issue more certificates than its profile did. */
     public void saveTo(Path directory) {
         TestBundles.writeAtomically(directory.resolve("ca.crt"), pem(caCert));

@@ -17,6 +17,8 @@ import io.spiffeoidc.source.workload.proto.SpiffeWorkloadAPIGrpc;
 import io.spiffeoidc.source.workload.proto.WorkloadApiProto;
 import io.spiffeoidc.source.workload.proto.X509BundlesRequest;
 import io.spiffeoidc.source.workload.proto.X509BundlesResponse;
+import io.spiffeoidc.source.workload.proto.X509SVIDRequest;
+import io.spiffeoidc.source.workload.proto.X509SVIDResponse;
 import io.spiffeoidc.testsupport.TestBundles;
 import io.spiffeoidc.testsupport.TestPki;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +65,8 @@ class WireConformanceTest {
         assertEquals("SpiffeWorkloadAPI/FetchX509Bundles", SpiffeWorkloadAPIGrpc.getFetchX509BundlesMethod().getFullMethodName());
         assertEquals(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING, SpiffeWorkloadAPIGrpc.getFetchJWTBundlesMethod().getType());
         assertEquals(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING, SpiffeWorkloadAPIGrpc.getFetchX509BundlesMethod().getType());
+        assertEquals("SpiffeWorkloadAPI/FetchX509SVID", SpiffeWorkloadAPIGrpc.getFetchX509SVIDMethod().getFullMethodName());
+        assertEquals(io.grpc.MethodDescriptor.MethodType.SERVER_STREAMING, SpiffeWorkloadAPIGrpc.getFetchX509SVIDMethod().getType());
     }
 
     @Test
@@ -82,7 +86,8 @@ class WireConformanceTest {
             compare(method.getOutputType(), specified.getOutputType(), problems, compared);
         }
         assertTrue(problems.isEmpty(), "workload.proto differs from the specification:\n" + String.join("\n", problems));
-        assertEquals(Set.of("JWTBundlesRequest", "JWTBundlesResponse", "X509BundlesRequest", "X509BundlesResponse"),
+        assertEquals(Set.of("JWTBundlesRequest", "JWTBundlesResponse", "X509BundlesRequest", "X509BundlesResponse",
+                "X509SVIDRequest", "X509SVIDResponse", "X509SVID"),
                 compared.stream().filter(name -> !name.endsWith("Entry")).collect(Collectors.toSet()),
                 "the messages the service reads and writes, all compared");
         // The classes WorkloadApiSource uses are the ones compared above.
@@ -90,6 +95,34 @@ class WireConformanceTest {
         assertSame(JWTBundlesResponse.getDescriptor(), SERVICE.findMethodByName("FetchJWTBundles").getOutputType());
         assertSame(X509BundlesRequest.getDescriptor(), SERVICE.findMethodByName("FetchX509Bundles").getInputType());
         assertSame(X509BundlesResponse.getDescriptor(), SERVICE.findMethodByName("FetchX509Bundles").getOutputType());
+        assertSame(X509SVIDRequest.getDescriptor(), SERVICE.findMethodByName("FetchX509SVID").getInputType());
+        assertSame(X509SVIDResponse.getDescriptor(), SERVICE.findMethodByName("FetchX509SVID").getOutputType());
+    }
+
+    @Test
+    void anAgentsX509SvidMessageReadsAsTheSameSvidChainAndKey() throws Exception {
+        TestPki trustDomain = TestPki.newCa();
+        TestPki.Leaf svid = trustDomain.issueSvid("spiffe://example.org/oidc-provider");
+        Workload.X509SVIDResponse sent = Workload.X509SVIDResponse.newBuilder()
+                .addSvids(Workload.X509SVID.newBuilder()
+                        .setSpiffeId("spiffe://example.org/oidc-provider")
+                        .setX509Svid(ByteString.copyFrom(TestPki.der(svid.certificate())))
+                        .setX509SvidKey(ByteString.copyFrom(svid.keys().getPrivate().getEncoded()))
+                        .setBundle(ByteString.copyFrom(TestPki.der(trustDomain.caCertificate())))
+                        .setHint("external"))
+                .addCrl(ByteString.copyFrom(TestPki.crl("example.org CA").getEncoded()))
+                .putFederatedBundles("spiffe://partner.example", ByteString.copyFrom(TestPki.der(TestPki.authority("partner"))))
+                .build();
+
+        X509SVIDResponse read = X509SVIDResponse.parseFrom(sent.toByteArray());
+
+        assertEquals(1, read.getSvidsCount());
+        assertEquals("spiffe://example.org/oidc-provider", read.getSvids(0).getSpiffeId());
+        assertEquals(sent.getSvids(0).getX509Svid(), read.getSvids(0).getX509Svid());
+        assertEquals(sent.getSvids(0).getX509SvidKey(), read.getSvids(0).getX509SvidKey());
+        assertTrue(read.getUnknownFields().asMap().isEmpty(), "fields the service would drop: " + read.getUnknownFields());
+        assertEquals(Workload.X509SVIDRequest.getDefaultInstance(),
+                Workload.X509SVIDRequest.parseFrom(X509SVIDRequest.getDefaultInstance().toByteArray()));
     }
 
     @Test

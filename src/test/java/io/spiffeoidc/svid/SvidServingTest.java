@@ -1,0 +1,168 @@
+package io.spiffeoidc.svid;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.spiffeoidc.testsupport.Await;
+import io.spiffeoidc.testsupport.FakeWorkloadApi;
+import io.spiffeoidc.testsupport.LogCapture;
+import io.spiffeoidc.testsupport.TestPki;
+import io.spiffeoidc.testsupport.TestProfiles;
+import io.spiffeoidc.tls.SvidServingCertificate;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * HTTPS from the Workload API's X509-SVID (spiffe-oidc.tls.serving-certificate=workload-api), against the fake
+ * agent's FetchX509SVID stream on a real Unix socket and real handshakes over loopback. Each test pushes SVIDs of
+ * its own and waits until new connections get the one it expects, so the tests stand alone in any order.
+ */
+@QuarkusTest
+@TestProfile(SvidServingTest.Profile.class)
+class SvidServingTest {
+
+    static final Path DIR = Path.of("target/svid-test").toAbsolutePath();
+    static final Path SOCKET = DIR.resolve("agent.sock");
+    static final String PROVIDER_ID = "spiffe://example.org/oidc-provider";
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return TestProfiles.fileSourceWithOneKey(Path.of("target/test-bundles/svid.json"),
+                    "spiffe-oidc.allow-insecure-scheme", "false",
+                    "spiffe-oidc.tls.serving-certificate", "workload-api",
+                    "spiffe-oidc.tls.workload-api-socket", "unix://" + SOCKET,
+                    "quarkus.http.insecure-requests", "disabled");
+        }
+    }
+
+    private static final TestPki TRUST_DOMAIN = TestPki.newCa();
+    private static FakeWorkloadApi agent;
+
+    @TestHTTPResource(value = "/", tls = true)
+    URL base;
+
+    @TestHTTPResource(value = "/health/ready", management = true)
+    URL ready;
+
+    private final SvidTestClient client = new SvidTestClient(TRUST_DOMAIN.caCertificate(), PROVIDER_ID);
+
+    @BeforeAll
+    static void startAgent() throws IOException {
+        Files.createDirectories(DIR);
+        agent = new FakeWorkloadApi(SOCKET);
+        push(TRUST_DOMAIN.issueSvid(PROVIDER_ID));
+        agent.start();
+    }
+
+    @AfterAll
+    static void stopAgent() {
+        agent.close();
+    }
+
+    private static TestPki.Leaf push(TestPki.Leaf svid) {
+        return push(svid, svid);
+    }
+
+    /** The certificate of one SVID with the key of another, as a broken agent could send them. */
+    private static TestPki.Leaf push(TestPki.Leaf certificateOf, TestPki.Leaf keyOf) {
+        agent.setX509Svid(PROVIDER_ID, TestPki.der(certificateOf.certificate()), keyOf.keys().getPrivate().getEncoded(),
+                TestPki.der(TRUST_DOMAIN.caCertificate()));
+        return certificateOf;
+    }
+
+    /** The SVID a new connection gets; a handshake that fails (none served yet, or a swap under way) is retried. */
+    private X509Certificate served(BigInteger expectedSerial, Duration limit) {
+        AtomicReference<Object> outcome = new AtomicReference<>();
+        Await.until("new connections get serial " + expectedSerial.toString(16), limit, () -> {
+            try (SSLSocket socket = client.connect(base.getPort())) {
+                X509Certificate peer = SvidTestClient.peer(socket);
+                outcome.set(peer);
+                return peer.getSerialNumber().equals(expectedSerial);
+            } catch (IOException e) {
+                outcome.set(e);
+                return false;
+            }
+        }, () -> String.valueOf(outcome.get()));
+        return (X509Certificate) outcome.get();
+    }
+
+    private X509Certificate served(TestPki.Leaf svid) {
+        return served(svid.certificate().getSerialNumber(), Await.DEFAULT);
+    }
+
+    @Test
+    void aClientTrustingOnlyTheBundleVerifiesTheSvidAndFetchesTheKeys() throws Exception {
+        TestPki.Leaf svid = push(TRUST_DOMAIN.issueSvid(PROVIDER_ID));
+        served(svid);
+
+        try (SSLSocket socket = client.connect(base.getPort())) {
+            String[] response = SvidTestClient.get(socket, "/keys");
+            assertEquals("HTTP/1.1 200 OK", response[0]);
+            assertTrue(response[1].contains("\"keys\""), response[1]);
+        }
+        SvidTestClient elsewhere = new SvidTestClient(TRUST_DOMAIN.caCertificate(), "spiffe://example.org/someone-else");
+        assertThrows(IOException.class, () -> elsewhere.connect(base.getPort()).close(), "a client expecting another SPIFFE ID");
+        RestAssured.given().get(ready).then().statusCode(200);
+    }
+
+    @Test
+    void aRotationReachesNewConnectionsWhileAConnectionOpenedBeforeKeepsWorking() throws Exception {
+        TestPki.Leaf before = push(TRUST_DOMAIN.issueSvid(PROVIDER_ID));
+        served(before);
+        try (SSLSocket open = client.connect(base.getPort())) {
+            assertEquals("HTTP/1.1 200 OK", SvidTestClient.get(open, "/keys")[0]);
+
+            TestPki.Leaf after = TRUST_DOMAIN.issueSvid(PROVIDER_ID);
+            long pushed = System.nanoTime();
+            push(after);
+            served(after.certificate().getSerialNumber(), Duration.ofSeconds(5));
+            long millis = Duration.ofNanos(System.nanoTime() - pushed).toMillis();
+            Files.writeString(DIR.resolve("rotation-millis.txt"), millis + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            System.out.println("X509-SVID rotation served to new connections " + millis + " ms after the agent pushed it");
+
+            assertEquals("HTTP/1.1 200 OK", SvidTestClient.get(open, "/keys")[0], "the connection opened before the rotation");
+            assertEquals(before.certificate().getSerialNumber(), SvidTestClient.peer(open).getSerialNumber());
+        }
+    }
+
+    @Test
+    void anSvidWhoseKeyDoesNotFitItsCertificateIsRefusedWithOneLineAndThePreviousStaysServed() throws Exception {
+        TestPki.Leaf good = push(TRUST_DOMAIN.issueSvid(PROVIDER_ID));
+        served(good);
+        try (LogCapture log = LogCapture.of(SvidServingCertificate.class)) {
+            push(TRUST_DOMAIN.issueSvid(PROVIDER_ID), TRUST_DOMAIN.issueSvid(PROVIDER_ID));
+            Await.until("the refusal is logged", () -> !log.errors().isEmpty(), () -> log.lines().toString());
+            assertEquals(1, log.errors().size(), log.lines().toString());
+            assertTrue(log.errors().get(0).contains("does not belong"), log.errors().get(0));
+            assertTrue(log.errors().get(0).contains("still serving " + PROVIDER_ID), log.errors().get(0));
+
+            TestPki.Leaf expired = TRUST_DOMAIN.issueSvid(PROVIDER_ID, Instant.now().minus(Duration.ofHours(2)),
+                    Instant.now().minus(Duration.ofHours(1)));
+            push(expired);
+            Await.until("the expired SVID's refusal is logged", () -> log.errors().size() == 2, () -> log.lines().toString());
+            assertTrue(log.errors().get(1).contains("expired"), log.errors().get(1));
+        }
+        served(good);
+        RestAssured.given().get(ready).then().statusCode(200);
+    }
+}
