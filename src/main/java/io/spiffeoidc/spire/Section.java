@@ -90,6 +90,26 @@ final class Section {
         return Optional.of(Integer.parseInt(text));
     }
 
+    /**
+     * A count of 0 or more as HCL decodes an int: a number or a string of digits ("100"). A fraction, a
+     * negative number or more than nine digits is a problem naming the key.
+     */
+    Optional<Integer> count(String key) {
+        if (!has(key)) {
+            return Optional.empty();
+        }
+        JsonNode value = node.get(key);
+        String text = value.isIntegralNumber() ? value.asText() : value.isTextual() ? value.asText().trim() : "";
+        if (text.matches("-\\d+")) {
+            problem(key, "must be 0 or more, not " + text);
+            return Optional.empty();
+        }
+        if (!text.matches("\\d{1,9}")) {
+            return wrongType(key, "a whole number (a number or a string of digits)");
+        }
+        return Optional.of(Integer.parseInt(text));
+    }
+
     /** A sub-section; present but not an object is a problem. */
     Optional<Section> section(String key) {
         if (!has(key)) {

@@ -240,6 +240,53 @@ final class SpireKeys {
         if (top.bool("log_requests")) {
             set("quarkus.http.access-log.enabled", "true");
         }
+        fileRotation(top, path);
+    }
+
+    /** SPIRE's log_file_rotation defaults for a key left out of the block. */
+    static final int DEFAULT_ROTATION_SIZE_MB = 100;
+    static final int DEFAULT_ROTATED_FILES = 7;
+    /** The most rotated files kept, for max_files = 0 (SPIRE: all) or above it. */
+    static final int MAX_ROTATED_FILES = 1000;
+
+    /**
+     * SPIRE's log_file_rotation: the file at log_path moves aside when it exceeds max_size_mb (default 100,
+     * 0 never on size) and max_files rotated files are kept (default 7, 0 all of them). Without the block
+     * SPIRE never rotates, so neither does this service: Quarkus's own default would rotate at 10 MiB and at
+     * every start. Rotated files are numbered here (log_path.1 the newest) instead of timestamped.
+     */
+    private void fileRotation(Section top, Optional<String> path) {
+        Optional<Section> block = top.section("log_file_rotation");
+        if (block.isEmpty()) {
+            path.ifPresent(ignored -> set("quarkus.log.file.rotation.enabled", "false"));
+            return;
+        }
+        Optional<Integer> maxSizeMb = block.get().count("max_size_mb");
+        Optional<Integer> maxFiles = block.get().count("max_files");
+        if (path.isEmpty()) {
+            top.problem("log_file_rotation", "requires log_path (only the log file is rotated)");
+            return;
+        }
+        int sizeMb = maxSizeMb.orElse(DEFAULT_ROTATION_SIZE_MB);
+        if (sizeMb == 0) {
+            // No size bound: SPIRE does not rotate on its own, and max_files applies only when a file rotates.
+            set("quarkus.log.file.rotation.enabled", "false");
+            return;
+        }
+        int files = maxFiles.orElse(DEFAULT_ROTATED_FILES);
+        if (files == 0 || files > MAX_ROTATED_FILES) {
+            // JBoss LogManager never rotates with no backup index, and renumbers every kept file on each
+            // rotation: keeping all of them is not available, a large bound is the nearest.
+            notices.add(new Notice(Notice.Level.WARN, "log_file_rotation.max_files = " + files + ": at most "
+                    + MAX_ROTATED_FILES + " rotated files are kept (" + Section.printable(path.get()) + ".1 to ." + MAX_ROTATED_FILES
+                    + "), the oldest beyond that is deleted"));
+            files = MAX_ROTATED_FILES;
+        }
+        set("quarkus.log.file.rotation.enabled", "true");
+        set("quarkus.log.file.rotation.max-file-size", sizeMb + "M");
+        set("quarkus.log.file.rotation.max-backup-index", Integer.toString(files));
+        // The file found at start is appended to, as SPIRE opens log_path; Quarkus would move it aside first.
+        set("quarkus.log.file.rotation.rotate-on-boot", "false");
     }
 
     private static void namedPipe(Section source) {

@@ -1,6 +1,7 @@
 package io.spiffeoidc.spire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The packaged service started with SPIRE's command line: every configuration SPIRE's rules refuse stops it
- * with exit status 1 and one line naming the key; an unknown key is one WARN line and the service serves.
+ * with exit status 1 and one line naming the key; an unknown key is one WARN line and the service serves;
+ * log_file_rotation rotates the log file on disk.
  */
 class SpireConfigFileIT {
 
@@ -193,6 +195,107 @@ class SpireConfigFileIT {
         }
         assertEquals(1, warnings.size(), lines.toString());
         assertTrue(warnings.get(0).contains("unknown key \\\"newer_option\\\" ignored"), warnings.get(0));
+    }
+
+    @Test
+    void rotationWithoutALogFile() throws Exception {
+        refused("rotation-no-log-path.json", "{\"domains\": [\"oidc.example.org\"], " + CERT + ", " + AGENT
+                + ", \"log_file_rotation\": {\"max_size_mb\": 10}}",
+                "log_file_rotation: requires log_path (only the log file is rotated)");
+    }
+
+    /**
+     * log_file_rotation on a real file: the file found at start is appended to (not moved aside, as SPIRE
+     * does), it moves to log_path.1 once it exceeds max_size_mb, writing goes on at log_path, and only
+     * max_files rotated files remain. The volume comes from log_requests: one access-log line per request,
+     * each made long by its query.
+     */
+    @Test
+    void theLogFileRotatesBySizeAndKeepsMaxFiles() throws Exception {
+        int port = FreePorts.loopback();
+        Path dir = DIR.resolve("rotation").toAbsolutePath();
+        if (Files.exists(dir)) {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+        }
+        Files.createDirectories(dir);
+        Path log = dir.resolve("oidc.log");
+        String before = "a line written before this start";
+        Files.writeString(log, before + "\n");
+        Path bundle = Path.of("examples/bundle.json").toAbsolutePath();
+        Path config = file("rotation.json", "{\"domains\": [\"localhost\", \"127.0.0.1\"], \"insecure_addr\": \"127.0.0.1:" + port
+                + "\", \"file\": {\"path\": \"" + bundle + "\"}, \"log_path\": \"" + log + "\", \"log_requests\": true,"
+                + " \"log_file_rotation\": {\"max_size_mb\": 1, \"max_files\": 2}}");
+        Process process = builder(List.of("-config", config.toString())).redirectOutput(DIR.resolve("rotation.out").toFile())
+                .start();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(1)).build();
+        // The request line is limited to 2048 bytes; the query does not change the answer.
+        String padding = "x".repeat(1900);
+        int[] sent = {0};
+        try {
+            Await.until("keys served on the insecure_addr listener", Duration.ofSeconds(60),
+                    () -> status(client, "http://127.0.0.1:" + port + "/keys") == 200);
+            assertEquals(before, Files.readAllLines(log).get(0), "the file found at start is appended to");
+            assertFalse(Files.exists(dir.resolve("oidc.log.1")), "no rotation at start");
+            // Until the file the service found at start has been rotated out twice and deleted: three rotations.
+            Await.until("three rotations", Duration.ofSeconds(120), () -> {
+                for (int i = 0; i < 50; i++) {
+                    status(client, "http://127.0.0.1:" + port + "/keys?r=" + sent[0]++ + "&p=" + padding);
+                }
+                Path oldest = dir.resolve("oidc.log.2");
+                return Files.exists(oldest) && !firstLine(oldest).equals(before);
+            }, () -> sent[0] + " requests sent; " + listing(dir));
+        } finally {
+            process.destroy();
+            process.waitFor(20, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("oidc.log", "oidc.log.1", "oidc.log.2"), listing(dir).stream().map(e -> e.split(" ")[0]).toList(),
+                "the live file keeps its path; max_files = 2 rotated files remain");
+        long bound = 1024 * 1024;
+        List<Integer> sequence = new ArrayList<>();
+        for (String name : List.of("oidc.log.2", "oidc.log.1", "oidc.log")) {
+            Path file = dir.resolve(name);
+            if (!name.equals("oidc.log")) {
+                long size = Files.size(file);
+                // Rotated before the first record written past the bound: over it by at most one line.
+                assertTrue(size > bound && size < bound + 8192, name + ": " + size + " bytes");
+            }
+            for (String line : Files.readAllLines(file)) {
+                assertNotEquals(before, line, "the first file was deleted");
+                int at = line.indexOf("/keys?r=");
+                if (at >= 0) {
+                    sequence.add(Integer.parseInt(line.substring(at + 8, line.indexOf('&', at + 8))));
+                }
+            }
+        }
+        sequence.sort(null);
+        assertTrue(sequence.get(0) > 0, "the oldest requests went with the deleted file");
+        for (int i = 1; i < sequence.size(); i++) {
+            assertEquals(sequence.get(i - 1) + 1, sequence.get(i), "no line lost across rotations");
+        }
+        System.out.printf("rotation: %d requests, %s; requests %d..%d kept%n", sent[0], listing(dir), sequence.get(0),
+                sequence.get(sequence.size() - 1));
+    }
+
+    private static String firstLine(Path file) {
+        try (var lines = Files.lines(file)) {
+            return lines.findFirst().orElse("");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** "name size" for each file of {@code dir}, sorted by name. */
+    private static List<String> listing(Path dir) {
+        try (var files = Files.list(dir)) {
+            return files.map(f -> f.getFileName() + " " + f.toFile().length()).sorted().toList();
+        } catch (IOException e) {
+            return List.of(e.toString());
+        }
     }
 
     private static int status(HttpClient client, String url) {
