@@ -124,6 +124,13 @@ final class Section {
         return Optional.of(child);
     }
 
+    /** The keys this section holds, in file order (the labels of a labelled section). */
+    List<String> keys() {
+        List<String> keys = new ArrayList<>();
+        node.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
     void problem(String key, String text) {
         problems.add(name(key) + ": " + text);
     }

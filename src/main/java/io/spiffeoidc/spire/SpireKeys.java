@@ -24,6 +24,9 @@ final class SpireKeys {
     static final int DEFAULT_HEALTH_PORT = 8008;
     /** SPIRE's default for serving_cert_file.addr. */
     private static final String DEFAULT_TLS_ADDR = ":443";
+    private static final String ACME_REFUSAL = "not supported: this service does not obtain certificates itself; use"
+            + " serving_cert_file (for example the service CA's or cert-manager's secret), serving_cert_source"
+            + " \"workload_api\" (the agent's X509-SVID) or insecure_addr/listen_socket_path behind a proxy that terminates TLS";
 
     private static final Map<String, String> LOG_LEVELS = Map.of("trace", "TRACE", "debug", "DEBUG", "info", "INFO",
             "warn", "WARN", "warning", "WARN", "error", "ERROR", "fatal", "FATAL", "panic", "FATAL");
@@ -124,9 +127,7 @@ final class SpireKeys {
         List<String> present = new ArrayList<>();
         if (top.has("acme")) {
             present.add("acme");
-            top.problem("acme", "not supported: this service does not obtain certificates itself; use serving_cert_file"
-                    + " (for example the service CA's or cert-manager's secret) or insecure_addr/listen_socket_path"
-                    + " behind a proxy that terminates TLS");
+            top.problem("acme", ACME_REFUSAL);
         }
         top.section("experimental").ifPresent(experimental -> {
             if (experimental.has("listen_named_pipe_name")) {
@@ -135,20 +136,9 @@ final class SpireKeys {
         });
         top.section("serving_cert_file").ifPresent(section -> {
             present.add("serving_cert_file");
-            Optional<String> cert = section.string("cert_file_path");
-            Optional<String> key = section.string("key_file_path");
-            if (cert.isEmpty()) {
-                section.problem("cert_file_path", "required in the serving_cert_file section");
-            }
-            if (key.isEmpty()) {
-                section.problem("key_file_path", "required in the serving_cert_file section");
-            }
-            cert.ifPresent(v -> set("quarkus.tls.public.key-store.pem.0.cert", v));
-            key.ifPresent(v -> set("quarkus.tls.public.key-store.pem.0.key", v));
-            address(section, "addr", section.string("addr").orElse(DEFAULT_TLS_ADDR), "quarkus.http.ssl-port");
-            set("quarkus.http.insecure-requests", "disabled");
-            duration(section, "file_sync_interval").ifPresent(v -> set("spiffe-oidc.tls.reload-period", v.toString()));
+            certFile(section);
         });
+        top.section("serving_cert_source").ifPresent(section -> servingCertSource(top, section, present));
         top.string("insecure_addr").ifPresent(addr -> {
             present.add("insecure_addr");
             address(top, "insecure_addr", addr, "quarkus.http.port");
@@ -162,9 +152,65 @@ final class SpireKeys {
             plainHttp();
         });
         if (present.isEmpty()) {
-            problems.add("one of serving_cert_file, insecure_addr or listen_socket_path must be configured");
+            problems.add("one of serving_cert_file, serving_cert_source, insecure_addr or listen_socket_path must be configured");
         } else if (present.size() > 1) {
             problems.add(String.join(", ", present) + ": only one listener may be configured");
+        }
+    }
+
+    /** The files of serving_cert_file, or of serving_cert_source "cert_file" (the same keys). */
+    private void certFile(Section section) {
+        Optional<String> cert = section.string("cert_file_path");
+        Optional<String> key = section.string("key_file_path");
+        if (cert.isEmpty()) {
+            section.problem("cert_file_path", "required in the " + section.name("").replaceAll("\\.$", "") + " section");
+        }
+        if (key.isEmpty()) {
+            section.problem("key_file_path", "required in the " + section.name("").replaceAll("\\.$", "") + " section");
+        }
+        cert.ifPresent(v -> set("quarkus.tls.public.key-store.pem.0.cert", v));
+        key.ifPresent(v -> set("quarkus.tls.public.key-store.pem.0.key", v));
+        address(section, "addr", section.string("addr").orElse(DEFAULT_TLS_ADDR), "quarkus.http.ssl-port");
+        set("quarkus.http.insecure-requests", "disabled");
+        duration(section, "file_sync_interval").ifPresent(v -> set("spiffe-oidc.tls.reload-period", v.toString()));
+    }
+
+    /**
+     * serving_cert_source "label" { ... }, SPIRE's labelled section (HCL's JSON form: an object keyed by the label):
+     * exactly one source. "workload_api" serves the agent's X509-SVID; "cert_file" is serving_cert_file under
+     * another name; "acme" is refused as the top-level acme section is.
+     */
+    private void servingCertSource(Section top, Section sources, List<String> present) {
+        List<String> labels = sources.keys();
+        if (labels.size() != 1) {
+            present.add("serving_cert_source");
+            top.problem("serving_cert_source", "exactly one source must be configured (workload_api, cert_file or acme), not "
+                    + labels.size());
+            labels.forEach(sources::has);
+            return;
+        }
+        String label = labels.get(0);
+        present.add("serving_cert_source \"" + Section.printable(label) + "\"");
+        switch (label) {
+            case "workload_api" -> sources.section(label).ifPresent(section -> {
+                set("spiffe-oidc.tls.serving-certificate", "workload-api");
+                // The Workload API source's socket, read by source() already, unless the section names its own.
+                Optional<String> socket = section.string("socket_path")
+                        .or(() -> Optional.ofNullable(properties.get("spiffe-oidc.workload-api.socket")));
+                socket.ifPresent(v -> set("spiffe-oidc.tls.workload-api-socket", v));
+                address(section, "addr", section.string("addr").orElse(DEFAULT_TLS_ADDR), "quarkus.http.ssl-port");
+                set("quarkus.http.insecure-requests", "disabled");
+                namedPipe(section);
+            });
+            case "cert_file" -> sources.section(label).ifPresent(this::certFile);
+            case "acme" -> {
+                sources.has(label);
+                sources.problem(label, ACME_REFUSAL);
+            }
+            default -> {
+                sources.has(label);
+                sources.problem(label, "unknown serving certificate source (workload_api, cert_file or acme)");
+            }
         }
     }
 

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** How these tests start the packaged service: the one place that knows the launcher. */
-final class PackagedService {
+public final class PackagedService {
 
     private PackagedService() {
     }
@@ -16,7 +16,7 @@ final class PackagedService {
      * mounted it) with {@code args}, as the image starts it: the project's launcher when it has one, otherwise
      * the image's JVM flags and the fast-jar.
      */
-    static List<String> command(Path projectRoot, List<String> args) {
+    public static List<String> command(Path projectRoot, List<String> args) {
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(Path.of("bin/start"))) {
             command.add(projectRoot.resolve("bin/start").toString());

@@ -120,10 +120,63 @@ class SpireKeysTest {
     }
 
     @Test
+    void servingCertSourceWorkloadApiServesTheAgentsSvidOnTheSourcesSocketByDefault() throws Exception {
+        SpireSettings settings = map("""
+                {"domains": ["oidc.example.org"],
+                 "serving_cert_source": {"workload_api": {"addr": ":8443"}},
+                 "workload_api": {"socket_path": "/spiffe-workload-api/spire-agent.sock", "trust_domain": "example.org"}}
+                """);
+        Map<String, String> properties = settings.properties();
+        assertEquals("workload-api", properties.get("spiffe-oidc.tls.serving-certificate"));
+        assertEquals("/spiffe-workload-api/spire-agent.sock", properties.get("spiffe-oidc.tls.workload-api-socket"));
+        assertEquals("8443", properties.get("quarkus.http.ssl-port"));
+        assertEquals("disabled", properties.get("quarkus.http.insecure-requests"));
+        assertEquals(null, properties.get("quarkus.tls.public.key-store.pem.0.cert"));
+        assertEquals(List.of(), settings.notices());
+
+        SpireSettings ownSocket = map("""
+                {"domains": ["oidc.example.org"], "file": {"path": "/b.json"},
+                 "serving_cert_source": {"workload_api": {"socket_path": "/run/agent/api.sock"}}}
+                """);
+        assertEquals("/run/agent/api.sock", ownSocket.properties().get("spiffe-oidc.tls.workload-api-socket"));
+        assertEquals("443", ownSocket.properties().get("quarkus.http.ssl-port"), "SPIRE's default addr, :443");
+    }
+
+    @Test
+    void servingCertSourceCertFileIsServingCertFileUnderAnotherName() throws Exception {
+        SpireSettings settings = map("""
+                {"domains": ["oidc.example.org"], "file": {"path": "/b.json"},
+                 "serving_cert_source": {"cert_file": {"addr": ":8443", "cert_file_path": "/c", "key_file_path": "/k"}}}
+                """);
+        assertEquals("/c", settings.properties().get("quarkus.tls.public.key-store.pem.0.cert"));
+        assertEquals("/k", settings.properties().get("quarkus.tls.public.key-store.pem.0.key"));
+        assertEquals(null, settings.properties().get("spiffe-oidc.tls.serving-certificate"));
+    }
+
+    @Test
+    void servingCertSourceRules() {
+        String file = "\"domains\": [\"a\"], \"file\": {\"path\": \"/b\"}, ";
+        assertEquals("serving_cert_file, serving_cert_source \"workload_api\": only one listener may be configured",
+                refused("{" + file + "\"serving_cert_file\": {\"cert_file_path\": \"/c\", \"key_file_path\": \"/k\"},"
+                        + " \"serving_cert_source\": {\"workload_api\": {}}}"));
+        assertEquals("serving_cert_source \"workload_api\", insecure_addr: only one listener may be configured",
+                refused("{" + file + "\"insecure_addr\": \":80\", \"serving_cert_source\": {\"workload_api\": {}}}"));
+        assertEquals("serving_cert_source \"workload_api\", listen_socket_path: only one listener may be configured",
+                refused("{" + file + "\"listen_socket_path\": \"/l.sock\", \"serving_cert_source\": {\"workload_api\": {}}}"));
+        assertEquals("serving_cert_source: exactly one source must be configured (workload_api, cert_file or acme), not 2",
+                refused("{" + file + "\"serving_cert_source\": {\"workload_api\": {}, \"cert_file\": {}}}"));
+        assertTrue(refused("{" + file + "\"serving_cert_source\": {\"acme\": {}}}").startsWith("serving_cert_source.acme: not supported"));
+        assertEquals("serving_cert_source.vault: unknown serving certificate source (workload_api, cert_file or acme)",
+                refused("{" + file + "\"serving_cert_source\": {\"vault\": {}}}"));
+        assertEquals("serving_cert_source.cert_file.key_file_path: required in the serving_cert_source.cert_file section",
+                refused("{" + file + "\"serving_cert_source\": {\"cert_file\": {\"cert_file_path\": \"/c\"}}}"));
+    }
+
+    @Test
     void spiresOwnRules() {
         assertEquals("domains: required: the host names the provider is served under",
                 refused("{\"domains\": [], \"insecure_addr\": \":80\", \"file\": {\"path\": \"/b\"}}"));
-        assertEquals("one of serving_cert_file, insecure_addr or listen_socket_path must be configured",
+        assertEquals("one of serving_cert_file, serving_cert_source, insecure_addr or listen_socket_path must be configured",
                 refused("{\"domains\": [\"a\"], \"file\": {\"path\": \"/b\"}}"));
         assertEquals("serving_cert_file.cert_file_path: required in the serving_cert_file section",
                 refused("{\"domains\": [\"a\"], \"file\": {\"path\": \"/b\"}, \"serving_cert_file\": {\"key_file_path\": \"/k\"}}"));
@@ -135,7 +188,7 @@ class SpireKeysTest {
         assertEquals("log_level: \"loud\" is not one of debug, info, warn, error",
                 refused("{\"domains\": [\"a\"], \"insecure_addr\": \":80\", \"file\": {\"path\": \"/b\"}, \"log_level\": \"loud\"}"));
         assertEquals("experimental.listen_named_pipe_name: Windows named pipes are not supported (Linux only);"
-                + " one of serving_cert_file, insecure_addr or listen_socket_path must be configured",
+                + " one of serving_cert_file, serving_cert_source, insecure_addr or listen_socket_path must be configured",
                 refused("{\"domains\": [\"a\"], \"file\": {\"path\": \"/b\"}, \"experimental\": {\"listen_named_pipe_name\": \"p\"}}"));
         assertEquals("health_checks.bind_port: must be a port number (a number or a string of digits), not true",
                 refused("{\"domains\": [\"a\"], \"insecure_addr\": \":80\", \"file\": {\"path\": \"/b\"}, \"health_checks\": {\"bind_port\": true}}"));
