@@ -66,6 +66,8 @@ public final class ConfigProblems {
         if (!reload.isZero()) {
             checkInterval("spiffe-oidc.tls.reload-period", reload);
         }
+        Optional<TlsParameters> tlsParameters = TlsParameters.check(quarkus.publicTlsProtocols(),
+                quarkus.publicTlsCipherSuites(), config.tls().groups(), problems);
         if (config.missingTrustDomainGracePeriod().isNegative()) {
             problems.add("spiffe-oidc.missing-trust-domain-grace-period: must not be negative");
         }
@@ -89,7 +91,8 @@ public final class ConfigProblems {
                 config.allowInsecureScheme(), headTimeout, publicPorts(quarkus, issuers),
                 config.stalenessThreshold().orElseGet(() -> defaultThreshold(validSource.pollInterval())),
                 config.missingTrustDomainGracePeriod(),
-                new TlsSettings(reload, config.tls().nativeEngine(), quarkus.publicCertFile(), quarkus.publicKeyFile()),
+                new TlsSettings(reload, config.tls().nativeEngine(), quarkus.publicCertFile(), quarkus.publicKeyFile(),
+                        tlsParameters.orElseThrow()),
                 targets);
         return new Validation(Optional.of(settings), List.of());
     }

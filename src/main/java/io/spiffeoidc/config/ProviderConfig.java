@@ -251,6 +251,13 @@ public interface ProviderConfig {
          */
         @WithDefault("true")
         boolean nativeEngine();
+
+        /**
+         * The key exchange groups the public listener accepts, in order of preference, by IANA name: x25519,
+         * secp256r1, secp384r1, secp521r1, x448, X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024. Unset: the
+         * engine's defaults. A group the engine in use does not support stops start-up.
+         */
+        Optional<List<String>> groups();
     }
 
     interface WorkloadApiConfig {

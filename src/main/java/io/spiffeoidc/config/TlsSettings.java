@@ -11,6 +11,8 @@ import java.util.Optional;
  * @param nativeEngine serve HTTPS through BoringSSL when it loads
  * @param certFile     the PEM certificate file (quarkus.tls.public.key-store.pem.0.cert); empty without HTTPS
  * @param keyFile      its private key file (quarkus.tls.public.key-store.pem.0.key)
+ * @param parameters   lowest protocol version, TLS 1.2 cipher suites and key exchange groups of the listener
  */
-public record TlsSettings(Duration reloadPeriod, boolean nativeEngine, Optional<Path> certFile, Optional<Path> keyFile) {
+public record TlsSettings(Duration reloadPeriod, boolean nativeEngine, Optional<Path> certFile, Optional<Path> keyFile,
+        TlsParameters parameters) {
 }
