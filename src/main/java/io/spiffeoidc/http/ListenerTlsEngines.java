@@ -2,8 +2,9 @@ package io.spiffeoidc.http;
 
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.DelegatingSslContext;
-import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
+import io.netty.internal.tcnative.SSL;
 import io.spiffeoidc.config.TlsParameters;
 import io.spiffeoidc.tls.TlsEngines;
 import io.vertx.core.net.JdkSSLEngineOptions;
@@ -21,9 +22,10 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * Vert.x engine options that give every SSL context of the public listener its cipher suites and key
  * exchange groups. They sit in the server's options, which Vert.x keeps across certificate reloads (a reload
- * hands Vert.x new SSLOptions built from the TLS registry, which knows nothing of groups), and they act once
- * per SSL context, never per request: BoringSSL takes the groups on the context itself; the JDK engine has no
- * context-wide setting, so each new engine gets them as it is set up, next to the protocols Vert.x sets there.
+ * hands Vert.x new SSLOptions built from the TLS registry, which knows nothing of groups). The suites are set
+ * once per SSL context; the groups once per connection, on its engine as it is created (next to the protocols
+ * Vert.x sets there), never per request. (tcnative's context-wide SSLContext.setCurvesList takes its own
+ * context handle, which netty does not expose; the raw SSL_CTX pointer it does expose crashes it.)
  */
 final class ListenerTlsEngines {
 
@@ -158,36 +160,39 @@ final class ListenerTlsEngines {
         @Override
         public SslContext create() throws SSLException {
             SslContext context = delegate.create();
-            List<String> groups = parameters.groups();
-            if (groups.isEmpty()) {
-                return context;
-            }
-            if (context instanceof ReferenceCountedOpenSslContext) {
-                long pointer = ((ReferenceCountedOpenSslContext) context).sslCtxPointer();
-                if (!io.netty.internal.tcnative.SSLContext.setCurvesList(pointer, TlsEngines.boringSslCurves(groups))) {
-                    throw new SSLException("BoringSSL refused the key exchange groups " + groups);
-                }
-                return context;
-            }
-            return new JdkGroups(context, groups);
+            return parameters.groups().isEmpty() ? context : new Groups(context, parameters.groups());
         }
     }
 
-    /** The JDK engine's groups, set on each engine (SSLParameters.setNamedGroups, Java 20 and later). */
-    private static final class JdkGroups extends DelegatingSslContext {
+    /**
+     * The groups, set on each engine as it is created, before its handshake: BoringSSL's through
+     * SSL_set1_curves_list (as Vert.x sets its own post-quantum group), the JDK's through
+     * SSLParameters.setNamedGroups (Java 20 and later). A list the engine refuses closes that engine, so a
+     * connection never falls back to the engine's defaults.
+     */
+    private static final class Groups extends DelegatingSslContext {
 
         private final List<String> groups;
+        private final String boringSslCurves;
 
-        JdkGroups(SslContext context, List<String> groups) {
+        Groups(SslContext context, List<String> groups) {
             super(context);
             this.groups = groups;
+            this.boringSslCurves = TlsEngines.boringSslCurves(groups);
         }
 
         @Override
         protected void initEngine(SSLEngine engine) {
+            if (engine instanceof ReferenceCountedOpenSslEngine) {
+                if (!SSL.setCurvesList(((ReferenceCountedOpenSslEngine) engine).sslPointer(), boringSslCurves)) {
+                    engine.closeOutbound();
+                }
+                return;
+            }
             SSLParameters sslParameters = engine.getSSLParameters();
             if (!TlsEngines.setNamedGroups(sslParameters, groups)) {
-                throw new IllegalStateException("SSLParameters.setNamedGroups needs Java 20 or later");
+                engine.closeOutbound();
+                return;
             }
             engine.setSSLParameters(sslParameters);
         }

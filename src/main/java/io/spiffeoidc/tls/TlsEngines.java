@@ -1,11 +1,13 @@
 package io.spiffeoidc.tls;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.OpenSsl;
-import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.internal.tcnative.SSL;
 import io.netty.util.ReferenceCountUtil;
 import io.spiffeoidc.config.TlsParameters;
 import java.lang.invoke.MethodHandle;
@@ -21,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
@@ -119,10 +122,11 @@ public final class TlsEngines {
     private static boolean boringSslSupports(String group) throws SSLException {
         SslContext context = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+        SSLEngine engine = context.newEngine(ByteBufAllocator.DEFAULT);
         try {
-            long pointer = ((ReferenceCountedOpenSslContext) context).sslCtxPointer();
-            return io.netty.internal.tcnative.SSLContext.setCurvesList(pointer, boringSslCurves(List.of(group)));
+            return SSL.setCurvesList(((ReferenceCountedOpenSslEngine) engine).sslPointer(), boringSslCurves(List.of(group)));
         } finally {
+            ReferenceCountUtil.release(engine);
             ReferenceCountUtil.release(context);
         }
     }
