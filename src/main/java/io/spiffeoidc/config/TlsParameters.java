@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * exchange groups, parsed and checked once. Only what every engine can honour the same way is accepted:
  * TLS 1.2 and 1.3, forward-secret ECDHE suites with an AEAD cipher, and groups by their IANA names. Which of
  * the groups the engine in use supports is a fact of that engine, checked by
- * {@code io.spiffeoidc.tls.TlsEngineSupport} at start.
+ * {@code io.spiffeoidc.tls.TlsEngines} at start.
  *
  * @param tls12Allowed whether TLS 1.2 is accepted besides TLS 1.3 (quarkus.tls.public.protocols)
  * @param cipherSuites the TLS 1.2 suites accepted, IANA names in the configured order; empty: the engine's

@@ -29,8 +29,8 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * The two TLS engines HTTPS can run on, and what each supports of the configured key exchange groups.
- * BoringSSL takes groups per SSL context (SSL_CTX_set1_curves_list), under its own names; the JDK takes them
- * per engine through {@code SSLParameters.setNamedGroups}, which exists from Java 20 on. Neither is set
+ * BoringSSL takes groups per engine (SSL_set1_curves_list), under its own names; the JDK takes them per
+ * engine through {@code SSLParameters.setNamedGroups}, which exists from Java 20 on. Neither is set
  * through the JDK's global jdk.tls.namedGroups, which would also change the service's outbound TLS.
  */
 public final class TlsEngines {
@@ -118,7 +118,7 @@ public final class TlsEngines {
                 + (unsupported.size() == 1 ? " is" : " are") + " not supported by " + engine.label() + why);
     }
 
-    /** Probes one group on a throwaway context, as Vert.x probes X25519MLKEM768. */
+    /** Probes one group on a throwaway engine, as Vert.x probes X25519MLKEM768. */
     private static boolean boringSslSupports(String group) throws SSLException {
         SslContext context = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL)
                 .trustManager(InsecureTrustManagerFactory.INSTANCE).build();
