@@ -8,10 +8,13 @@ import io.spiffeoidc.config.ConfigProblems;
 import io.spiffeoidc.config.ProviderConfig;
 import io.spiffeoidc.config.QuarkusSettings;
 import io.spiffeoidc.config.ServingCertificateSelection;
+import io.spiffeoidc.config.TlsParameters;
 import io.spiffeoidc.tls.StartupCertificates;
+import io.spiffeoidc.tls.TlsEngines;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Runs every start-up check while Quarkus builds its configuration: before any bean exists and before
@@ -25,10 +28,19 @@ public final class StartupValidation implements SmallRyeConfigBuilderCustomizer 
         builder.withMapping(QuarkusSettings.class).withValidator(new Validator()).withInterceptors(new ServingCertificateSelection());
     }
 
-    /** All problems, configuration and certificate files together, as the one line start-up ends with. */
+    /**
+     * All problems, configuration, certificate files and what the TLS engine supports together, as the one
+     * line start-up ends with.
+     */
     static List<String> problems(ProviderConfig config, QuarkusSettings quarkus) {
         List<String> problems = new ArrayList<>(ConfigProblems.of(config, quarkus));
         problems.addAll(StartupCertificates.problems(quarkus.publicCertFile(), quarkus.publicKeyFile(), Instant.now()));
+        // Only names the configuration check accepted are put to the engine; an unknown one is already a line.
+        List<String> configured = config.tls().groups().orElse(List.of());
+        List<String> groups = configured.stream().map(TlsParameters::groupName).flatMap(Optional::stream).toList();
+        if (groups.size() == configured.size()) {
+            problems.addAll(TlsEngines.problems(config.tls().nativeEngine(), groups));
+        }
         return problems;
     }
 

@@ -67,6 +67,8 @@ public final class ConfigProblems {
             checkInterval("spiffe-oidc.tls.reload-period", reload);
         }
         Optional<Path> svidSocket = svidSocket(quarkus);
+        Optional<TlsParameters> tlsParameters = TlsParameters.check(quarkus.publicTlsProtocols(),
+                quarkus.publicTlsCipherSuites(), config.tls().groups(), problems);
         if (config.missingTrustDomainGracePeriod().isNegative()) {
             problems.add("spiffe-oidc.missing-trust-domain-grace-period: must not be negative");
         }
@@ -90,7 +92,8 @@ public final class ConfigProblems {
                 config.allowInsecureScheme(), headTimeout, publicPorts(quarkus, issuers),
                 config.stalenessThreshold().orElseGet(() -> defaultThreshold(validSource.pollInterval())),
                 config.missingTrustDomainGracePeriod(),
-                new TlsSettings(reload, config.tls().nativeEngine(), quarkus.publicCertFile(), quarkus.publicKeyFile(), svidSocket),
+                new TlsSettings(reload, config.tls().nativeEngine(), quarkus.publicCertFile(), quarkus.publicKeyFile(),
+                        svidSocket, tlsParameters.orElseThrow()),
                 targets);
         return new Validation(Optional.of(settings), List.of());
     }

@@ -253,6 +253,13 @@ public interface ProviderConfig {
         boolean nativeEngine();
 
         /**
+         * The key exchange groups the public listener accepts, in order of preference, by IANA name: x25519,
+         * secp256r1, secp384r1, secp521r1, x448, X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024. Unset: the
+         * engine's defaults. A group the engine in use does not support stops start-up.
+         */
+        Optional<List<String>> groups();
+
+        /**
          * Where the public listener's certificate comes from: files (quarkus.tls.public.key-store.pem.0.*) or
          * workload-api (the agent's X509-SVID, rotated as the agent pushes it; the key stays in memory).
          */

@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param keyFile      its private key file (quarkus.tls.public.key-store.pem.0.key)
  * @param svidSocket   the Workload API socket the certificate comes from instead of files
  *                     (spiffe-oidc.tls.serving-certificate=workload-api); empty when it comes from files
+ * @param parameters   lowest protocol version, TLS 1.2 cipher suites and key exchange groups of the listener
  */
 public record TlsSettings(Duration reloadPeriod, boolean nativeEngine, Optional<Path> certFile, Optional<Path> keyFile,
-        Optional<Path> svidSocket) {
+        Optional<Path> svidSocket, TlsParameters parameters) {
 }

@@ -74,6 +74,7 @@ final class SpireKeys {
         listener(top);
         top.section("health_checks").ifPresent(this::healthChecks);
         logging(top);
+        top.section("tls_config").ifPresent(this::tlsConfig);
     }
 
     private void domains(Section top) {
@@ -333,6 +334,60 @@ final class SpireKeys {
         set("quarkus.log.file.rotation.max-backup-index", Integer.toString(files));
         // The file found at start is appended to, as SPIRE opens log_path; Quarkus would move it aside first.
         set("quarkus.log.file.rotation.rotate-on-boot", "false");
+    }
+
+    /** Go's curve names and the aliases SPIRE accepts (any case), and their TLS codepoints, by IANA group name. */
+    private static final Map<String, String> SPIRE_CURVES = Map.ofEntries(Map.entry("curvep256", "secp256r1"),
+            Map.entry("p-256", "secp256r1"), Map.entry("p256", "secp256r1"), Map.entry("secp256r1", "secp256r1"),
+            Map.entry("23", "secp256r1"), Map.entry("curvep384", "secp384r1"), Map.entry("p-384", "secp384r1"),
+            Map.entry("p384", "secp384r1"), Map.entry("secp384r1", "secp384r1"), Map.entry("24", "secp384r1"),
+            Map.entry("curvep521", "secp521r1"), Map.entry("p-521", "secp521r1"), Map.entry("p521", "secp521r1"),
+            Map.entry("secp521r1", "secp521r1"), Map.entry("25", "secp521r1"), Map.entry("x25519", "x25519"),
+            Map.entry("29", "x25519"), Map.entry("x25519mlkem768", "X25519MLKEM768"), Map.entry("4588", "X25519MLKEM768"),
+            Map.entry("secp256r1mlkem768", "SecP256r1MLKEM768"), Map.entry("4587", "SecP256r1MLKEM768"),
+            Map.entry("secp384r1mlkem1024", "SecP384r1MLKEM1024"), Map.entry("4589", "SecP384r1MLKEM1024"));
+
+    /**
+     * SPIRE's tls_config (min_tls_version, cipher_suites, curve_preferences) as the public listener's protocols,
+     * suites and groups. Go's names are IANA's, but for the two ChaCha20 suites, which Go spells without their
+     * hash. Whether the values are acceptable is the normal configuration check's business.
+     */
+    private void tlsConfig(Section section) {
+        section.string("min_tls_version").ifPresent(version -> {
+            switch (version.trim().toLowerCase(Locale.ROOT)) {
+                case "versiontls12" -> set("quarkus.tls.public.protocols", "TLSv1.3,TLSv1.2");
+                case "versiontls13" -> set("quarkus.tls.public.protocols", "TLSv1.3");
+                case "versiontls10", "versiontls11" -> section.problem("min_tls_version", "\"" + Section.printable(version)
+                        + "\" is below TLS 1.2; use VersionTLS12 or VersionTLS13");
+                default -> section.problem("min_tls_version", "\"" + Section.printable(version)
+                        + "\" is not VersionTLS12 or VersionTLS13");
+            }
+        });
+        section.strings("cipher_suites").ifPresent(suites -> {
+            List<String> names = suites.stream().map(String::trim).filter(name -> !name.isEmpty())
+                    .map(name -> name.endsWith("_CHACHA20_POLY1305") ? name + "_SHA256" : name).toList();
+            if (!names.isEmpty()) {
+                set("quarkus.tls.public.cipher-suites", String.join(",", names));
+            }
+        });
+        section.strings("curve_preferences").ifPresent(curves -> {
+            List<String> groups = new ArrayList<>();
+            for (String curve : curves) {
+                if (curve.isBlank()) {
+                    continue;
+                }
+                String group = SPIRE_CURVES.get(curve.trim().toLowerCase(Locale.ROOT));
+                if (group == null) {
+                    section.problem("curve_preferences", "\"" + Section.printable(curve) + "\" is not a curve (CurveP256,"
+                            + " CurveP384, CurveP521, X25519, X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024)");
+                    return;
+                }
+                groups.add(group);
+            }
+            if (!groups.isEmpty()) {
+                set("spiffe-oidc.tls.groups", String.join(",", groups));
+            }
+        });
     }
 
     private static void namedPipe(Section source) {

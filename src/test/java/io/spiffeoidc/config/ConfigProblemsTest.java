@@ -150,6 +150,56 @@ class ConfigProblemsTest {
         assertTrue(PathPrefix.normalise("/a b").isEmpty());
     }
 
+    private static final String[] FILE_BASE = {"spiffe-oidc.source", "file", "spiffe-oidc.file.path", "/etc/bundle.json",
+            "spiffe-oidc.domains", "oidc.example.org"};
+
+    private static TlsParameters tls(String... keyValues) {
+        ConfigProblems.Validation validation = validate(concat(FILE_BASE, keyValues));
+        assertEquals(List.of(), validation.problems());
+        return validation.settings().orElseThrow().tls().parameters();
+    }
+
+    @Test
+    void tlsParametersAreParsedOnce() {
+        assertEquals(TlsParameters.defaults(), tls());
+        assertEquals(new TlsParameters(true, List.of(), List.of(), false), tls("quarkus.tls.public.protocols", "TLSv1.3,TLSv1.2"));
+        assertEquals(new TlsParameters(false, List.of(), List.of("x25519"), true), tls("quarkus.tls.public.protocols", "TLSv1.3",
+                "quarkus.tls.public.cipher-suites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "spiffe-oidc.tls.groups", "X25519"),
+                "suites are ignored when TLS 1.3 is the minimum; group names in any case");
+        assertEquals(new TlsParameters(true, List.of("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+                List.of("X25519MLKEM768", "secp256r1"), false),
+                tls("quarkus.tls.public.cipher-suites", "TLS_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                        "spiffe-oidc.tls.groups", "x25519mlkem768,SECP256R1"));
+        assertEquals(new TlsParameters(false, List.of(), List.of("X25519MLKEM768"), false),
+                tls("quarkus.tls.public.protocols", "TLSv1.3", "spiffe-oidc.tls.groups", "X25519MLKEM768"),
+                "a hybrid group alone is fine when TLS 1.3 is the minimum");
+    }
+
+    @Test
+    void tlsParametersBelowTheBarAreOneLineEach() {
+        assertOneProblem("quarkus.tls.public.protocols: TLSv1.1 is below TLS 1.2; use TLSv1.3,TLSv1.2 or TLSv1.3",
+                concat(FILE_BASE, "quarkus.tls.public.protocols", "TLSv1.3,TLSv1.2,TLSv1.1"));
+        assertOneProblem("quarkus.tls.public.protocols: TLSv1 is below TLS 1.2",
+                concat(FILE_BASE, "quarkus.tls.public.protocols", "TLSv1"));
+        assertOneProblem("quarkus.tls.public.protocols: \"TLSv2\" is not TLSv1.3 or TLSv1.2",
+                concat(FILE_BASE, "quarkus.tls.public.protocols", "TLSv2"));
+        for (String insecure : List.of("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256",
+                "SSL_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_ECDHE_RSA_WITH_RC4_128_SHA", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256")) {
+            assertOneProblem("quarkus.tls.public.cipher-suites: " + insecure
+                    + " is refused: only forward-secret ECDHE suites with an AEAD cipher are allowed (",
+                    concat(FILE_BASE, "quarkus.tls.public.cipher-suites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256," + insecure));
+        }
+        assertOneProblem("quarkus.tls.public.cipher-suites: \"ECDHE-RSA-AES128-GCM-SHA256\" is not a cipher suite name",
+                concat(FILE_BASE, "quarkus.tls.public.cipher-suites", "ECDHE-RSA-AES128-GCM-SHA256"));
+        assertOneProblem("quarkus.tls.public.cipher-suites: lists only TLS 1.3 suites",
+                concat(FILE_BASE, "quarkus.tls.public.cipher-suites", "TLS_AES_128_GCM_SHA256"));
+        assertOneProblem("spiffe-oidc.tls.groups: \"ffdhe2048\" is not a key exchange group this service knows (",
+                concat(FILE_BASE, "spiffe-oidc.tls.groups", "x25519,ffdhe2048"));
+        assertOneProblem("spiffe-oidc.tls.groups: X25519MLKEM768,SecP256r1MLKEM768 are TLS 1.3-only (hybrid ML-KEM) groups,"
+                + " but quarkus.tls.public.protocols allows TLSv1.2, whose clients could never complete a handshake;",
+                concat(FILE_BASE, "spiffe-oidc.tls.groups", "X25519MLKEM768,SecP256r1MLKEM768"));
+    }
+
     static String[] concat(String[] base, String... more) {
         String[] all = new String[base.length + more.length];
         System.arraycopy(base, 0, all, 0, base.length);

@@ -119,6 +119,51 @@ class SpireKeysTest {
         assertTrue(settings.notices().get(1).message().contains("\"workload_api.experimental.future\""));
     }
 
+    private static final String MINIMAL = """
+            "domains": ["a.example"], "insecure_addr": ":8080", "file": {"path": "/b.json"}""";
+
+    @Test
+    void tlsConfigBecomesTheListenersProtocolsSuitesAndGroups() throws Exception {
+        SpireSettings settings = map("{" + MINIMAL + """
+                , "tls_config": {"min_tls_version": "VersionTLS12",
+                  "cipher_suites": ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+                                    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"],
+                  "curve_preferences": ["X25519MLKEM768", "X25519", "CurveP256", "p-384", "P521", "secp256r1mlkem768",
+                                        "SecP384r1MLKEM1024", ""]}}
+                """);
+        Map<String, String> p = settings.properties();
+        assertEquals("TLSv1.3,TLSv1.2", p.get("quarkus.tls.public.protocols"));
+        assertEquals("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,"
+                + "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", p.get("quarkus.tls.public.cipher-suites"),
+                "Go's ChaCha20 spelling gets its IANA hash suffix");
+        assertEquals("X25519MLKEM768,x25519,secp256r1,secp384r1,secp521r1,SecP256r1MLKEM768,SecP384r1MLKEM1024",
+                p.get("spiffe-oidc.tls.groups"));
+        assertEquals(List.of(), settings.notices(), "tls_config is a known key now");
+
+        assertEquals("TLSv1.3", map("{" + MINIMAL + ", \"tls_config\": {\"min_tls_version\": \"versiontls13\"}}")
+                .properties().get("quarkus.tls.public.protocols"), "version names in any case");
+        assertEquals("secp256r1,x25519", map("{" + MINIMAL + ", \"tls_config\": {\"curve_preferences\": [\"23\", \"29\"]}}")
+                .properties().get("spiffe-oidc.tls.groups"), "Go's numeric curve IDs, as SPIRE accepts them");
+        Map<String, String> empty = map("{" + MINIMAL + ", \"tls_config\": {}}").properties();
+        assertTrue(empty.keySet().stream().noneMatch(k -> k.startsWith("quarkus.tls.public.") || k.equals("spiffe-oidc.tls.groups")),
+                empty.toString());
+    }
+
+    @Test
+    void tlsConfigValuesSpireCannotMeanAreOneLineNamingTheKey() {
+        assertEquals("tls_config.min_tls_version: \"VersionTLS11\" is below TLS 1.2; use VersionTLS12 or VersionTLS13",
+                refused("{" + MINIMAL + ", \"tls_config\": {\"min_tls_version\": \"VersionTLS11\"}}"));
+        assertEquals("tls_config.min_tls_version: \"VersionTLS10\" is below TLS 1.2; use VersionTLS12 or VersionTLS13",
+                refused("{" + MINIMAL + ", \"tls_config\": {\"min_tls_version\": \"VersionTLS10\"}}"));
+        assertEquals("tls_config.min_tls_version: \"TLS1.3\" is not VersionTLS12 or VersionTLS13",
+                refused("{" + MINIMAL + ", \"tls_config\": {\"min_tls_version\": \"TLS1.3\"}}"));
+        assertEquals("tls_config.curve_preferences: \"CurveP224\" is not a curve (CurveP256, CurveP384, CurveP521, X25519,"
+                + " X25519MLKEM768, SecP256r1MLKEM768, SecP384r1MLKEM1024)",
+                refused("{" + MINIMAL + ", \"tls_config\": {\"curve_preferences\": [\"X25519\", \"CurveP224\"]}}"));
+        assertEquals("tls_config.cipher_suites: must be a list of strings, not the string \"TLS_AES_128_GCM_SHA256\"",
+                refused("{" + MINIMAL + ", \"tls_config\": {\"cipher_suites\": \"TLS_AES_128_GCM_SHA256\"}}"));
+    }
+
     @Test
     void servingCertSourceWorkloadApiServesTheAgentsSvidOnTheSourcesSocketByDefault() throws Exception {
         SpireSettings settings = map("""
