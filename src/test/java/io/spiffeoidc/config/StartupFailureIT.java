@@ -166,6 +166,45 @@ class StartupFailureIT {
     }
 
     @Test
+    void aProtocolBelowTls12IsOneLine() throws Exception {
+        Outcome outcome = start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org", "QUARKUS_TLS_PUBLIC_PROTOCOLS", "TLSv1.3,TLSv1.1"));
+        assertNotEquals(0, outcome.exitCode());
+        assertEquals(1, outcome.lines().size(), outcome.lines().toString());
+        assertTrue(outcome.lines().get(0).startsWith("Invalid configuration: quarkus.tls.public.protocols: TLSv1.1 is below TLS 1.2"),
+                outcome.lines().get(0));
+    }
+
+    @Test
+    void anInsecureCipherSuiteIsOneLine() throws Exception {
+        Outcome outcome = start(
+                fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org", "QUARKUS_TLS_PUBLIC_CIPHER_SUITES", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"));
+        assertNotEquals(0, outcome.exitCode());
+        assertEquals(1, outcome.lines().size(), outcome.lines().toString());
+        assertTrue(outcome.lines().get(0).startsWith("Invalid configuration: quarkus.tls.public.cipher-suites:"
+                + " TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 is refused"), outcome.lines().get(0));
+    }
+
+    @Test
+    void aGroupTheEngineCannotDoIsOneLine() throws Exception {
+        Outcome outcome = start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org", "SPIFFE_OIDC_TLS_GROUPS", "X25519MLKEM768,x25519",
+                "SPIFFE_OIDC_TLS_NATIVE_ENGINE", "false"));
+        assertNotEquals(0, outcome.exitCode());
+        assertEquals(1, outcome.lines().size(), outcome.lines().toString());
+        assertTrue(outcome.lines().get(0).startsWith("Invalid configuration: spiffe-oidc.tls.groups: X25519MLKEM768 is not supported"
+                + " by the JDK TLS engine"), outcome.lines().get(0));
+    }
+
+    @Test
+    void theAgentsSvidBesidePlainHttpIsOneLine() throws Exception {
+        // The plain-http profile enables plain HTTP, which a certificate from the agent would not protect.
+        Outcome outcome = start(fileSource("SPIFFE_OIDC_DOMAINS", "oidc.example.org", "SPIFFE_OIDC_TLS_SERVING_CERTIFICATE", "workload-api",
+                "SPIFFE_OIDC_TLS_WORKLOAD_API_SOCKET", "/run/spire/agent.sock"));
+        assertRefused("Invalid configuration: quarkus.http.insecure-requests: must be disabled with"
+                + " spiffe-oidc.tls.serving-certificate=workload-api (the HTTPS listener is the only one; use the default"
+                + " prod profile)", outcome);
+    }
+
+    @Test
     void aMalformedIssuerIsOneLine() throws Exception {
         assertRefused("Invalid configuration: spiffe-oidc.issuer: \"https://exa mple.com\" is not a URL"
                 + " (" + jdkUriProblem("https://exa mple.com") + ")", start(fileSource("SPIFFE_OIDC_ISSUER", "https://exa mple.com")));

@@ -87,7 +87,8 @@ class SpireConfigFileIT {
         refused("acme.json", "{\"domains\": [\"oidc.example.org\"], " + AGENT
                 + ", \"acme\": {\"email\": \"a@example.org\", \"tos_accepted\": true}}",
                 "acme: not supported: this service does not obtain certificates itself; use serving_cert_file (for"
-                        + " example the service CA's or cert-manager's secret) or insecure_addr/listen_socket_path"
+                        + " example the service CA's or cert-manager's secret), serving_cert_source \"workload_api\" (the"
+                        + " agent's X509-SVID) or insecure_addr/listen_socket_path"
                         + " behind a proxy that terminates TLS");
     }
 
