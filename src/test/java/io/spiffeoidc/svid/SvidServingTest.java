@@ -63,6 +63,9 @@ class SvidServingTest {
     @TestHTTPResource(value = "/health/ready", management = true)
     URL ready;
 
+    @TestHTTPResource(value = "/metrics", management = true)
+    URL metricsUrl;
+
     private final SvidTestClient client = new SvidTestClient(TRUST_DOMAIN.caCertificate(), PROVIDER_ID);
 
     @BeforeAll
@@ -164,5 +167,10 @@ class SvidServingTest {
         }
         served(good);
         RestAssured.given().get(ready).then().statusCode(200);
+        String metrics = RestAssured.given().get(metricsUrl).asString();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("spiffe_oidc_tls_svid_refused_total ")
+                && Double.parseDouble(l.substring(l.indexOf(' ') + 1)) >= 2), metrics);
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("spiffe_oidc_tls_svid_expiry_seconds ")
+                && Double.parseDouble(l.substring(l.indexOf(' ') + 1)) > 3600), metrics);
     }
 }
