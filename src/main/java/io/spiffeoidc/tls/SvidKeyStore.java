@@ -5,51 +5,63 @@ import io.quarkus.tls.KeyStoreAndKeyCertOptions;
 import io.quarkus.tls.KeyStoreProvider;
 import io.smallrye.common.annotation.Identifier;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.KeyCertOptions;
-import io.vertx.core.net.PemKeyCertOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManagerFactorySpi;
+import javax.net.ssl.ManagerFactoryParameters;
 
 /**
- * The public listener's key store when its certificate is the agent's X509-SVID: the TLS registry reads it here
- * at start-up and on each reload. It holds only what {@link SvidServingCertificate} has accepted, in memory.
- * Until then it is empty: the listener starts, and every handshake fails, which no client can mistake for a
- * served document (readiness says why).
+ * The public listener's key material when its certificate is the agent's X509-SVID: the TLS registry takes it
+ * from here once, at start-up, and the listener keeps asking {@link SvidKeyManager} on every handshake, so an
+ * accepted SVID is in use from the next handshake on without the registry being reloaded. The key store the
+ * registry also wants is empty: the key lives only in the key manager's memory. Before the first SVID no alias
+ * is offered and every handshake fails, which no client can mistake for a served document.
  */
 @ApplicationScoped
 @Identifier(CertificateReloader.PUBLIC_TLS)
 @LookupIfProperty(name = "spiffe-oidc.tls.serving-certificate", stringValue = "workload-api")
 public class SvidKeyStore implements KeyStoreProvider {
 
-    private volatile KeyCertFiles.Contents served;
+    private final SvidKeyManager keyManager = new SvidKeyManager();
 
     @Override
     public KeyStoreAndKeyCertOptions getKeyStore(Vertx vertx) {
-        KeyCertFiles.Contents contents = served;
         try {
-            if (contents == null) {
-                KeyStore empty = KeyStore.getInstance("PKCS12");
-                empty.load(null, null);
-                KeyManagerFactory factory = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                factory.init(empty, new char[0]);
-                return new KeyStoreAndKeyCertOptions(empty, KeyCertOptions.wrap(factory));
-            }
-            PemKeyCertOptions options = new PemKeyCertOptions().setCertValue(Buffer.buffer(contents.cert()))
-                    .setKeyValue(Buffer.buffer(contents.key()));
-            return new KeyStoreAndKeyCertOptions(options.loadKeyStore(vertx), options);
+            KeyStore empty = KeyStore.getInstance("PKCS12");
+            empty.load(null, null);
+            return new KeyStoreAndKeyCertOptions(empty, KeyCertOptions.wrap(new Factory(keyManager)));
         } catch (Exception e) {
-            // The content was checked before it was put here; only a JDK without PKCS12 could get here.
-            throw new IllegalStateException("the X509-SVID key store cannot be built: " + e.getMessage(), e);
+            // Only a JDK without PKCS12 could get here.
+            throw new IllegalStateException("no in-memory key store for the X509-SVID: " + e.getMessage(), e);
         }
     }
 
-    KeyCertFiles.Contents served() {
-        return served;
+    void serve(SvidKeyManager.Material material) {
+        keyManager.serve(material);
     }
 
-    void serve(KeyCertFiles.Contents contents) {
-        served = contents;
+    /** A factory whose one key manager is the SVID's; initialising it changes nothing. */
+    private static final class Factory extends KeyManagerFactory {
+
+        Factory(SvidKeyManager keyManager) {
+            super(new KeyManagerFactorySpi() {
+                @Override
+                protected void engineInit(KeyStore keyStore, char[] password) throws KeyStoreException {
+                }
+
+                @Override
+                protected void engineInit(ManagerFactoryParameters parameters) {
+                }
+
+                @Override
+                protected KeyManager[] engineGetKeyManagers() {
+                    return new KeyManager[] {keyManager};
+                }
+            }, null, "X509-SVID");
+        }
     }
 }

@@ -1,20 +1,20 @@
 package io.spiffeoidc.tls;
 
-import io.quarkus.tls.CertificateUpdatedEvent;
-import io.quarkus.tls.TlsConfiguration;
-import io.quarkus.tls.TlsConfigurationRegistry;
 import io.smallrye.common.annotation.Identifier;
 import io.spiffeoidc.logging.LogSanitiser;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -28,8 +28,8 @@ import org.jboss.logging.Logger;
  * the one place that judges each X509-SVID the agent hands over and swaps it into the public listener. An SVID
  * is served only if its key fits its certificate, its dates are valid and its certificate names the SPIFFE ID it
  * came with; otherwise one line says why and the previous SVID stays served. An accepted SVID goes to
- * {@link SvidKeyStore} and the TLS registry reloads from there: new connections get it, open ones keep theirs.
- * The key is held only in memory, never written anywhere.
+ * {@link SvidKeyStore}, whose key manager every new handshake asks: new connections get it, open ones keep
+ * theirs. The key is held only in memory, never written anywhere.
  */
 @ApplicationScoped
 public class SvidServingCertificate {
@@ -45,17 +45,12 @@ public class SvidServingCertificate {
     }
 
     @Inject
-    TlsConfigurationRegistry registry;
-
-    @Inject
-    Event<CertificateUpdatedEvent> certificateUpdates;
-
-    @Inject
     @Identifier(CertificateReloader.PUBLIC_TLS)
     SvidKeyStore keyStore;
 
     // Written by the one thread that offers SVIDs; read by health and metric scrapes.
     private volatile Served served;
+    private String servedFingerprint;
     private volatile long refused;
     private String loggedProblem;
 
@@ -64,37 +59,38 @@ public class SvidServingCertificate {
      * served SVID. Returns whether it is now served. Called from one thread at a time.
      */
     public synchronized boolean offer(Candidate candidate, Instant now) {
+        List<X509Certificate> chain;
         KeyCertFiles.Contents contents;
         X509Certificate leaf;
         try {
-            List<X509Certificate> chain = chain(candidate.chain());
+            chain = chain(candidate.chain());
             contents = new KeyCertFiles.Contents(pem("CERTIFICATE", chain), pem("PRIVATE KEY", List.of(candidate.key())));
-            KeyCertCheck.Result result = KeyCertCheck.check(contents, now);
-            if (!result.isUsable()) {
-                return refuse(candidate, result.problem());
-            }
-            leaf = result.leaf().orElseThrow();
-            Optional<String> mismatch = spiffeIdMismatch(candidate.spiffeId(), leaf);
-            if (mismatch.isPresent()) {
-                return refuse(candidate, mismatch.get());
-            }
         } catch (CertificateException e) {
             return refuse(candidate, "the certificate chain is not DER X.509 (" + e.getMessage() + ")");
         }
-        Served before = served;
-        String serial = leaf.getSerialNumber().toString(16);
-        if (before != null && before.serial().equals(serial) && before.spiffeId().equals(candidate.spiffeId())
-                && contents.fingerprint().equals(keyStore.served().fingerprint())) {
+        String fingerprint = contents.fingerprint();
+        if (fingerprint.equals(servedFingerprint)) {
             return true;
         }
-        KeyCertFiles.Contents previous = keyStore.served();
-        keyStore.serve(contents);
-        Optional<TlsConfiguration> tls = registry.get(CertificateReloader.PUBLIC_TLS);
-        if (tls.isEmpty() || !tls.get().reload()) {
-            keyStore.serve(previous);
-            return refuse(candidate, "the TLS registry could not load it");
+        KeyCertCheck.Result result = KeyCertCheck.check(contents, now);
+        if (!result.isUsable()) {
+            return refuse(candidate, result.problem());
         }
-        certificateUpdates.fire(new CertificateUpdatedEvent(tls.get().getName(), tls.get()));
+        leaf = result.leaf().orElseThrow();
+        Optional<String> mismatch = spiffeIdMismatch(candidate.spiffeId(), leaf);
+        if (mismatch.isPresent()) {
+            return refuse(candidate, mismatch.get());
+        }
+        PrivateKey key;
+        try {
+            key = KeyFactory.getInstance(leaf.getPublicKey().getAlgorithm()).generatePrivate(new PKCS8EncodedKeySpec(candidate.key()));
+        } catch (GeneralSecurityException e) {
+            return refuse(candidate, "its key is not a PKCS#8 " + leaf.getPublicKey().getAlgorithm() + " key (" + e.getMessage() + ")");
+        }
+        String serial = leaf.getSerialNumber().toString(16);
+        keyStore.serve(new SvidKeyManager.Material("svid-" + serial + "-" + fingerprint.substring(0, 16),
+                chain.toArray(new X509Certificate[0]), key));
+        servedFingerprint = fingerprint;
         served = new Served(candidate.spiffeId(), serial, leaf.getNotAfter().toInstant());
         loggedProblem = null;
         LOG.infof("Serving X509-SVID %s (serial %s, valid until %s) from the Workload API", LogSanitiser.clean(candidate.spiffeId()),

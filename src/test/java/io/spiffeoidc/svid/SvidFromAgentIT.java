@@ -35,22 +35,61 @@ class SvidFromAgentIT {
     private static final Path DIR = Path.of("target/svid-it").toAbsolutePath();
     private static final String PROVIDER_ID = "spiffe://example.org/oidc-provider";
 
-    @Test
-    void agentAwayAtStartThenTheSvidIsServedAndRotated() throws Exception {
+    private final Path socket = DIR.resolve("agent.sock");
+    private final int https = FreePorts.loopback();
+    private final int health = FreePorts.loopback();
+    private final int management = FreePorts.loopback();
+
+    /** The packaged service with SPIRE's file, its output in {@code log}. */
+    private ProcessBuilder service(Path log) throws IOException {
         Files.createDirectories(DIR);
-        Path socket = DIR.resolve("agent.sock");
         Files.deleteIfExists(socket);
-        int https = FreePorts.loopback();
-        int health = FreePorts.loopback();
         Path config = DIR.resolve("oidc-discovery-provider.conf");
         Files.writeString(config, "{\"domains\": [\"localhost\", \"127.0.0.1\"],"
                 + " \"serving_cert_source\": {\"workload_api\": {\"addr\": \"127.0.0.1:" + https + "\"}},"
                 + " \"workload_api\": {\"socket_path\": \"" + socket + "\", \"trust_domain\": \"example.org\"},"
                 + " \"health_checks\": {\"bind_port\": " + health + "}}");
         ProcessBuilder builder = new ProcessBuilder(PackagedService.command(Path.of("").toAbsolutePath(),
-                List.of("-config", config.toString()))).redirectErrorStream(true).redirectOutput(DIR.resolve("service.log").toFile());
+                List.of("-config", config.toString()))).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("SPIFFE_") || name.startsWith("QUARKUS_"));
-        builder.environment().put("QUARKUS_MANAGEMENT_PORT", "0");
+        builder.environment().put("QUARKUS_MANAGEMENT_PORT", String.valueOf(management));
+        return builder;
+    }
+
+    /**
+     * The agent serves the trust domain's keys but has no SVID for the provider yet (its entry is still being
+     * registered): the keys are served, yet the replica is not ready, because no handshake can complete.
+     */
+    @Test
+    void keysWithoutAnSvidAreNotReady() throws Exception {
+        ProcessBuilder builder = service(DIR.resolve("service-no-svid.log"));
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        TestPki trustDomain = TestPki.newCa();
+        Process process = builder.start();
+        try (FakeWorkloadApi agent = new FakeWorkloadApi(socket)) {
+            agent.setBundle("spiffe://example.org", TestBundles.jwks(TestBundles.ec("agent-key-1")));
+            agent.start();
+            String readiness = Await.result("the keys served, the certificate not", Duration.ofSeconds(60),
+                    () -> body(http, "http://127.0.0.1:" + management + "/q/health/ready"),
+                    body -> body.contains("\"keyIds\": \"agent-key-1\"") || body.contains("\"keyIds\":\"agent-key-1\""));
+            assertTrue(readiness.contains("no X509-SVID received from the agent yet"), readiness);
+            assertEquals(503, status(http, health));
+
+            TestPki.Leaf svid = trustDomain.issueSvid(PROVIDER_ID);
+            long pushed = System.nanoTime();
+            push(agent, trustDomain, svid);
+            Await.until("ready once the SVID is served", Duration.ofSeconds(10), () -> status(http, health) == 200);
+            System.out.println("Packaged service: ready " + Duration.ofNanos(System.nanoTime() - pushed).toMillis()
+                    + " ms after the agent pushed the provider's first SVID");
+        } finally {
+            process.destroy();
+            process.waitFor(20, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void agentAwayAtStartThenTheSvidIsServedAndRotated() throws Exception {
+        ProcessBuilder builder = service(DIR.resolve("service.log"));
 
         TestPki trustDomain = TestPki.newCa();
         SvidTestClient client = new SvidTestClient(trustDomain.caCertificate(), PROVIDER_ID);
@@ -106,6 +145,17 @@ class SvidFromAgentIT {
                 return BigInteger.ZERO;
             }
         }, serial::equals);
+    }
+
+    private static String body(HttpClient http, String url) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "no answer: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 
     private static int status(HttpClient http, int port) {

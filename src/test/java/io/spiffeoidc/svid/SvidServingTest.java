@@ -148,6 +148,82 @@ class SvidServingTest {
         }
     }
 
+    /**
+     * Rotations while new connections keep arriving: every handshake completes and every request is answered.
+     * A swap is one reference write in the key manager, so no connection is accepted into a half-swapped
+     * listener. The connections are OpenSSL's (s_client, one process each, verifying against the trust domain's
+     * bundle): a fresh process never resumes a session, so each one shows the SVID served at that moment.
+     */
+    @Test
+    void noConnectionFailsWhileRotationsArrive() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(opensslInstalled(), "openssl is not installed");
+        Path authority = DIR.resolve("authority.pem");
+        Files.writeString(authority, TestPki.pem(TRUST_DOMAIN.caCertificate()));
+        served(push(TRUST_DOMAIN.issueSvid(PROVIDER_ID)));
+        java.util.Set<BigInteger> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.List<String> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        Thread load = new Thread(() -> {
+            while (running.get()) {
+                try {
+                    String output = opensslGet(base.getPort(), authority);
+                    int begin = output.indexOf("-----BEGIN CERTIFICATE-----");
+                    int end = output.indexOf("-----END CERTIFICATE-----");
+                    if (begin < 0 || end < 0 || !output.contains("HTTP/1.1 200 OK") || !output.contains("Verify return code: 0 (ok)")) {
+                        failures.add(output.lines().filter(l -> l.contains("rror") || l.startsWith("HTTP") || l.contains("Verify"))
+                                .toList().toString());
+                        continue;
+                    }
+                    X509Certificate peer = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                            .generateCertificate(new java.io.ByteArrayInputStream(output.substring(begin, end + 25).getBytes()));
+                    seen.add(peer.getSerialNumber());
+                    connections.incrementAndGet();
+                } catch (Exception e) {
+                    failures.add(e.toString());
+                }
+            }
+        });
+        load.start();
+        try {
+            for (int i = 0; i < 5; i++) {
+                TestPki.Leaf next = push(TRUST_DOMAIN.issueSvid(PROVIDER_ID));
+                int before = connections.get();
+                Await.until("a connection with serial " + next.certificate().getSerialNumber().toString(16), Await.DEFAULT,
+                        () -> seen.contains(next.certificate().getSerialNumber()) && connections.get() > before + 5,
+                        () -> connections.get() + " connections, serials " + seen + ", failures " + failures);
+            }
+        } finally {
+            running.set(false);
+            load.join(10_000);
+        }
+        assertEquals(java.util.List.of(), failures, connections.get() + " connections");
+        assertTrue(seen.size() >= 5, seen.toString());
+    }
+
+    private static boolean opensslInstalled() {
+        try {
+            return new ProcessBuilder("openssl", "version").start().waitFor() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** One connection by OpenSSL's client: a GET of /keys; its output holds the served certificate and the answer. */
+    private static String opensslGet(int port, Path authority) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-CAfile", authority.toString(),
+                "-verify_return_error", "-ign_eof").redirectErrorStream(true).start();
+        try (var in = process.getOutputStream()) {
+            in.write("GET /keys HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        return output;
+    }
+
     @Test
     void anSvidWhoseKeyDoesNotFitItsCertificateIsRefusedWithOneLineAndThePreviousStaysServed() throws Exception {
         TestPki.Leaf good = push(TRUST_DOMAIN.issueSvid(PROVIDER_ID));
