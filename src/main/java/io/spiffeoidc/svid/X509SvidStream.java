@@ -116,8 +116,13 @@ final class X509SvidStream implements AutoCloseable {
         }
         state = "up";
         X509SVID svid = response.getSvids(0);
-        certificate.offer(new Candidate(svid.getSpiffeId(), svid.getX509Svid().toByteArray(), svid.getX509SvidKey().toByteArray()),
-                Instant.now());
+        try {
+            certificate.offer(new Candidate(svid.getSpiffeId(), svid.getX509Svid().toByteArray(), svid.getX509SvidKey().toByteArray()),
+                    Instant.now());
+        } catch (RuntimeException e) {
+            // Never expected; caught so that the stream, and the next SVID, are not lost with it.
+            LOG.errorf("X509-SVID from the Workload API could not be handled (%s); the served certificate stays", e);
+        }
     }
 
     /** One FetchX509SVID call; its callbacks arrive on the worker thread. */
