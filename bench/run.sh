@@ -266,9 +266,11 @@ summarise() { # name -> appends "name rps p50 p99 errors" (medians, errors summe
 # bench/curve.py buckets the requests by the second they started in: bench/out/curve-NAME.csv.
 CURVE_SECONDS=${WARMUP_CURVE_SECONDS:-60}
 CURVE_TAIL=$((CURVE_SECONDS >= 20 ? 10 : (CURVE_SECONDS > 1 ? CURVE_SECONDS / 2 : 1))) # curve.py's steady window
-# The server core's CPU time (user, nice, system) and a process tree's, in ticks: what the core spent on
-# other processes during a curve is the difference (a shared machine's noise, which steal time misses).
-core_ticks() { awk -v c="cpu$SERVER_CPU" '$1 == c { print $2 + $3 + $4 }' /proc/stat; }
+# The server core's busy time (user, nice, system, interrupts: the kernel charges part of the loopback
+# traffic's softirq time to the process it interrupts) and a process tree's, in ticks: what the core spent
+# on other processes during a curve is about the difference (a shared machine's noise, which steal time
+# misses; kernel work for the server that is charged to no process counts as other too).
+core_ticks() { awk -v c="cpu$SERVER_CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 core_all_ticks() { awk -v c="cpu$SERVER_CPU" '$1 == c { n = 0; for (i = 2; i <= NF; i++) n += $i; print n }' /proc/stat; }
 tree_ticks() { # pid -> user + system ticks of it and its children
   local p n=0
@@ -277,8 +279,14 @@ tree_ticks() { # pid -> user + system ticks of it and its children
   done
   echo "$n"
 }
+cpu_sampler() { # pid -> "EPOCH_US BUSY ALL OWN" about every second until stopped, for bench/curve.py
+  while :; do
+    echo "$(($(date +%s%N) / 1000)) $(core_ticks) $(core_all_ticks) $(tree_ticks "$1")"
+    sleep 1
+  done
+}
 warmup_curves() {
-  local kind port t0 ms pid rss summary core0 all0 own0 other jdk=()
+  local kind port t0 ms client pid rss summary first gap core0 all0 own0 other sampler jdk=()
   [[ -z $JDK25 ]] || jdk=(JAVA_HOME="$JDK25")
   CURVE_KINDS=()
   [[ -n $JDK25 && -f target/quarkus-app/app.aot ]] && CURVE_KINDS+=(service-aot)
@@ -287,6 +295,7 @@ warmup_curves() {
   : >"$OUT/curves.txt"
   for kind in "${CURVE_KINDS[@]}"; do
     port=$(free_port)
+    rm -f "$WORK/curve.log" # h2load appends
     t0=$(date +%s%N)
     case $kind in
       service-aot) start_service curve-aot "$port" "$OUT/keys-3/bundle.json" "${jdk[@]}" SPIFFE_OIDC_AOT=require
@@ -296,49 +305,57 @@ warmup_curves() {
       nginx) start_nginx curve "$port" "$NGINX_ROOT"; pid=$NGINX_PID ;;
       go) start_go "$port"; pid=$GO_PID ;;
     esac
-    ms=$(python3 bench/probe.py "https://localhost:$port/keys" "$OUT/ca.pem" "$t0")
-    rm -f "$WORK/curve.log" # h2load appends
     core0=$(core_ticks) all0=$(core_all_ticks) own0=$(tree_ticks "$pid")
-    taskset -c $LOAD_CPU h2load --h1 -t1 -c$CONNECTIONS -D "$CURVE_SECONDS" --log-file="$WORK/curve.log" \
+    cpu_sampler "$pid" >"$WORK/curve-cpu.txt" &
+    sampler=$!
+    taskset -p -c $LOAD_CPU "$sampler" >/dev/null
+    # The probe starts the load the moment the first 200 arrives, and records the load's CPU time.
+    taskset -c $LOAD_CPU python3 bench/probe.py "https://localhost:$port/keys" "$OUT/ca.pem" "$t0" "$WORK/curve-ms" \
+      h2load --h1 -t1 -c$CONNECTIONS -D "$CURVE_SECONDS" --log-file="$WORK/curve.log" \
       "https://localhost:$port/keys" >"$OUT/h2load-curve-$kind.txt"
+    read -r ms client <"$WORK/curve-ms"
     other=$(awk -v b=$(($(core_ticks) - core0)) -v o=$(($(tree_ticks "$pid") - own0)) -v a=$(($(core_all_ticks) - all0)) \
       'BEGIN { v = a > 0 ? 100 * (b - o) / a : 0; printf "%.0f", v < 0 ? 0 : v }')
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
     rss=$(rss_kb "$pid")
     stop "$pid"
-    summary=$(python3 bench/curve.py "$WORK/curve.log" "$OUT/curve-$kind.csv" "$CURVE_SECONDS")
+    read -r first summary < <(python3 bench/curve.py "$WORK/curve.log" "$OUT/curve-$kind.csv" "$CURVE_SECONDS" "$WORK/curve-cpu.txt")
     rm -f "$WORK/curve.log"
-    echo "$kind $ms $rss $other $summary" >>"$OUT/curves.txt"
-    log "curve $kind: start-up $ms ms, RSS $((rss / 1024)) MiB, other processes on CPU $SERVER_CPU $other %; $(cut -d' ' -f1-7 <<<"$summary")"
+    gap=$((first / 1000 - t0 / 1000000 - ms)) # from the first 200 to the first request: h2load's handshakes
+    client=$(awk -v c="$client" -v s="$CURVE_SECONDS" 'BEGIN { printf "%.0f", 100 * c / s }')
+    echo "$kind $ms $gap $rss $other $client $summary" >>"$OUT/curves.txt"
+    log "curve $kind: start-up $ms ms, load from $gap ms later, RSS $((rss / 1024)) MiB, CPU $SERVER_CPU to other processes $other %, h2load CPU $client %; $(cut -d' ' -f1-8 <<<"$summary")"
   done
   PIDS=()
 }
 curve_report() { # the warm-up section of the report, from $OUT/curves.txt
-  local kind ms rss other steady first10 s90 p99a p99s n errors _ labels="" lo
+  local kind ms gap rss other client steady first10 s90 p99a p99s other_steady n errors _ labels="" lo
   for ((lo = 1; lo <= CURVE_SECONDS && lo <= 10; lo++)); do labels+="$lo "; done
   for ((lo = 11; lo <= CURVE_SECONDS; lo += 10)); do
     labels+="$lo-$((lo + 9 < CURVE_SECONDS ? lo + 9 : CURVE_SECONDS)) "
   done
   echo "## Warm-up curves"
   echo
-  echo "Each server started fresh, alone on CPU $SERVER_CPU, and loaded on \`/keys\` from the moment it answered its first HTTPS 200 (bench/probe.py polls every 10 ms; the load starts some tens of ms later), for $CURVE_SECONDS s: \`taskset -c $LOAD_CPU h2load --h1 -t1 -c$CONNECTIONS -D $CURVE_SECONDS --log-file=LOG URL\` (HTTP/1.1 keep-alive, connections opened once). Requests are counted in the second they started in (second 1 begins with the first request); p99 is over the requests of that second. Steady = the mean rate of the last $CURVE_TAIL s of the curve (the same client, so the percentages do not mix clients). The curves run one after another, so a slow minute of a shared machine hits one server only; read single seconds with that in mind. Per-second CSV: bench/out/curve-NAME.csv."
+  echo "Each server started fresh, alone on CPU $SERVER_CPU, and loaded on \`/keys\` from the moment it answered its first HTTPS 200 (bench/probe.py polls every 10 ms and then starts the load; its first request follows the first 200 by the milliseconds in the table, mostly h2load opening its $CONNECTIONS TLS connections), for $CURVE_SECONDS s: \`taskset -c $LOAD_CPU h2load --h1 -t1 -c$CONNECTIONS -D $CURVE_SECONDS --log-file=LOG URL\` (HTTP/1.1 keep-alive, connections opened once). Requests are counted in the second they started in (second 1 begins with the first request); p99 is over the requests of that second or window. Steady = the mean rate of the last $CURVE_TAIL s of the curve (the same client, so the percentages do not mix clients). The curves run one after another, so a busy minute on a shared machine hits one server only: the \"other %\" columns give the share of CPU $SERVER_CPU that other processes took (\`/proc/stat\` less the server's own ticks), and a curve with more than a few % there measures the machine, not the server. Per-second CSV: bench/out/curve-NAME.csv."
   echo
-  echo "| server | start-up to first 200 ms | steady req/s | first 10 s, % of steady | first second ≥ 90 % of steady | p99 s 1-10 ms | p99 steady ms | RSS after MiB | requests | errors | CPU $SERVER_CPU busy with other processes % |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  while read -r kind ms rss other steady first10 s90 p99a p99s n errors _; do
-    echo "| $(curve_name "$kind") | $ms | $steady | $first10 | $s90 | $p99a | $p99s | $((rss / 1024)) | $n | $errors | $other |"
+  echo "| server | start-up to first 200 ms | load from ms later | steady req/s | first 10 s, % of steady | first second ≥ 90 % of steady | p99 s 1-10 ms | p99 steady ms | RSS after MiB | errors | other % (start and load) | other % (steady window) | h2load CPU % |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  while read -r kind ms gap rss other client steady first10 s90 p99a p99s other_steady n errors _; do
+    echo "| $(curve_name "$kind") | $ms | $gap | $steady | $first10 | $s90 | $p99a | $p99s | $((rss / 1024)) | $errors | $other | $other_steady | $client |"
   done <"$OUT/curves.txt"
   echo
-  echo "Requests/s and p99 ms by second of load (then 10 s windows):"
+  echo "Requests/s, p99 ms and other processes' share of CPU $SERVER_CPU (%) by second of load, then by 10 s window:"
   echo
   awk -v labels="$labels" -v names="$(while read -r kind _; do printf '%s|' "$(curve_name "$kind")"; done <"$OUT/curves.txt")" '
     { row[NR] = $0 }
     END {
       nw = split(labels, w, " "); ns = split(names, nm, "|") - 1
-      printf "| second |"; for (r = 1; r <= ns; r++) printf " %s req/s | p99 ms |", nm[r]; print ""
-      printf "|---:|"; for (r = 1; r <= ns; r++) printf "---:|---:|"; print ""
+      printf "| second |"; for (r = 1; r <= ns; r++) printf " %s req/s | p99 | other |", nm[r]; print ""
+      printf "|---:|"; for (r = 1; r <= ns; r++) printf "---:|---:|---:|"; print ""
       for (i = 1; i <= nw; i++) {
         printf "| %s |", w[i]
-        for (r = 1; r <= ns; r++) { split(row[r], f, " "); printf " %s | %s |", f[12 + 2 * (i - 1)], f[13 + 2 * (i - 1)] }
+        for (r = 1; r <= ns; r++) { split(row[r], f, " "); k = 15 + 3 * (i - 1); printf " %s | %s | %s |", f[k], f[k + 1], f[k + 2] }
         print ""
       }
     }' "$OUT/curves.txt"
@@ -613,7 +630,7 @@ JDK=$("${SERVICE_JDK:+$SERVICE_JDK/bin/}java" -version 2>&1 | sed -n 2p)
   if [[ $MODE == full ]]; then
     echo
     curve_report
-    SERVICE_STEADY=$(awk '$1 == "service-aot" { print $5 }' "$OUT/curves.txt")
+    SERVICE_STEADY=$(awk '$1 == "service-aot" { print $7 }' "$OUT/curves.txt")
     [[ -z $SERVICE_STEADY ]] || { echo; echo "The service's steady rate in its curve (h2load, a fresh process, the last $CURVE_TAIL s) against the load rounds' \`/keys\` median above (wrk, after the warm-up runs): $SERVICE_STEADY against $(field service-keys 2) req/s."; }
   fi
 } >"$OUT/RESULTS.md"
