@@ -6,7 +6,7 @@ HTTP status, microseconds until the end of the response; one line per request).
 
 Buckets the requests by the second of the load they started in (second 1 starts with the first request)
 and writes CSV (second,requests,errors,p50_ms,p99_ms,max_ms,other_cpu_pct) for the SECONDS whole seconds.
-CPU_SAMPLES has a line about every second, "EPOCH_US BUSY ALL OWN": the server core's busy and total
+CPU_SAMPLES has a line every half second or so, "EPOCH_US BUSY ALL OWN": the server core's busy and total
 ticks and the server's own ticks; other_cpu_pct is the share of the core's time in that second that
 went to other processes (empty without samples). Prints one summary line:
 

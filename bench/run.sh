@@ -4,7 +4,7 @@
 # side in one run on this machine. Servers are pinned to CPU 0, the load generator to CPU 1. Writes
 # bench/RESULTS.md and prints the headline ratios last.
 #
-#   bench/run.sh              full run (about 20 minutes): load rounds, start-up, key-set sizes,
+#   bench/run.sh              full run (about 22 minutes): load rounds, start-up, key-set sizes,
 #                             propagation, then the warm-up curves
 #   bench/run.sh --smoke      at most about a minute and a half: the service and nginx, one short run each
 #                             (no Go server: CI's time budget; its ratios read n/a)
@@ -36,6 +36,7 @@ while (($#)); do
   esac
   shift
 done
+[[ -z $AB_REV || $MODE != warmup ]] || { echo "bench/run.sh: --ab does not combine with --warmup" >&2; exit 2; }
 OUT="$ROOT/bench/out"
 rm -rf "$OUT" && mkdir -p "$OUT"
 SERVER_CPU=0
@@ -279,10 +280,10 @@ tree_ticks() { # pid -> user + system ticks of it and its children
   done
   echo "$n"
 }
-cpu_sampler() { # pid -> "EPOCH_US BUSY ALL OWN" about every second until stopped, for bench/curve.py
+cpu_sampler() { # pid -> "EPOCH_US BUSY ALL OWN" twice a second until stopped, for bench/curve.py
   while :; do
     echo "$(($(date +%s%N) / 1000)) $(core_ticks) $(core_all_ticks) $(tree_ticks "$1")"
-    sleep 1
+    sleep 0.5
   done
 }
 warmup_curves() {
