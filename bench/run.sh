@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Benchmark: this service against nginx (static file), node-oidc-provider (peer OIDC server) and a bare
-# Vert.x HTTPS server, side by side in one run on this machine. Servers are pinned to CPU 0, the load
-# generator to CPU 1. Writes bench/RESULTS.md and prints the headline ratios last.
+# Benchmark: this service against nginx (static file), node-oidc-provider (peer OIDC server), a bare
+# Vert.x HTTPS server and a Go net/http + crypto/tls server (SPIRE's own stack: bench/go/main.go), side by
+# side in one run on this machine. Servers are pinned to CPU 0, the load generator to CPU 1. Writes
+# bench/RESULTS.md and prints the headline ratios last.
 #
-#   bench/run.sh              full run (about 15 minutes)
+#   bench/run.sh              full run (about 22 minutes): load rounds, start-up, key-set sizes,
+#                             propagation, then the warm-up curves
 #   bench/run.sh --smoke      at most about a minute and a half: the service and nginx, one short run each
+#                             (no Go server: CI's time budget; its ratios read n/a)
+#   bench/run.sh --warmup     only the warm-up curves (about 5 minutes): the service with and without its
+#                             AOT cache, nginx and the Go server, each started fresh and loaded on /keys
+#                             from its first HTTPS 200 for 60 s (WARMUP_CURVE_SECONDS=N shortens it);
+#                             writes bench/out/RESULTS.md only
 #   bench/run.sh --ab REV     also builds git revision REV's jar in a temporary worktree and loads it in
 #                             the same interleaved rounds (A/B table); combines with --smoke
 #   bench/run.sh --prepare    installs the tools and builds what the runs need, then stops (CI runs it
@@ -22,12 +29,14 @@ MODE=full AB_REV= COMMAND="bench/run.sh${*:+ $*}"
 while (($#)); do
   case $1 in
     --smoke) MODE=smoke ;;
+    --warmup) MODE=warmup ;;
     --prepare) MODE=prepare ;;
     --ab) AB_REV=${2:?--ab needs a git revision}; shift ;;
-    *) echo "usage: bench/run.sh [--smoke|--prepare] [--ab REV]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--smoke|--warmup|--prepare] [--ab REV]" >&2; exit 2 ;;
   esac
   shift
 done
+[[ -z $AB_REV || $MODE != warmup ]] || { echo "bench/run.sh: --ab does not combine with --warmup" >&2; exit 2; }
 OUT="$ROOT/bench/out"
 rm -rf "$OUT" && mkdir -p "$OUT"
 SERVER_CPU=0
@@ -61,6 +70,12 @@ command -v nginx >/dev/null || suite_apt_install nginx-light || suite_apt_instal
 if [[ $MODE == full ]]; then
   (cd bench/node && npm ci --no-audit --no-fund --silent >/dev/null 2>&1)
 fi
+# The warm-up curves need h2load (its per-request log); the Go reference needs Debian's Go. Without Go its
+# rows say so and the rest runs.
+if [[ $MODE == full || $MODE == warmup ]]; then
+  suite_packages h2load:nghttp2-client
+  suite_packages go:golang-go || log "no Go toolchain: the Go server's rows are left out"
+fi
 suite_test_classpath
 [[ $MODE != prepare ]] || { log "prepared"; exit 0; }
 # nginx's worker runs as an unprivileged user, which may not traverse the checkout's parents (a home
@@ -71,9 +86,19 @@ CP=$TEST_CP
 # The bare server gets only what it needs, so its start-up is not slowed by the test classpath.
 BARE_CP="target/test-classes:$(tr ':' '\n' <target/test-classpath.txt | grep -E '/(vertx-core|netty-|jackson-core)' | paste -sd:)"
 # The AOT cache (./mvnw verify writes one on JDK 25): made here as the image makes it when it is missing.
-if [[ $MODE == full && -n $JDK25 && ! -f target/quarkus-app/app.aot ]]; then
+if [[ $MODE != smoke && -n $JDK25 && ! -f target/quarkus-app/app.aot ]]; then
   log "training the AOT cache (ImageTraining, as in Dockerfile.jvm)"
   "$JDK25/bin/java" -cp "$CP" io.spiffeoidc.aot.ImageTraining bin/start target/quarkus-app >"$OUT/aot-training.log" 2>&1
+fi
+# The Go reference: standard library only, GOPATH mode (nothing is downloaded), build cache under $WORK.
+GOREF=
+if [[ $MODE != smoke ]] && command -v go >/dev/null; then
+  if GOCACHE="$WORK/go-cache" GOPATH="$WORK/gopath" GO111MODULE=off GOFLAGS= \
+    go build -o "$WORK/goref" bench/go/main.go >"$OUT/go-build.log" 2>&1; then
+    GOREF=$WORK/goref
+  else
+    log "the Go server did not build (bench/out/go-build.log): its rows are left out"
+  fi
 fi
 if [[ -n $AB_REV ]]; then
   # The other revision's jar, built in a temporary worktree and started with this revision's launcher,
@@ -158,6 +183,27 @@ CONF
   NGINX_PID=$!
   PIDS+=("$NGINX_PID")
 }
+# The Go reference (SPIRE's stack: net/http, crypto/tls), Go code on one OS thread, on the server core.
+start_go() { # port -> pid in GO_PID
+  GOMAXPROCS=1 taskset -c $SERVER_CPU "$GOREF" "$1" "$OUT/cert.pem" "$OUT/key.pem" "$OUT/keys.json" \
+    "$OUT/discovery.json" >>"$OUT/go.log" 2>&1 &
+  GO_PID=$!
+  PIDS+=("$GO_PID")
+}
+# node-oidc-provider with the same keys (it renders its own JWKS, at /jwks, from the private keys).
+start_node() { # port -> pid in NODE_PID
+  (cd bench/node && exec taskset -c $SERVER_CPU node provider.mjs "$1" "$OUT/cert.pem" "$OUT/key.pem" \
+    "$OUT/keys-3/private-jwks.json") >>"$OUT/node.log" 2>&1 &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+}
+# Resident memory of a server: the process and its children (nginx: master and worker; shared pages of the
+# two count twice, about 2 MiB).
+rss_kb() { # pid -> KiB
+  ps -o rss= -p "$(
+    { echo "$1"; ps -o pid= --ppid "$1"; } | tr -d ' ' | paste -sd,
+  )" | awk '{ s += $1 } END { print s + 0 }'
+}
 full_gcs() { # gc log -> full collections in it
   grep -c 'Pause Full' "$1" 2>/dev/null || true
 }
@@ -213,6 +259,117 @@ summarise() { # name -> appends "name rps p50 p99 errors" (medians, errors summe
 : >"$OUT/load.txt"
 : >"$OUT/runs.txt"
 
+# ---- warm-up curves (full mode, --warmup) ---------------------------------------------------------------
+# Each server is started fresh, alone, and loaded on /keys the moment it answers its first HTTPS 200
+# (bench/probe.py), for CURVE_SECONDS s: HTTP/1.1 keep-alive, 64 connections, one client thread on the load
+# core, as the wrk runs. The client is h2load, not wrk: its --log-file has every request's start time and
+# latency, where wrk gives totals only (its Lua response() sees neither a latency nor the connection).
+# bench/curve.py buckets the requests by the second they started in: bench/out/curve-NAME.csv.
+CURVE_SECONDS=${WARMUP_CURVE_SECONDS:-60}
+CURVE_TAIL=$((CURVE_SECONDS >= 20 ? 10 : (CURVE_SECONDS > 1 ? CURVE_SECONDS / 2 : 1))) # curve.py's steady window
+# The server core's busy time (user, nice, system, interrupts: the kernel charges part of the loopback
+# traffic's softirq time to the process it interrupts) and a process tree's, in ticks: what the core spent
+# on other processes during a curve is about the difference (a shared machine's noise, which steal time
+# misses; kernel work for the server that is charged to no process counts as other too).
+core_ticks() { awk -v c="cpu$SERVER_CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+core_all_ticks() { awk -v c="cpu$SERVER_CPU" '$1 == c { n = 0; for (i = 2; i <= NF; i++) n += $i; print n }' /proc/stat; }
+tree_ticks() { # pid -> user + system ticks of it and its children
+  local p n=0
+  for p in $1 $(ps -o pid= --ppid "$1"); do
+    n=$((n + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$n"
+}
+cpu_sampler() { # pid -> "EPOCH_US BUSY ALL OWN" twice a second until stopped, for bench/curve.py
+  while :; do
+    echo "$(($(date +%s%N) / 1000)) $(core_ticks) $(core_all_ticks) $(tree_ticks "$1")"
+    sleep 0.5
+  done
+}
+warmup_curves() {
+  local kind port t0 ms client pid rss summary first gap core0 all0 own0 other sampler jdk=()
+  [[ -z $JDK25 ]] || jdk=(JAVA_HOME="$JDK25")
+  CURVE_KINDS=()
+  [[ -n $JDK25 && -f target/quarkus-app/app.aot ]] && CURVE_KINDS+=(service-aot)
+  CURVE_KINDS+=(service-noaot nginx)
+  [[ -z $GOREF ]] || CURVE_KINDS+=(go)
+  : >"$OUT/curves.txt"
+  for kind in "${CURVE_KINDS[@]}"; do
+    port=$(free_port)
+    rm -f "$WORK/curve.log" # h2load appends
+    t0=$(date +%s%N)
+    case $kind in
+      service-aot) start_service curve-aot "$port" "$OUT/keys-3/bundle.json" "${jdk[@]}" SPIFFE_OIDC_AOT=require
+        pid=$SERVICE_PID ;;
+      service-noaot) start_service curve-noaot "$port" "$OUT/keys-3/bundle.json" "${jdk[@]}" SPIFFE_OIDC_AOT=off
+        pid=$SERVICE_PID ;;
+      nginx) start_nginx curve "$port" "$NGINX_ROOT"; pid=$NGINX_PID ;;
+      go) start_go "$port"; pid=$GO_PID ;;
+    esac
+    core0=$(core_ticks) all0=$(core_all_ticks) own0=$(tree_ticks "$pid")
+    cpu_sampler "$pid" >"$WORK/curve-cpu.txt" &
+    sampler=$!
+    taskset -p -c $LOAD_CPU "$sampler" >/dev/null
+    # The probe starts the load the moment the first 200 arrives, and records the load's CPU time.
+    taskset -c $LOAD_CPU python3 bench/probe.py "https://localhost:$port/keys" "$OUT/ca.pem" "$t0" "$WORK/curve-ms" \
+      h2load --h1 -t1 -c$CONNECTIONS -D "$CURVE_SECONDS" --log-file="$WORK/curve.log" \
+      "https://localhost:$port/keys" >"$OUT/h2load-curve-$kind.txt"
+    read -r ms client <"$WORK/curve-ms"
+    other=$(awk -v b=$(($(core_ticks) - core0)) -v o=$(($(tree_ticks "$pid") - own0)) -v a=$(($(core_all_ticks) - all0)) \
+      'BEGIN { v = a > 0 ? 100 * (b - o) / a : 0; printf "%.0f", v < 0 ? 0 : v }')
+    kill "$sampler" 2>/dev/null || true
+    wait "$sampler" 2>/dev/null || true
+    rss=$(rss_kb "$pid")
+    stop "$pid"
+    read -r first summary < <(python3 bench/curve.py "$WORK/curve.log" "$OUT/curve-$kind.csv" "$CURVE_SECONDS" "$WORK/curve-cpu.txt")
+    rm -f "$WORK/curve.log"
+    gap=$((first / 1000 - t0 / 1000000 - ms)) # from the first 200 to the first request: h2load's handshakes
+    client=$(awk -v c="$client" -v s="$CURVE_SECONDS" 'BEGIN { printf "%.0f", 100 * c / s }')
+    echo "$kind $ms $gap $rss $other $client $summary" >>"$OUT/curves.txt"
+    log "curve $kind: start-up $ms ms, load from $gap ms later, RSS $((rss / 1024)) MiB, CPU $SERVER_CPU to other processes $other %, h2load CPU $client %; $(cut -d' ' -f1-8 <<<"$summary")"
+  done
+  PIDS=()
+}
+curve_report() { # the warm-up section of the report, from $OUT/curves.txt
+  local kind ms gap rss other client steady first10 s90 p99a p99s other_steady n errors _ labels="" lo
+  for ((lo = 1; lo <= CURVE_SECONDS && lo <= 10; lo++)); do labels+="$lo "; done
+  for ((lo = 11; lo <= CURVE_SECONDS; lo += 10)); do
+    labels+="$lo-$((lo + 9 < CURVE_SECONDS ? lo + 9 : CURVE_SECONDS)) "
+  done
+  echo "## Warm-up curves"
+  echo
+  echo "Each server started fresh, alone on CPU $SERVER_CPU, and loaded on \`/keys\` from the moment it answered its first HTTPS 200 (bench/probe.py polls every 10 ms and then starts the load; its first request follows the first 200 by the milliseconds in the table, mostly h2load opening its $CONNECTIONS TLS connections), for $CURVE_SECONDS s: \`taskset -c $LOAD_CPU h2load --h1 -t1 -c$CONNECTIONS -D $CURVE_SECONDS --log-file=LOG URL\` (HTTP/1.1 keep-alive, connections opened once). Requests are counted in the second they started in (second 1 begins with the first request); p99 is over the requests of that second or window. Steady = the mean rate of the last $CURVE_TAIL s of the curve (the same client, so the percentages do not mix clients). The curves run one after another, so a busy minute on a shared machine hits one server only: the \"other %\" columns give the share of CPU $SERVER_CPU that other processes took (\`/proc/stat\` less the server's own ticks), and a curve with more than a few % there measures the machine, not the server. Per-second CSV: bench/out/curve-NAME.csv."
+  echo
+  echo "| server | start-up to first 200 ms | load from ms later | steady req/s | first 10 s, % of steady | first second ≥ 90 % of steady | p99 s 1-10 ms | p99 steady ms | RSS after MiB | errors | other % (start and load) | other % (steady window) | h2load CPU % |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  while read -r kind ms gap rss other client steady first10 s90 p99a p99s other_steady n errors _; do
+    echo "| $(curve_name "$kind") | $ms | $gap | $steady | $first10 | $s90 | $p99a | $p99s | $((rss / 1024)) | $errors | $other | $other_steady | $client |"
+  done <"$OUT/curves.txt"
+  echo
+  echo "Requests/s, p99 ms and other processes' share of CPU $SERVER_CPU (%) by second of load, then by 10 s window:"
+  echo
+  awk -v labels="$labels" -v names="$(while read -r kind _; do printf '%s|' "$(curve_name "$kind")"; done <"$OUT/curves.txt")" '
+    { row[NR] = $0 }
+    END {
+      nw = split(labels, w, " "); ns = split(names, nm, "|") - 1
+      printf "| second |"; for (r = 1; r <= ns; r++) printf " %s req/s | p99 | other |", nm[r]; print ""
+      printf "|---:|"; for (r = 1; r <= ns; r++) printf "---:|---:|---:|"; print ""
+      for (i = 1; i <= nw; i++) {
+        printf "| %s |", w[i]
+        for (r = 1; r <= ns; r++) { split(row[r], f, " "); k = 15 + 3 * (i - 1); printf " %s | %s | %s |", f[k], f[k + 1], f[k + 2] }
+        print ""
+      }
+    }' "$OUT/curves.txt"
+}
+curve_name() {
+  case $1 in
+    service-aot) echo "service (bin/start, AOT cache)" ;;
+    service-noaot) echo "service (SPIFFE_OIDC_AOT=off)" ;;
+    go) echo "Go net/http" ;;
+    *) echo "$1" ;;
+  esac
+}
+
 # ---- 1. every server up at once, same core, same certificate, same bytes --------------------------------
 PORT=$(free_port)
 # An A/B compares code, so both sides start alike: without the AOT cache, which only one side has.
@@ -223,14 +380,14 @@ curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/keys" -o "$OUT/keys.js
 curl -fsS --cacert "$OUT/ca.pem" "https://localhost:$PORT/.well-known/openid-configuration" -o "$OUT/discovery.json"
 log "JWKS: $(wc -c <"$OUT/keys.json") bytes, discovery document: $(wc -c <"$OUT/discovery.json") bytes"
 MAIN_PID=$SERVICE_PID
-SERVERS=(service) KEYS_URL=("https://localhost:$PORT/keys")
+SERVERS=(service) SERVER_PIDS=("$SERVICE_PID") KEYS_URL=("https://localhost:$PORT/keys")
 DISCOVERY_URL=("https://localhost:$PORT/.well-known/openid-configuration")
 
 if [[ -n $AB_REV ]]; then
   AB_PORT=$(free_port)
   start_service base "$AB_PORT" "$OUT/keys-3/bundle.json" APP_HOME="$AB_DIR/target/quarkus-app" SPIFFE_OIDC_AOT=off
   wait_200 "https://localhost:$AB_PORT/keys" 60
-  SERVERS+=(base) KEYS_URL+=("https://localhost:$AB_PORT/keys")
+  SERVERS+=(base) SERVER_PIDS+=("$SERVICE_PID") KEYS_URL+=("https://localhost:$AB_PORT/keys")
   DISCOVERY_URL+=("https://localhost:$AB_PORT/.well-known/openid-configuration")
 fi
 
@@ -238,28 +395,44 @@ NGINX_ROOT="$WORK/nginx-root"
 mkdir -p "$NGINX_ROOT/.well-known"
 cp "$OUT/keys.json" "$NGINX_ROOT/keys"
 cp "$OUT/discovery.json" "$NGINX_ROOT/.well-known/openid-configuration"
+if [[ $MODE == warmup ]]; then
+  # Only the curves: the service above gave the documents, and every curve starts its server afresh.
+  cleanup
+  PIDS=()
+  warmup_curves
+  curve_report >"$OUT/RESULTS.md"
+  cat "$OUT/RESULTS.md"
+  exit 0
+fi
 NGINX_PORT=$(free_port)
 start_nginx main "$NGINX_PORT" "$NGINX_ROOT"
 wait_200 "https://localhost:$NGINX_PORT/keys" 20
-SERVERS+=(nginx) KEYS_URL+=("https://localhost:$NGINX_PORT/keys")
+SERVERS+=(nginx) SERVER_PIDS+=("$NGINX_PID") KEYS_URL+=("https://localhost:$NGINX_PORT/keys")
 DISCOVERY_URL+=("https://localhost:$NGINX_PORT/.well-known/openid-configuration")
 
 if [[ $MODE == full ]]; then
   # node-oidc-provider with the same keys (it renders its own JWKS from the private keys)
   NODE_PORT=$(free_port)
-  (cd bench/node && exec taskset -c $SERVER_CPU node provider.mjs "$NODE_PORT" "$OUT/cert.pem" "$OUT/key.pem" \
-    "$OUT/keys-3/private-jwks.json") >>"$OUT/node.log" 2>&1 &
-  PIDS+=($!)
+  start_node "$NODE_PORT"
   wait_200 "https://localhost:$NODE_PORT/jwks" 30
-  SERVERS+=(peer) KEYS_URL+=("https://localhost:$NODE_PORT/jwks")
+  SERVERS+=(peer) SERVER_PIDS+=("$NODE_PID") KEYS_URL+=("https://localhost:$NODE_PORT/jwks")
   DISCOVERY_URL+=("https://localhost:$NODE_PORT/.well-known/openid-configuration")
 
   # bare Vert.x HTTPS server, JDK 17, same JVM settings, same bytes
   BARE_PORT=$(free_port)
   start_bare "$BARE_PORT"
   wait_200 "https://localhost:$BARE_PORT/keys" 30
-  SERVERS+=(bare-vertx) KEYS_URL+=("https://localhost:$BARE_PORT/keys")
+  SERVERS+=(bare-vertx) SERVER_PIDS+=("$BARE_PID") KEYS_URL+=("https://localhost:$BARE_PORT/keys")
   DISCOVERY_URL+=("https://localhost:$BARE_PORT/.well-known/openid-configuration")
+
+  # Go net/http + crypto/tls (SPIRE's stack), same bytes
+  if [[ -n $GOREF ]]; then
+    GO_PORT=$(free_port)
+    start_go "$GO_PORT"
+    wait_200 "https://localhost:$GO_PORT/keys" 20
+    SERVERS+=(go) SERVER_PIDS+=("$GO_PID") KEYS_URL+=("https://localhost:$GO_PORT/keys")
+    DISCOVERY_URL+=("https://localhost:$GO_PORT/.well-known/openid-configuration")
+  fi
 fi
 
 for i in "${!SERVERS[@]}"; do
@@ -280,6 +453,7 @@ done
 STEAL_PCT=$(awk -v s=$(($(steal_ticks) - STEAL0)) -v a=$(($(all_ticks) - ALL0)) 'BEGIN { printf "%.1f", (a > 0 ? 100 * s / a : 0) }')
 for server in "${SERVERS[@]}"; do summarise "$server-keys"; summarise "$server-discovery"; done
 RSS_KB=$(ps -o rss= -p "$MAIN_PID" | tr -d ' ')
+for i in "${!SERVERS[@]}"; do echo "${SERVERS[$i]} $(rss_kb "${SERVER_PIDS[$i]}")" >>"$OUT/rss.txt"; done
 FULL_GC_MEASURED=$(($(full_gcs "$OUT/gc-main.log") - FULL_GC0))
 FULL_GC_ALL=$(full_gcs "$OUT/gc-main.log")
 read -r YOUNG_N YOUNG_P50 YOUNG_P99 YOUNG_MAX YOUNG_FREED < <(young_window "$OUT/gc-main.log" "$YOUNG0")
@@ -296,12 +470,13 @@ if [[ $MODE == full ]]; then
   # ---- 2. start-up to the first HTTPS 200 on /keys: 5 starts of each variant, interleaved, median --------
   # JDK 17 and JDK 25 without a cache, JDK 25 with the AOT cache (SPIFFE_OIDC_AOT=require: a start the
   # JVM cannot map the cache for fails instead of counting as a plain start; its -Xlog:aot lines are
-  # the proof), bare Vert.x on JDK 17 and nginx.
-  STARTUP_KINDS=(jdk17 jdk25 jdk25-aot bare-vertx nginx)
-  [[ -n $JDK25 && -f target/quarkus-app/app.aot ]] || STARTUP_KINDS=(jdk17 bare-vertx nginx)
+  # the proof), bare Vert.x on JDK 17, nginx, node-oidc-provider (its /jwks) and the Go server.
+  STARTUP_KINDS=(jdk17 jdk25 jdk25-aot bare-vertx nginx peer)
+  [[ -n $JDK25 && -f target/quarkus-app/app.aot ]] || STARTUP_KINDS=(jdk17 bare-vertx nginx peer)
+  [[ -z $GOREF ]] || STARTUP_KINDS+=(go)
   declare -A STARTUP
   start_once() { # kind index -> start time in ms on stdout
-    local port t0 ms
+    local port t0 ms path=/keys
     port=$(free_port)
     t0=$(date +%s%N)
     case $1 in
@@ -311,8 +486,10 @@ if [[ $MODE == full ]]; then
         start_service "startup-$1" "$port" "$OUT/keys-3/bundle.json" JAVA_HOME="$JDK25" SPIFFE_OIDC_AOT=require ;;
       bare-vertx) start_bare "$port"; SERVICE_PID=$BARE_PID ;;
       nginx) start_nginx "startup-$2" "$port" "$NGINX_ROOT"; SERVICE_PID=$NGINX_PID ;;
+      peer) start_node "$port"; SERVICE_PID=$NODE_PID path=/jwks ;;
+      go) start_go "$port"; SERVICE_PID=$GO_PID ;;
     esac
-    ms=$(python3 bench/probe.py "https://localhost:$port/keys" "$OUT/ca.pem" "$t0")
+    ms=$(python3 bench/probe.py "https://localhost:$port$path" "$OUT/ca.pem" "$t0")
     stop "$SERVICE_PID"
     echo "$ms"
   }
@@ -351,11 +528,23 @@ if [[ $MODE == full ]]; then
   # ---- 4. key propagation through the Workload API source ----------------------------------------------
   PROPAGATION=$(MEMORY_LIMIT=$MEMORY_LIMIT bash bench/propagation.sh "$OUT" "$CP" 50 "$LOAD_CPU" "$WORK") || PROPAGATION="failed: see $OUT/propagation.log"
   log "propagation: $PROPAGATION"
+
+  # ---- 5. warm-up curves: each server started fresh, /keys under load from its first 200 ------------------
+  warmup_curves
 fi
 
 # ---- report ---------------------------------------------------------------------------------------------
 field() { awk -v n="$1" -v c="$2" '$1 == n { print $c }' "$OUT/load.txt"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+startup_ms() { # server -> its median start-up to the first 200 (section 2; the service: as bin/start starts it)
+  local kinds=("$1") k
+  [[ $1 == service ]] && kinds=(jdk25-aot jdk25 jdk17)
+  for k in "${kinds[@]}"; do
+    awk -v k="$k" '$1 == k { print $2; found = 1 } END { exit !found }' "$OUT/startup.txt" 2>/dev/null && return 0
+  done
+  return 0
+}
+rss_mib() { awk -v n="$1" '$1 == n { printf "%.0f", $2 / 1024 }' "$OUT/rss.txt" 2>/dev/null; }
 # bin/start's choice of JVM: JAVA_HOME, else the JDK 25.
 SERVICE_JDK=${JAVA_HOME:-$JDK25}
 JDK=$("${SERVICE_JDK:+$SERVICE_JDK/bin/}java" -version 2>&1 | sed -n 2p)
@@ -375,8 +564,25 @@ JDK=$("${SERVICE_JDK:+$SERVICE_JDK/bin/}java" -version 2>&1 | sed -n 2p)
     echo "| ${name%-*} | ${name##*-} | $rps | $p50 | $p99 | $errors |"
   done <"$OUT/load.txt"
   echo
+  echo "Each server against nginx and against the Go server (net/http + crypto/tls, SPIRE's stack$([[ -n ${GO_PORT:-} ]] || echo "; not in this run: n/a")): requests/s and p99 from the medians above, start-up to the first HTTPS 200 (median of the starts below$([[ $MODE == full ]] || echo ", full mode only")), resident memory after the load rounds (nginx: master and worker)."
+  echo
+  echo "| server | /keys req/s ÷ nginx | ÷ Go | /keys p99 ÷ nginx | ÷ Go | discovery req/s ÷ nginx | ÷ Go | discovery p99 ÷ nginx | ÷ Go | start-up ms | ÷ nginx | ÷ Go | RSS MiB | ÷ nginx | ÷ Go |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for server in "${SERVERS[@]}"; do
+    row="| $server"
+    for doc in keys discovery; do
+      for col in 2 4; do
+        row+=" | $(ratio "$(field $server-$doc $col)" "$(field nginx-$doc $col)") | $(ratio "$(field $server-$doc $col)" "$(field go-$doc $col)")"
+      done
+    done
+    st=$(startup_ms "$server") mib=$(rss_mib "$server")
+    row+=" | ${st:-n/a} | $(ratio "$st" "$(startup_ms nginx)") | $(ratio "$st" "$(startup_ms go)")"
+    row+=" | ${mib:-n/a} | $(ratio "$mib" "$(rss_mib nginx)") | $(ratio "$mib" "$(rss_mib go)") |"
+    echo "$row"
+  done
+  echo
   for doc in keys discovery; do
-    echo "- $doc: requests/s service/nginx $(ratio "$(field service-$doc 2)" "$(field nginx-$doc 2)"), p99 service/nginx $(ratio "$(field service-$doc 4)" "$(field nginx-$doc 4)")."
+    echo "- $doc: requests/s service/nginx $(ratio "$(field service-$doc 2)" "$(field nginx-$doc 2)"), service/Go $(ratio "$(field service-$doc 2)" "$(field go-$doc 2)"); p99 service/nginx $(ratio "$(field service-$doc 4)" "$(field nginx-$doc 4)"), service/Go $(ratio "$(field service-$doc 4)" "$(field go-$doc 4)")."
   done
   echo "- Service's young collections during the measured rounds: $YOUNG_N, pause p50 $YOUNG_P50 ms, p99 $YOUNG_P99 ms, max $YOUNG_MAX ms; heap allocated per request (what the collections freed over the requests answered): $BYTES_PER_REQUEST bytes."
   echo "- Service after the load: resident memory $((RSS_KB / 1024)) MiB (target ≤ 160 MiB); full collections during the measured rounds: $FULL_GC_MEASURED, since start: $FULL_GC_ALL (\`-Xlog:gc\`, bench/out/gc-main.log${HEAP_MAX:+; $HEAP_MAX})."
@@ -422,6 +628,12 @@ JDK=$("${SERVICE_JDK:+$SERVICE_JDK/bin/}java" -version 2>&1 | sed -n 2p)
   echo '```'
   cat "$OUT/runs.txt"
   echo '```'
+  if [[ $MODE == full ]]; then
+    echo
+    curve_report
+    SERVICE_STEADY=$(awk '$1 == "service-aot" { print $7 }' "$OUT/curves.txt")
+    [[ -z $SERVICE_STEADY ]] || { echo; echo "The service's steady rate in its curve (h2load, a fresh process, the last $CURVE_TAIL s) against the load rounds' \`/keys\` median above (wrk, after the warm-up runs): $SERVICE_STEADY against $(field service-keys 2) req/s."; }
+  fi
 } >"$OUT/RESULTS.md"
 if [[ $MODE == full ]]; then
   # The container image's section comes from bench/container.sh and stays until that script replaces it.
@@ -430,4 +642,4 @@ if [[ $MODE == full ]]; then
 fi
 cat "$OUT/RESULTS.md"
 echo
-echo "HEADLINE /keys: service $(field service-keys 2) req/s = $(ratio "$(field service-keys 2)" "$(field nginx-keys 2)")x nginx; p99 $(field service-keys 4) ms = $(ratio "$(field service-keys 4)" "$(field nginx-keys 4)")x nginx; RSS $((RSS_KB / 1024)) MiB; full GCs measured $FULL_GC_MEASURED"
+echo "HEADLINE /keys: service $(field service-keys 2) req/s = $(ratio "$(field service-keys 2)" "$(field nginx-keys 2)")x nginx${GO_PORT:+, $(ratio "$(field service-keys 2)" "$(field go-keys 2)")x Go}; p99 $(field service-keys 4) ms = $(ratio "$(field service-keys 4)" "$(field nginx-keys 4)")x nginx; RSS $((RSS_KB / 1024)) MiB; full GCs measured $FULL_GC_MEASURED"
