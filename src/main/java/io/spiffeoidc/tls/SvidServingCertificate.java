@@ -51,6 +51,7 @@ public class SvidServingCertificate {
     // Written by the one thread that offers SVIDs; read by health and metric scrapes.
     private volatile Served served;
     private String servedFingerprint;
+    private String refusedFingerprint;
     private volatile long refused;
     private String loggedProblem;
 
@@ -59,6 +60,12 @@ public class SvidServingCertificate {
      * served SVID. Returns whether it is now served. Called from one thread at a time.
      */
     public synchronized boolean offer(Candidate candidate, Instant now) {
+        // The agent sends the same SVID again on every new stream: one served is not swapped in again, and one
+        // refused is judged again (its dates may have become valid) but counted and logged once.
+        String fingerprint = new KeyCertFiles.Contents(candidate.chain(), candidate.key()).fingerprint();
+        if (fingerprint.equals(servedFingerprint)) {
+            return true;
+        }
         List<X509Certificate> chain;
         KeyCertFiles.Contents contents;
         X509Certificate leaf;
@@ -66,31 +73,28 @@ public class SvidServingCertificate {
             chain = chain(candidate.chain());
             contents = new KeyCertFiles.Contents(pem("CERTIFICATE", chain), pem("PRIVATE KEY", List.of(candidate.key())));
         } catch (CertificateException e) {
-            return refuse(candidate, "the certificate chain is not DER X.509 (" + e.getMessage() + ")");
-        }
-        String fingerprint = contents.fingerprint();
-        if (fingerprint.equals(servedFingerprint)) {
-            return true;
+            return refuse(fingerprint, candidate, "the certificate chain is not DER X.509 (" + e.getMessage() + ")");
         }
         KeyCertCheck.Result result = KeyCertCheck.check(contents, now);
         if (!result.isUsable()) {
-            return refuse(candidate, result.problem());
+            return refuse(fingerprint, candidate, result.problem());
         }
         leaf = result.leaf().orElseThrow();
         Optional<String> mismatch = spiffeIdMismatch(candidate.spiffeId(), leaf);
         if (mismatch.isPresent()) {
-            return refuse(candidate, mismatch.get());
+            return refuse(fingerprint, candidate, mismatch.get());
         }
         PrivateKey key;
         try {
             key = KeyFactory.getInstance(leaf.getPublicKey().getAlgorithm()).generatePrivate(new PKCS8EncodedKeySpec(candidate.key()));
         } catch (GeneralSecurityException e) {
-            return refuse(candidate, "its key is not a PKCS#8 " + leaf.getPublicKey().getAlgorithm() + " key (" + e.getMessage() + ")");
+            return refuse(fingerprint, candidate, "its key is not a PKCS#8 " + leaf.getPublicKey().getAlgorithm() + " key (" + e.getMessage() + ")");
         }
         String serial = leaf.getSerialNumber().toString(16);
         keyStore.serve(new SvidKeyManager.Material("svid-" + serial + "-" + fingerprint.substring(0, 16),
                 chain.toArray(new X509Certificate[0]), key));
         servedFingerprint = fingerprint;
+        refusedFingerprint = null;
         served = new Served(candidate.spiffeId(), serial, leaf.getNotAfter().toInstant());
         loggedProblem = null;
         LOG.infof("Serving X509-SVID %s (serial %s, valid until %s) from the Workload API", LogSanitiser.clean(candidate.spiffeId()),
@@ -102,13 +106,16 @@ public class SvidServingCertificate {
         return Optional.ofNullable(served);
     }
 
-    /** SVIDs refused since start. */
+    /** Distinct SVIDs refused since start. */
     public long refusedCount() {
         return refused;
     }
 
-    private boolean refuse(Candidate candidate, String problem) {
-        refused++;
+    private boolean refuse(String fingerprint, Candidate candidate, String problem) {
+        if (!fingerprint.equals(refusedFingerprint)) {
+            refused++;
+        }
+        refusedFingerprint = fingerprint;
         if (!problem.equals(loggedProblem)) {
             loggedProblem = problem;
             Served still = served;
