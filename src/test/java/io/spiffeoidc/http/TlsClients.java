@@ -33,7 +33,7 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
 /** Three real TLS clients against a listener on localhost: OpenSSL's s_client, the JDK's and BoringSSL's. */
-final class TlsClients {
+public final class TlsClients {
 
     private TlsClients() {
     }
@@ -47,7 +47,7 @@ final class TlsClients {
         }
     }
 
-    static boolean opensslInstalled() {
+    public static boolean opensslInstalled() {
         try {
             Process process = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
             return process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0;

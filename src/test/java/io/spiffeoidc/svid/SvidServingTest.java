@@ -156,7 +156,7 @@ class SvidServingTest {
      */
     @Test
     void noConnectionFailsWhileRotationsArrive() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(opensslInstalled(), "openssl is not installed");
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.spiffeoidc.http.TlsClients.opensslInstalled(), "openssl is not installed");
         Path authority = DIR.resolve("authority.pem");
         Files.writeString(authority, TestPki.pem(TRUST_DOMAIN.caCertificate()));
         served(push(TRUST_DOMAIN.issueSvid(PROVIDER_ID)));
@@ -199,17 +199,6 @@ class SvidServingTest {
         }
         assertEquals(java.util.List.of(), failures, connections.get() + " connections");
         assertTrue(seen.size() >= 5, seen.toString());
-    }
-
-    private static boolean opensslInstalled() {
-        try {
-            return new ProcessBuilder("openssl", "version").start().waitFor() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     /** One connection by OpenSSL's client: a GET of /keys; its output holds the served certificate and the answer. */

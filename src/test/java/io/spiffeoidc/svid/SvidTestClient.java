@@ -4,11 +4,9 @@ import io.spiffe.bundle.x509bundle.X509Bundle;
 import io.spiffe.spiffeid.SpiffeId;
 import io.spiffe.spiffeid.TrustDomain;
 import io.spiffe.svid.x509svid.X509SvidValidator;
+import io.spiffeoidc.testsupport.RawHttp;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
@@ -54,26 +52,8 @@ final class SvidTestClient {
 
     /** One keep-alive GET on an open connection: the status line and the body. */
     static String[] get(Socket socket, String path) throws IOException {
-        OutputStream out = socket.getOutputStream();
-        out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        InputStream in = socket.getInputStream();
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("connection closed after " + head);
-            }
-            head.append((char) b);
-        }
-        int length = 0;
-        for (String line : head.toString().split("\r\n")) {
-            if (line.toLowerCase().startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring("content-length:".length()).trim());
-            }
-        }
-        byte[] body = in.readNBytes(length);
-        return new String[] {head.substring(0, head.indexOf("\r\n")), new String(body, StandardCharsets.UTF_8)};
+        RawHttp.Response response = RawHttp.exchange(socket, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n", false);
+        return new String[] {response.head().substring(0, response.head().indexOf("\r\n")), response.body()};
     }
 
     private static final class SpiffeVerifier extends X509ExtendedTrustManager {
